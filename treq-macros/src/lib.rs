@@ -1,0 +1,1 @@
+//! treq-macros: `request_sequence!`.

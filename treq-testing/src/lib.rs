@@ -1,0 +1,1 @@
+//! treq-testing: test HTTP clients and server handlers in memory.

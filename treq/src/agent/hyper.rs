@@ -1,0 +1,346 @@
+//! `HyperAgent`: the production transport over hyper-util's pooled client and rustls.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls_pki_types::CertificateDer;
+
+use super::{Agent, ResponseFuture};
+use crate::error::{self, BoxError, ErrorKind};
+use crate::{Body, Error};
+
+/// The production [`Agent`]: a pooled keep-alive client speaking HTTP/1.1 and
+/// HTTP/2 (negotiated by ALPN) over TCP or TLS (rustls).
+///
+/// Certificates are verified like a browser: the chain must lead to a trusted
+/// root (Mozilla's, from `webpki-roots`, by default) and name the host. Cheap
+/// to clone: clones share one connection pool.
+///
+/// ```no_run
+/// # async fn run() -> treq::Result<()> {
+/// use std::time::Duration;
+/// let agent = treq::HyperAgent::builder()
+///     .connect_timeout(Duration::from_secs(5))
+///     .pool_idle_timeout(Duration::from_secs(30))
+///     .build()?;
+/// let client = treq::HttpClient::new(agent);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HyperAgent {
+    client: Client<HttpsConnector<HttpConnector>, Body>,
+}
+
+impl HyperAgent {
+    /// An agent with the default settings (webpki roots, 90 s idle timeout,
+    /// 10 s connect timeout, HTTP/1.1 and HTTP/2). Requests must be sent from
+    /// inside a tokio runtime.
+    pub fn new() -> Self {
+        HyperAgent::builder()
+            .build()
+            .expect("the default TLS configuration is valid")
+    }
+
+    /// Configures an agent.
+    pub fn builder() -> HyperAgentBuilder {
+        HyperAgentBuilder::default()
+    }
+}
+
+impl Default for HyperAgent {
+    fn default() -> Self {
+        HyperAgent::new()
+    }
+}
+
+impl fmt::Debug for HyperAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperAgent").finish_non_exhaustive()
+    }
+}
+
+impl Agent for HyperAgent {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+        match request.uri().scheme_str() {
+            Some("http") | Some("https") => {}
+            other => {
+                let msg = format!(
+                    "unsupported URL scheme {:?}: only http and https are supported",
+                    other.unwrap_or("")
+                );
+                return Box::pin(async move { Err(error::builder(msg)) });
+            }
+        }
+        let fut = self.client.request(request);
+        Box::pin(async move {
+            match fut.await {
+                Ok(response) => Ok(response.map(Body::wrap)),
+                Err(err) => Err(classify(err)),
+            }
+        })
+    }
+}
+
+/// Maps hyper-util's error to our kinds: TLS, connect, or request.
+fn classify(err: hyper_util::client::legacy::Error) -> Error {
+    let tls = is_tls_failure(&err);
+    let connect = err.is_connect();
+    let boxed: BoxError = Box::new(err);
+    if tls {
+        Error::new(ErrorKind::Tls, Some(boxed))
+    } else if connect {
+        Error::new(ErrorKind::Connect, Some(boxed))
+    } else {
+        // A `treq::Error` raised by our own request body (e.g. a failed file read)
+        // travels inside hyper's error; surface the request failure with it as source.
+        error::request(boxed)
+    }
+}
+
+fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                if inner.is::<rustls::Error>() {
+                    return true;
+                }
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Which certificates a [`HyperAgent`] trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RootStore {
+    /// Mozilla's roots compiled in (`webpki-roots`). The default.
+    Webpki,
+    /// The operating system's trust store (`rustls-native-certs`).
+    Native,
+    /// Only the certificates added with `add_root_certificate`.
+    None,
+}
+
+/// Builds a [`HyperAgent`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct HyperAgentBuilder {
+    connect_timeout: Option<Duration>,
+    pool_idle_timeout: Option<Duration>,
+    pool_max_idle_per_host: usize,
+    roots: RootStore,
+    extra_roots: Vec<CertificateDer<'static>>,
+    pem_errors: Vec<String>,
+    http2: bool,
+    http1: bool,
+    tls_config: Option<Arc<rustls::ClientConfig>>,
+    nodelay: bool,
+}
+
+impl Default for HyperAgentBuilder {
+    fn default() -> Self {
+        HyperAgentBuilder {
+            connect_timeout: Some(Duration::from_secs(10)),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            pool_max_idle_per_host: usize::MAX,
+            roots: RootStore::Webpki,
+            extra_roots: Vec::new(),
+            pem_errors: Vec::new(),
+            http2: true,
+            http1: true,
+            tls_config: None,
+            nodelay: true,
+        }
+    }
+}
+
+impl HyperAgentBuilder {
+    /// Time allowed to establish a TCP connection (`None`: no limit). Default 10 s.
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// How long an idle keep-alive connection is kept (`None`: forever). Default 90 s.
+    pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.pool_idle_timeout = timeout.into();
+        self
+    }
+
+    /// The most idle connections kept per host. `0` disables keep-alive reuse.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// Which root certificates to trust. Default: [`RootStore::Webpki`].
+    pub fn root_store(mut self, roots: RootStore) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Trusts this DER-encoded certificate too.
+    pub fn add_root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Trusts every certificate in this PEM text too. A PEM that holds no
+    /// certificate makes `build` fail.
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        let mut reader = pem.as_ref();
+        let mut found = false;
+        for cert in rustls_pemfile::certs(&mut reader) {
+            match cert {
+                Ok(c) => {
+                    found = true;
+                    self.extra_roots.push(c);
+                }
+                Err(e) => self.pem_errors.push(e.to_string()),
+            }
+        }
+        if !found {
+            self.pem_errors
+                .push("no CERTIFICATE block found in the PEM text".into());
+        }
+        self
+    }
+
+    /// Offer HTTP/2 by ALPN (default true).
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.http2 = enabled;
+        self
+    }
+
+    /// Speak only HTTP/2 over TLS (ALPN offers just `h2`).
+    pub fn http2_only(mut self) -> Self {
+        self.http1 = false;
+        self.http2 = true;
+        self
+    }
+
+    /// Uses this rustls configuration as is (roots, client certificates,
+    /// verification). ALPN is set from the `http1`/`http2` choices.
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls_config = Some(Arc::new(config));
+        self
+    }
+
+    /// Sets `TCP_NODELAY` (default true).
+    pub fn tcp_nodelay(mut self, enabled: bool) -> Self {
+        self.nodelay = enabled;
+        self
+    }
+
+    /// Builds the agent. Fails on an unusable certificate or TLS setting.
+    pub fn build(self) -> crate::Result<HyperAgent> {
+        if let Some(e) = self.pem_errors.first() {
+            return Err(error::builder(format!("invalid root certificate: {e}")));
+        }
+        let tls = match self.tls_config {
+            Some(cfg) => (*cfg).clone(),
+            None => {
+                let mut roots = rustls::RootCertStore::empty();
+                match self.roots {
+                    RootStore::Webpki => {
+                        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                    }
+                    RootStore::Native => {
+                        let loaded = rustls_native_certs::load_native_certs();
+                        for cert in loaded.certs {
+                            // A few unparsable system certificates are not fatal.
+                            let _ = roots.add(cert);
+                        }
+                    }
+                    RootStore::None => {}
+                }
+                for cert in self.extra_roots {
+                    roots.add(cert).map_err(|e| {
+                        error::builder_with("invalid root certificate", e)
+                    })?;
+                }
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| error::builder_with("invalid TLS configuration", e))?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth()
+            }
+        };
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(self.connect_timeout);
+        http.set_nodelay(self.nodelay);
+        let builder = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
+        let https = match (self.http1, self.http2) {
+            (true, true) => builder.enable_http1().enable_http2().wrap_connector(http),
+            (false, true) => builder.enable_http2().wrap_connector(http),
+            _ => builder.enable_http1().wrap_connector(http),
+        };
+        let mut client = Client::builder(TokioExecutor::new());
+        client
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(self.pool_idle_timeout)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host);
+        if !self.http1 {
+            client.http2_only(true);
+        }
+        Ok(HyperAgent {
+            client: client.build(https),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn other_schemes_are_builder_errors() {
+        let agent = HyperAgent::new();
+        let req = http::Request::get("ftp://example.com/x")
+            .body(Body::empty())
+            .unwrap();
+        let err = agent.request(req).await.unwrap_err();
+        assert!(err.is_builder(), "{err:?}");
+        assert!(err.to_string().contains("ftp"), "{err}");
+    }
+
+    #[test]
+    fn bad_pem_is_a_build_error() {
+        let err = HyperAgent::builder()
+            .add_root_certificate_pem("not a pem")
+            .build()
+            .unwrap_err();
+        assert!(err.is_builder());
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_a_connect_error() {
+        // Bind then drop a listener to find a port nobody listens on.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let agent = HyperAgent::new();
+        let req = http::Request::get(format!("http://127.0.0.1:{port}/"))
+            .body(Body::empty())
+            .unwrap();
+        let err = agent.request(req).await.unwrap_err();
+        assert!(err.is_connect(), "{err:?}");
+    }
+}

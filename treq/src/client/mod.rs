@@ -1,0 +1,271 @@
+//! `HttpClient<A>`: a session over any [`Agent`], with a cookie jar and defaults.
+
+mod pipeline;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HeaderMap, HeaderName};
+use http::Method;
+
+use crate::agent::Agent;
+use crate::cookies::CookieJar;
+use crate::request::{parse_method, IntoHeaders, IntoUrl, RequestBuilder};
+
+pub(crate) use self::pipeline::Stack;
+
+/// A session: an agent, a cookie jar that persists across requests, and
+/// defaults. Cheap to clone (clones share the agent and the jar).
+///
+/// Generic over the [`Agent`] so the same code runs against the network
+/// ([`HyperAgent`](crate::HyperAgent)) and in memory (`treq_testing::StubTreq`):
+///
+/// ```no_run
+/// async fn fetch_status<A: treq::Agent>(client: &treq::HttpClient<A>) -> treq::Result<u16> {
+///     Ok(client.get("http://127.0.0.1:8080/status/418").await?.code())
+/// }
+/// ```
+pub struct HttpClient<A: Agent> {
+    inner: Arc<ClientInner<A>>,
+}
+
+pub(crate) struct ClientInner<A: Agent> {
+    pub(crate) agent: Arc<A>,
+    pub(crate) stack: Stack<A>,
+    pub(crate) jar: CookieJar,
+    pub(crate) config: ClientConfig,
+}
+
+/// Client-wide defaults applied to every request.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_redirects: usize,
+    pub(crate) sensitive_headers: Vec<HeaderName>,
+    pub(crate) max_decompressed_size: Option<u64>,
+    pub(crate) netrc: bool,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            default_headers: HeaderMap::new(),
+            timeout: None,
+            max_redirects: 20,
+            sensitive_headers: Vec::new(),
+            max_decompressed_size: Some(1 << 30),
+            netrc: false,
+        }
+    }
+}
+
+impl<A: Agent> HttpClient<A> {
+    /// A client over `agent` with an empty cookie jar and default settings.
+    pub fn new(agent: A) -> Self {
+        ClientBuilder::new(agent).build()
+    }
+
+    /// Configures a client over `agent`.
+    pub fn builder(agent: A) -> ClientBuilder<A> {
+        ClientBuilder::new(agent)
+    }
+
+    /// The agent requests go through.
+    pub fn agent(&self) -> &A {
+        &self.inner.agent
+    }
+
+    /// The session cookie jar (shared: changes are seen by later requests).
+    pub fn cookie_jar(&self) -> &CookieJar {
+        &self.inner.jar
+    }
+
+    /// Starts a request with any method (case-insensitive: `"gEt"` is GET).
+    pub fn request(&self, method: &str, url: impl IntoUrl) -> RequestBuilder<A> {
+        let url = url.into_url();
+        match parse_method(method) {
+            Ok(m) => RequestBuilder::new(self.clone(), m, url),
+            Err(e) => RequestBuilder::new(self.clone(), Method::GET, Err(e)),
+        }
+    }
+
+    /// Starts a request with an `http::Method`.
+    pub fn request_method(&self, method: Method, url: impl IntoUrl) -> RequestBuilder<A> {
+        RequestBuilder::new(self.clone(), method, url.into_url())
+    }
+
+    /// Starts a GET request.
+    pub fn get(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::GET, url)
+    }
+
+    /// Starts a HEAD request.
+    pub fn head(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::HEAD, url)
+    }
+
+    /// Starts a POST request.
+    pub fn post(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::POST, url)
+    }
+
+    /// Starts a PUT request.
+    pub fn put(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::PUT, url)
+    }
+
+    /// Starts a PATCH request.
+    pub fn patch(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::PATCH, url)
+    }
+
+    /// Starts a DELETE request.
+    pub fn delete(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::DELETE, url)
+    }
+
+    /// Starts an OPTIONS request.
+    pub fn options(&self, url: impl IntoUrl) -> RequestBuilder<A> {
+        self.request_method(Method::OPTIONS, url)
+    }
+
+    pub(crate) fn inner(&self) -> &ClientInner<A> {
+        &self.inner
+    }
+}
+
+impl<A: Agent> Clone for HttpClient<A> {
+    fn clone(&self) -> Self {
+        HttpClient {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<A: Agent> fmt::Debug for HttpClient<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("agent", &std::any::type_name::<A>())
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`HttpClient`].
+#[must_use]
+pub struct ClientBuilder<A: Agent> {
+    agent: A,
+    jar: Option<CookieJar>,
+    config: ClientConfig,
+    error: Option<crate::Error>,
+}
+
+impl<A: Agent> ClientBuilder<A> {
+    fn new(agent: A) -> Self {
+        ClientBuilder {
+            agent,
+            jar: None,
+            config: ClientConfig::default(),
+            error: None,
+        }
+    }
+
+    /// Headers sent with every request (a request's own value for the same
+    /// name replaces them).
+    pub fn default_headers(mut self, headers: impl IntoHeaders) -> Self {
+        let mut map = HeaderMap::new();
+        match headers.append_to(&mut map) {
+            Ok(()) => self.config.default_headers.extend(map),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// A default deadline for every request (a request's own `timeout` wins).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeout = (!timeout.is_zero()).then_some(timeout);
+        self
+    }
+
+    /// The default most redirects to follow (20 unless set).
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.config.max_redirects = max;
+        self
+    }
+
+    /// Extra header names stripped, like `Authorization`, on cross-origin redirects.
+    pub fn sensitive_headers<I, K>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = K>,
+        K: crate::request::HeaderKey,
+    {
+        for name in names {
+            match name.to_header_name() {
+                Ok(n) => self.config.sensitive_headers.push(n),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
+        }
+        self
+    }
+
+    /// The most bytes a compressed response may expand to (default 1 GiB;
+    /// `None` for no limit). Past it, reading fails with a body-limit error.
+    pub fn max_decompressed_size(mut self, limit: Option<u64>) -> Self {
+        self.config.max_decompressed_size = limit;
+        self
+    }
+
+    /// Reads credentials from `.netrc` (`$NETRC`, else `~/.netrc`) for requests
+    /// that carry no auth of their own.
+    pub fn netrc(mut self, enabled: bool) -> Self {
+        self.config.netrc = enabled;
+        self
+    }
+
+    /// Uses `jar` as the session jar (share it between clients, or pre-fill it).
+    pub fn cookie_jar(mut self, jar: CookieJar) -> Self {
+        self.jar = Some(jar);
+        self
+    }
+
+    /// Builds the client. Invalid options given to the builder panic here? No:
+    /// use [`try_build`](Self::try_build) to see them; `build` keeps the valid ones.
+    pub fn build(self) -> HttpClient<A> {
+        let ClientBuilder {
+            agent, jar, config, ..
+        } = self;
+        let agent = Arc::new(agent);
+        let jar = jar.unwrap_or_default();
+        let stack = pipeline::build_stack(Arc::clone(&agent), &jar, &config);
+        HttpClient {
+            inner: Arc::new(ClientInner {
+                agent,
+                stack,
+                jar,
+                config,
+            }),
+        }
+    }
+
+    /// Builds the client, or returns the first invalid option given.
+    pub fn try_build(mut self) -> crate::Result<HttpClient<A>> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self.build()),
+        }
+    }
+}
+
+impl<A: Agent> fmt::Debug for ClientBuilder<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,150 @@
+//! The one place that knows the order of the wrapper agents (treq's order,
+//! outermost first): auth -> decompression -> redirects -> cookies -> transport.
+//! Also turns a `PendingRequest` into an `http::Request` and applies the deadline.
+
+use std::sync::Arc;
+
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::Method;
+
+use super::{ClientConfig, HttpClient};
+use crate::agent::{Agent, ResponseFuture};
+use crate::auth::AuthAgent;
+use crate::cookies::{CookieAgent, CookieJar};
+use crate::decompress::DecompressAgent;
+use crate::error;
+use crate::redirect::{RedirectAgent, RedirectOptions};
+use crate::request::{params, set_generated, url, Payload, PendingRequest};
+use crate::response::{Response, SentRequest};
+use crate::timeout::Deadline;
+use crate::Body;
+
+/// The wrapper agents around the user's agent, built once per client.
+pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
+
+pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, _config: &ClientConfig) -> Stack<A> {
+    let record = RecordAgent { inner: agent };
+    AuthAgent::new(DecompressAgent::new(RedirectAgent::new(CookieAgent::new(
+        record,
+        jar.clone(),
+    ))))
+}
+
+/// Innermost layer: remembers the request as it went to the transport (after
+/// cookies and auth were added), for `Response::request()`.
+pub(crate) struct RecordAgent<A> {
+    inner: Arc<A>,
+}
+
+impl<A: Agent> Agent for RecordAgent<A> {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+        let sent = SentRequest::new(
+            request.method().clone(),
+            request.uri().clone(),
+            request.headers().clone(),
+        );
+        let fut = self.inner.request(request);
+        Box::pin(async move {
+            let mut response = fut.await?;
+            response.extensions_mut().insert(sent);
+            Ok(response)
+        })
+    }
+}
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=UTF-8");
+const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+impl<A: Agent> HttpClient<A> {
+    pub(crate) async fn execute(&self, req: PendingRequest) -> crate::Result<Response> {
+        let url = req.url.clone();
+        self.execute_inner(req).await.map_err(|e| e.or_url(&url))
+    }
+
+    async fn execute_inner(&self, mut req: PendingRequest) -> crate::Result<Response> {
+        let inner = self.inner();
+        if let Some(conflict) = req.given.conflict() {
+            return Err(error::builder(conflict));
+        }
+
+        // Defaults first; a request's own value for a name replaces them.
+        let mut headers = inner.config.default_headers.clone();
+        for name in req.headers.keys() {
+            headers.remove(name);
+        }
+        headers.extend(std::mem::take(&mut req.headers));
+
+        let body = match (req.files.take(), std::mem::take(&mut req.payload)) {
+            (Some(files), _) => {
+                let (content_type, body) =
+                    crate::multipart::encode(req.form.take().unwrap_or_default(), files)?;
+                set_generated(&mut headers, CONTENT_TYPE, content_type);
+                body
+            }
+            (None, Payload::Json(bytes)) => {
+                set_generated(&mut headers, CONTENT_TYPE, JSON);
+                Body::from_bytes(bytes)
+            }
+            (None, Payload::Data(body)) => body
+                .resolve_length()
+                .await
+                .map_err(|e| error::builder_with("could not read the file's length", e))?,
+            (None, Payload::None) => match req.form.take() {
+                Some(pairs) => {
+                    set_generated(&mut headers, CONTENT_TYPE, FORM);
+                    let mut encoded = String::new();
+                    pairs.into_iter().for_each(|(k, v)| {
+                        if !encoded.is_empty() {
+                            encoded.push('&');
+                        }
+                        params::quote_plus(&k, &mut encoded);
+                        encoded.push('=');
+                        params::quote_plus(&v, &mut encoded);
+                    });
+                    Body::from(encoded)
+                }
+                None => Body::empty(),
+            },
+        };
+        // treq sends `Content-Length: 0` for bodiless POST/PUT/PATCH; hyper would not.
+        if body.is_empty()
+            && matches!(req.method, Method::POST | Method::PUT | Method::PATCH)
+            && !headers.contains_key(CONTENT_LENGTH)
+        {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        if !req.persistent {
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+
+        let mut request = http::Request::new(body);
+        *request.method_mut() = req.method;
+        *request.uri_mut() = url::to_uri(&req.url)?;
+        *request.headers_mut() = headers;
+        request.extensions_mut().insert(RedirectOptions {
+            follow: req.allow_redirects.unwrap_or(true),
+            browser_like: req.browser_like_redirects.unwrap_or(false),
+            max: req.max_redirects.unwrap_or(inner.config.max_redirects),
+        });
+        if let Some(auth) = req.auth.take() {
+            request.extensions_mut().insert(auth);
+        }
+
+        let deadline = req
+            .timeout
+            .or(inner.config.timeout)
+            .map(Deadline::after);
+        let future = inner.stack.request(request);
+        let response = match &deadline {
+            Some(deadline) => deadline.run(future).await?,
+            None => future.await?,
+        };
+        Ok(Response::from_http(
+            response,
+            &req.url,
+            deadline,
+            req.unbuffered,
+            Some(inner.jar.clone()),
+        ))
+    }
+}

@@ -1,0 +1,101 @@
+//! # treq: HTTP for humans, on tokio and hyper
+//!
+//! A high-level async HTTP client with the ease of Python's `requests`/`treq`:
+//! params, headers, form, JSON and multipart bodies, cookies that persist in a
+//! session, redirects with their history, Basic/Digest/Bearer auth and
+//! `.netrc`, transparent decompression, one timeout from send to the last body
+//! byte, and responses read as bytes, text or JSON.
+//!
+//! ```no_run
+//! # async fn run() -> treq::Result<()> {
+//! // One-off requests use a shared connection pool.
+//! let response = treq::get("http://127.0.0.1:8080/get")
+//!     .params([("foo", "bar"), ("baz", "bax")])
+//!     .header("Accept", "application/json")
+//!     .await?;
+//! println!("{} {}", response.code(), response.phrase());
+//! let body: serde_json::Value = response.json().await?;
+//!
+//! // A session keeps its cookies across requests.
+//! let client = treq::HttpClient::new(treq::HyperAgent::new());
+//! let response = client
+//!     .post("http://127.0.0.1:8080/post")
+//!     .json(&serde_json::json!({"msg": "Hello!"}))
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Architecture
+//!
+//! [`HttpClient`] is generic over an [`Agent`]: one method from a request to a
+//! future response. Features are wrapper agents composed in treq's order
+//! (outermost first): [`AuthAgent`] → [`DecompressAgent`] → [`RedirectAgent`]
+//! → [`CookieAgent`] → your agent. In production that is [`HyperAgent`]
+//! (pooled HTTP/1.1 and HTTP/2 over rustls); in tests the in-memory
+//! `treq_testing::RequestTraversalAgent`. Any `tower::Service` becomes an
+//! agent through [`ServiceAgent`].
+//!
+//! ## Optional features
+//!
+//! - `hyper-agent` (default): [`HyperAgent`] and the module-level functions.
+//! - `gzip`, `deflate`, `brotli`, `zstd` (default): response decompression;
+//!   `Accept-Encoding` lists exactly the enabled codecs.
+
+mod agent;
+mod auth;
+mod body;
+mod client;
+mod cookies;
+mod decompress;
+mod error;
+pub mod multipart;
+mod redirect;
+mod request;
+mod response;
+mod timeout;
+
+#[cfg(feature = "hyper-agent")]
+mod api;
+
+#[cfg(feature = "hyper-agent")]
+pub use crate::agent::{HyperAgent, HyperAgentBuilder};
+pub use crate::agent::{Agent, BoxAgent, ResponseFuture, ServiceAgent};
+#[cfg(feature = "hyper-agent")]
+pub use crate::api::{delete, get, head, options, patch, post, put, request};
+pub use crate::auth::{Auth, AuthAgent};
+pub use crate::body::Body;
+pub use crate::client::{ClientBuilder, HttpClient};
+pub use crate::cookies::{CookieAgent, CookieJar, IntoCookies};
+pub use crate::decompress::DecompressAgent;
+pub use crate::error::{BoxError, Error, ErrorKind, Result};
+pub use crate::multipart::Part;
+pub use crate::redirect::RedirectAgent;
+pub use crate::request::{
+    HeaderKey, HeaderValueLike, HeaderValues, IntoHeaders, IntoParams, IntoUrl, ParamValue,
+    ParamValues, RequestBuilder,
+};
+pub use crate::response::{collect, content, json_content, text_content, Response, SentRequest};
+
+#[doc(no_inline)]
+pub use http::{header, HeaderMap, Method, StatusCode, Version};
+#[doc(no_inline)]
+pub use url::Url;
+
+#[cfg(feature = "hyper-agent")]
+pub use crate::agent::RootStore;
+
+#[allow(dead_code)]
+fn _assert_impls() {
+    fn send_sync<T: Send + Sync>() {}
+    fn clone<T: Clone>() {}
+    send_sync::<Error>();
+    send_sync::<Response>();
+    send_sync::<Body>();
+    #[cfg(feature = "hyper-agent")]
+    {
+        send_sync::<HttpClient<HyperAgent>>();
+        clone::<HttpClient<HyperAgent>>();
+        fn send<T: Send>() {}
+        send::<RequestBuilder<HyperAgent>>();
+    }
+}

@@ -1,0 +1,334 @@
+//! `RequestBuilder`: collects a request's options (treq's keyword arguments),
+//! keeps the first error, and sends when awaited.
+
+pub(crate) mod headers;
+pub(crate) mod params;
+pub(crate) mod url;
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::Method;
+use serde::Serialize;
+use ::url::Url;
+
+use crate::agent::Agent;
+use crate::auth::Auth;
+use crate::client::HttpClient;
+use crate::cookies::IntoCookies;
+use crate::error;
+use crate::multipart::Part;
+use crate::{Body, Response};
+
+pub use self::headers::{HeaderKey, HeaderValueLike, HeaderValues, IntoHeaders};
+pub use self::params::{IntoParams, ParamValue, ParamValues};
+pub use self::url::IntoUrl;
+
+/// What goes in the request body, before it is encoded.
+#[derive(Debug, Default)]
+pub(crate) enum Payload {
+    #[default]
+    None,
+    Data(Body),
+    Json(Bytes),
+}
+
+/// A request with all its options, ready for the pipeline.
+#[derive(Debug)]
+pub(crate) struct PendingRequest {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) payload: Payload,
+    /// Form fields: urlencoded alone, or the text parts of a multipart body.
+    pub(crate) form: Option<Vec<(Vec<u8>, Vec<u8>)>>,
+    pub(crate) files: Option<Vec<(String, Part)>>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) auth: Option<Auth>,
+    pub(crate) cookies: Vec<crate::cookies::RequestCookies>,
+    pub(crate) allow_redirects: Option<bool>,
+    pub(crate) browser_like_redirects: Option<bool>,
+    pub(crate) max_redirects: Option<usize>,
+    pub(crate) persistent: bool,
+    pub(crate) unbuffered: bool,
+    /// Which body options were given, to report conflicts by name.
+    pub(crate) given: Given,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Given {
+    pub(crate) data: bool,
+    pub(crate) json: bool,
+    pub(crate) form: bool,
+    pub(crate) files: bool,
+}
+
+impl Given {
+    /// treq's rule: `json` cannot be combined with `data` or `files`; we also
+    /// refuse `data` with `form`/`files` (a raw body has no room for fields).
+    pub(crate) fn conflict(&self) -> Option<&'static str> {
+        if self.json && self.data {
+            Some("`json` cannot be combined with `data`")
+        } else if self.json && self.files {
+            Some("`json` cannot be combined with `files`")
+        } else if self.json && self.form {
+            Some("`json` cannot be combined with `form`")
+        } else if self.data && self.files {
+            Some("`data` cannot be combined with `files`: pass form fields with `form`")
+        } else if self.data && self.form {
+            Some("`data` cannot be combined with `form`")
+        } else {
+            None
+        }
+    }
+}
+
+/// A request being built. Nothing is sent until it is awaited (or `send` is
+/// awaited). Setters take and return `self`; the first invalid option is kept
+/// and returned as an [`Error`](crate::Error) from `send`.
+///
+/// ```no_run
+/// # async fn run() -> treq::Result<()> {
+/// let client = treq::HttpClient::new(treq::HyperAgent::new());
+/// let response = client
+///     .get("http://127.0.0.1:8080/get")
+///     .params([("q", "rust http")])
+///     .header("Accept", "application/json")
+///     .timeout(std::time::Duration::from_secs(5))
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a RequestBuilder does nothing until you .await it or call .send()"]
+pub struct RequestBuilder<A: Agent> {
+    client: HttpClient<A>,
+    request: crate::Result<PendingRequest>,
+}
+
+impl<A: Agent> RequestBuilder<A> {
+    pub(crate) fn new(client: HttpClient<A>, method: Method, url: crate::Result<Url>) -> Self {
+        let request = url.map(|url| PendingRequest {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            payload: Payload::None,
+            form: None,
+            files: None,
+            timeout: None,
+            auth: None,
+            cookies: Vec::new(),
+            allow_redirects: None,
+            browser_like_redirects: None,
+            max_redirects: None,
+            persistent: true,
+            unbuffered: false,
+            given: Given::default(),
+        });
+        RequestBuilder { client, request }
+    }
+
+    fn update(mut self, f: impl FnOnce(&mut PendingRequest) -> crate::Result<()>) -> Self {
+        if let Ok(req) = &mut self.request {
+            if let Err(e) = f(req) {
+                let url = req.url.clone();
+                self.request = Err(e.or_url(&url));
+            }
+        }
+        self
+    }
+
+    /// Adds one header (appended: repeated names keep every value, in order).
+    pub fn header<K: HeaderKey, V: HeaderValues>(self, name: K, value: V) -> Self {
+        self.update(|req| {
+            let name = name.to_header_name()?;
+            value.append_values(&name, &mut req.headers)
+        })
+    }
+
+    /// Adds headers from a `HeaderMap` (copied, never mutated) or any iterable
+    /// of `(name, value-or-values)` pairs.
+    pub fn headers(self, headers: impl IntoHeaders) -> Self {
+        self.update(|req| headers.append_to(&mut req.headers))
+    }
+
+    /// Appends query parameters after the URL's own query (nothing is replaced).
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// // GET /get?foo=bar&foo=baz&n=1
+    /// treq::get("http://127.0.0.1:8080/get")
+    ///     .params([("foo", vec!["bar", "baz"])])
+    ///     .params([("n", 1)])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn params(self, params: impl IntoParams) -> Self {
+        self.update(|req| {
+            let encoded = params::encode(params);
+            url::append_query(&mut req.url, &encoded);
+            Ok(())
+        })
+    }
+
+    /// The raw request body: bytes, strings, a `tokio::fs::File` (streamed with
+    /// its length) or any [`Body`] (for example [`Body::wrap_stream`]).
+    /// No `Content-Type` is set.
+    pub fn data(self, body: impl Into<Body>) -> Self {
+        let body = body.into();
+        self.update(|req| {
+            req.given.data = true;
+            req.payload = Payload::Data(body);
+            Ok(())
+        })
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`, order kept). With
+    /// [`files`](Self::files), the fields become text parts of the multipart body.
+    pub fn form(self, form: impl IntoParams) -> Self {
+        self.update(|req| {
+            req.given.form = true;
+            req.form
+                .get_or_insert_with(Vec::new)
+                .extend(params::raw_pairs(form));
+            Ok(())
+        })
+    }
+
+    /// A JSON body (`application/json; charset=UTF-8`).
+    pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
+        let encoded = serde_json::to_vec(value);
+        self.update(|req| {
+            let bytes = encoded.map_err(|e| error::builder_with("could not serialize the JSON body", e))?;
+            req.given.json = true;
+            req.payload = Payload::Json(Bytes::from(bytes));
+            Ok(())
+        })
+    }
+
+    /// Multipart file parts (`multipart/form-data`), each under a field name.
+    /// Combine with [`form`](Self::form) for plain fields.
+    pub fn files<K: Into<String>>(self, files: impl IntoIterator<Item = (K, Part)>) -> Self {
+        self.update(|req| {
+            req.given.files = true;
+            req.files
+                .get_or_insert_with(Vec::new)
+                .extend(files.into_iter().map(|(k, p)| (k.into(), p)));
+            Ok(())
+        })
+    }
+
+    /// Credentials: `("user", "pass")` for Basic, or an [`Auth`] (digest, bearer).
+    pub fn auth(self, auth: impl Into<Auth>) -> Self {
+        let auth = auth.into();
+        self.update(|req| {
+            req.auth = Some(auth);
+            Ok(())
+        })
+    }
+
+    /// Cookies for this request: pairs or maps (scoped to the request's origin)
+    /// or a [`CookieJar`](crate::CookieJar). They are merged into the client's
+    /// jar and so persist for later requests of the same client (as in treq).
+    pub fn cookies(self, cookies: impl IntoCookies) -> Self {
+        let cookies = cookies.into_request_cookies();
+        self.update(|req| {
+            req.cookies.push(cookies);
+            Ok(())
+        })
+    }
+
+    /// One deadline from sending to the last body byte read. A deadline of zero
+    /// disables it, as in treq.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.update(|req| {
+            req.timeout = (!timeout.is_zero()).then_some(timeout);
+            Ok(())
+        })
+    }
+
+    /// Follow redirects (default true). With false the 3xx response is returned.
+    pub fn allow_redirects(self, allow: bool) -> Self {
+        self.update(|req| {
+            req.allow_redirects = Some(allow);
+            Ok(())
+        })
+    }
+
+    /// Follow 301/302/303/308 for any method, changing it to GET, as browsers do.
+    pub fn browser_like_redirects(self, browser_like: bool) -> Self {
+        self.update(|req| {
+            req.browser_like_redirects = Some(browser_like);
+            Ok(())
+        })
+    }
+
+    /// The most redirects to follow before failing (default 20).
+    pub fn max_redirects(self, max: usize) -> Self {
+        self.update(|req| {
+            req.max_redirects = Some(max);
+            Ok(())
+        })
+    }
+
+    /// With false, the connection is closed after this request instead of
+    /// going back to the pool.
+    pub fn persistent(self, persistent: bool) -> Self {
+        self.update(|req| {
+            req.persistent = persistent;
+            Ok(())
+        })
+    }
+
+    /// With true, the body is streamed: constant memory, readable once.
+    pub fn unbuffered(self, unbuffered: bool) -> Self {
+        self.update(|req| {
+            req.unbuffered = unbuffered;
+            Ok(())
+        })
+    }
+
+    /// Sends the request and resolves to the response head (the body is read by
+    /// `content`/`text`/`json`/`collect`).
+    pub async fn send(self) -> crate::Result<Response> {
+        let RequestBuilder { client, request } = self;
+        client.execute(request?).await
+    }
+}
+
+impl<A: Agent> IntoFuture for RequestBuilder<A> {
+    type Output = crate::Result<Response>;
+    type IntoFuture = Pin<Box<dyn Future<Output = crate::Result<Response>> + Send + 'static>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+impl<A: Agent> fmt::Debug for RequestBuilder<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.request {
+            Ok(req) => f
+                .debug_struct("RequestBuilder")
+                .field("method", &req.method)
+                .field("url", &req.url.as_str())
+                .field("headers", &req.headers)
+                .finish_non_exhaustive(),
+            Err(e) => f.debug_struct("RequestBuilder").field("error", e).finish(),
+        }
+    }
+}
+
+/// Parses a method name: case-insensitive (`"gEt"` is GET), any token allowed.
+pub(crate) fn parse_method(method: &str) -> crate::Result<Method> {
+    let upper = method.to_ascii_uppercase();
+    Method::from_bytes(upper.as_bytes())
+        .map_err(|e| error::builder_with(format!("invalid HTTP method {method:?}"), e))
+}
+
+/// Sets a header the client generates, replacing any value the user gave.
+pub(crate) fn set_generated(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
+    headers.insert(name, value);
+}

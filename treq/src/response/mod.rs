@@ -1,0 +1,519 @@
+//! `Response`: the status line, headers, URL, history, and the body read
+//! (buffered, any number of times; or unbuffered, once) as bytes, text or JSON.
+
+mod content;
+
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+
+use bytes::Bytes;
+use http::header::{HeaderMap, CONTENT_TYPE};
+use http::{Method, StatusCode, Uri, Version};
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use crate::cookies::CookieJar;
+use crate::error::{self, ErrorKind};
+use crate::redirect::History;
+use crate::timeout::Deadline;
+use crate::{Body, Error};
+
+pub use self::content::{collect, content, json_content, text_content};
+pub(crate) use self::content::{decode_text, encoding_from_headers};
+
+/// The request as it went to the transport, after every wrapper agent
+/// (cookies, auth, decompression) had added its headers.
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    url: OnceLock<Option<Url>>,
+}
+
+impl SentRequest {
+    pub(crate) fn new(method: Method, uri: Uri, headers: HeaderMap) -> Self {
+        SentRequest {
+            method,
+            uri,
+            headers,
+            url: OnceLock::new(),
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The absolute URI that was requested.
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    /// The URL that was requested (`None` only for an agent that was handed a
+    /// URI it could not have sent).
+    pub fn url(&self) -> Option<&Url> {
+        self.url
+            .get_or_init(|| Url::parse(&self.uri.to_string()).ok())
+            .as_ref()
+    }
+
+    /// The headers as sent (without those the transport adds itself, like `Host`).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+enum BodyState {
+    Buffered {
+        cache: OnceCell<Result<Bytes, Error>>,
+        pending: Mutex<Option<Body>>,
+    },
+    Unbuffered {
+        pending: Mutex<Option<Body>>,
+    },
+}
+
+/// An HTTP response.
+///
+/// By default the body is buffered: [`content`](Self::content),
+/// [`text`](Self::text) and [`json`](Self::json) may be called any number of
+/// times and read the network once. With `unbuffered(true)` the body streams
+/// in constant memory and can be read once.
+pub struct Response {
+    status: StatusCode,
+    version: Version,
+    headers: HeaderMap,
+    reason: Option<String>,
+    url: Url,
+    request: Option<SentRequest>,
+    history: Vec<Response>,
+    jar: Option<CookieJar>,
+    length: Option<u64>,
+    body: BodyState,
+}
+
+impl Response {
+    pub(crate) fn from_http(
+        response: http::Response<Body>,
+        requested: &Url,
+        deadline: Option<Deadline>,
+        unbuffered: bool,
+        jar: Option<CookieJar>,
+    ) -> Self {
+        let (mut parts, body) = response.into_parts();
+        let request = parts.extensions.remove::<SentRequest>();
+        let history = parts
+            .extensions
+            .remove::<History>()
+            .unwrap_or_default()
+            .0
+            .into_iter()
+            .map(|hop| Response::from_http(hop, requested, None, false, jar.clone()))
+            .collect();
+        let url = request
+            .as_ref()
+            .and_then(SentRequest::url)
+            .cloned()
+            .unwrap_or_else(|| requested.clone());
+        let reason = parts
+            .extensions
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
+        let is_head = request.as_ref().is_some_and(|r| r.method == Method::HEAD);
+        let length = if is_head { Some(0) } else { body.content_length() };
+        let body = match deadline {
+            Some(deadline) => deadline.wrap_body(body),
+            None => body,
+        };
+        let pending = Mutex::new(Some(body));
+        let body = if unbuffered {
+            BodyState::Unbuffered { pending }
+        } else {
+            BodyState::Buffered {
+                cache: OnceCell::new(),
+                pending,
+            }
+        };
+        Response {
+            status: parts.status,
+            version: parts.version,
+            headers: parts.headers,
+            reason,
+            url,
+            request,
+            history,
+            jar,
+            length,
+            body,
+        }
+    }
+
+    /// The status code as a number (`200`).
+    pub fn code(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The reason phrase the server sent, else the standard one for the code
+    /// (`""` for an unknown code).
+    pub fn phrase(&self) -> &str {
+        match &self.reason {
+            Some(reason) => reason,
+            None => self.status.canonical_reason().unwrap_or(""),
+        }
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The HTTP version of the response.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The body length when known before reading it (`Content-Length`; `0` for
+    /// HEAD; unknown for chunked or decompressed bodies).
+    pub fn length(&self) -> Option<u64> {
+        self.length
+    }
+
+    /// The URL of this response (after redirects, the last one).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The request that produced this response, as sent.
+    pub fn request(&self) -> Option<&SentRequest> {
+        self.request.as_ref()
+    }
+
+    /// The earlier responses of the redirect chain, oldest first (`[]` when
+    /// there was no redirect).
+    pub fn history(&self) -> &[Response] {
+        &self.history
+    }
+
+    /// The response just before this one in the redirect chain.
+    pub fn previous_response(&self) -> Option<&Response> {
+        self.history.last()
+    }
+
+    pub(crate) fn session_jar(&self) -> Option<&CookieJar> {
+        self.jar.as_ref()
+    }
+
+    /// Returns an error for a 4xx or 5xx status, else the response.
+    pub fn error_for_status(self) -> crate::Result<Self> {
+        if self.status.is_client_error() || self.status.is_server_error() {
+            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url.clone()))
+        } else {
+            Ok(self)
+        }
+    }
+
+    fn take_pending(pending: &Mutex<Option<Body>>) -> crate::Result<Body> {
+        pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+            .ok_or_else(|| {
+                error::body_msg("the response body was already read (unbuffered responses can be read once)")
+            })
+    }
+
+    /// Reads the whole body (cached when buffered).
+    pub async fn content(&self) -> crate::Result<Bytes> {
+        self.read(None::<fn(Bytes)>).await.map_err(|e| e.or_url(&self.url))
+    }
+
+    /// Calls `f` with each chunk of the body in arrival order. A response of
+    /// length 0 (or to HEAD) never calls it. On a buffered response that was
+    /// already read, `f` gets the whole body as one chunk.
+    pub async fn collect(&self, f: impl FnMut(Bytes)) -> crate::Result<()> {
+        if self.length == Some(0) {
+            return Ok(());
+        }
+        self.read(Some(f)).await.map(drop).map_err(|e| e.or_url(&self.url))
+    }
+
+    async fn read(&self, mut sink: Option<impl FnMut(Bytes)>) -> crate::Result<Bytes> {
+        match &self.body {
+            BodyState::Unbuffered { pending } => {
+                let body = Self::take_pending(pending)?;
+                match sink {
+                    Some(f) => stream_into(body, f, false).await,
+                    None => body.collect_bytes(None).await,
+                }
+            }
+            BodyState::Buffered { cache, pending } => {
+                let mut original = None;
+                let mut streamed = false;
+                let result = cache
+                    .get_or_init(|| async {
+                        let read = match Self::take_pending(pending) {
+                            Ok(body) => match sink.as_mut() {
+                                Some(f) => {
+                                    streamed = true;
+                                    stream_into(body, f, true).await
+                                }
+                                None => body.collect_bytes(None).await,
+                            },
+                            Err(e) => Err(e),
+                        };
+                        read.map_err(|e| {
+                            let replay = e.replay();
+                            original = Some(e);
+                            replay
+                        })
+                    })
+                    .await;
+                if let Some(e) = original {
+                    return Err(e);
+                }
+                match result {
+                    Ok(bytes) => {
+                        if let (false, Some(f)) = (streamed, sink.as_mut()) {
+                            if !bytes.is_empty() {
+                                f(bytes.clone());
+                            }
+                        }
+                        Ok(bytes.clone())
+                    }
+                    Err(e) => Err(e.replay()),
+                }
+            }
+        }
+    }
+
+    /// The body as text: the charset of the last `Content-Type` header, else
+    /// ISO-8859-1 (UTF-8 for `application/json`). Undecodable bytes are an error.
+    pub async fn text(&self) -> crate::Result<String> {
+        self.text_with("ISO-8859-1").await
+    }
+
+    /// The body as text, with `default_encoding` (a label such as `"utf-8"`)
+    /// used when the headers name no charset.
+    pub async fn text_with(&self, default_encoding: &str) -> crate::Result<String> {
+        let bytes = self.content().await?;
+        let label = encoding_from_headers(&self.headers).unwrap_or_else(|| default_encoding.to_owned());
+        decode_text(&bytes, &label).map_err(|e| e.or_url(&self.url))
+    }
+
+    /// Parses the body as JSON (text decoded by the header charset, else UTF-8).
+    pub async fn json<T: DeserializeOwned>(&self) -> crate::Result<T> {
+        let bytes = self.content().await?;
+        let label = encoding_from_headers(&self.headers);
+        let parsed = match label.as_deref() {
+            None | Some("utf-8") | Some("utf8") => {
+                let raw = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+                serde_json::from_slice(raw)
+            }
+            Some(label) => serde_json::from_str(&decode_text(&bytes, label)?),
+        };
+        parsed.map_err(|e| {
+            error::decode("the response body is not valid JSON", Some(Box::new(e))).with_url(self.url.clone())
+        })
+    }
+
+    /// The body as an `http_body::Body` stream. For a buffered response already
+    /// read, the cached bytes.
+    pub fn into_body(self) -> crate::Result<Body> {
+        match self.body {
+            BodyState::Unbuffered { pending } => Self::take_pending(&pending),
+            BodyState::Buffered { cache, pending } => match cache.into_inner() {
+                Some(Ok(bytes)) => Ok(Body::from_bytes(bytes)),
+                Some(Err(e)) => Err(e),
+                None => Self::take_pending(&pending),
+            },
+        }
+    }
+
+    /// The body as a `Stream` of byte chunks.
+    pub fn bytes_stream(
+        self,
+    ) -> crate::Result<impl futures_core::Stream<Item = crate::Result<Bytes>> + Send + 'static> {
+        use futures_util::TryStreamExt;
+        let body = self.into_body()?;
+        Ok(http_body_util::BodyDataStream::new(body).map_err(error::from_body_error))
+    }
+}
+
+/// Streams `body` into `f`, and also keeps the bytes when `keep` is set.
+async fn stream_into(mut body: Body, mut f: impl FnMut(Bytes), keep: bool) -> crate::Result<Bytes> {
+    let mut kept = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(error::from_body_error)?;
+        if let Ok(data) = frame.into_data() {
+            if keep {
+                kept.extend_from_slice(&data);
+            }
+            f(data);
+        }
+    }
+    Ok(kept.freeze())
+}
+
+impl fmt::Debug for Response {
+    /// Like treq's repr: `<treq::Response 200 'text/html' 15 bytes>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut content_type = String::new();
+        for (i, value) in self.headers.get_all(CONTENT_TYPE).iter().enumerate() {
+            if i > 0 {
+                content_type.push_str(", ");
+            }
+            for &b in value.as_bytes() {
+                if b.is_ascii() && !b.is_ascii_control() {
+                    content_type.push(b as char);
+                } else {
+                    content_type.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+        }
+        let content_type: String = content_type.chars().take(40).collect();
+        let size = match self.length {
+            Some(n) => format!("{} bytes", thousands(n)),
+            None => "unknown size".to_owned(),
+        };
+        write!(f, "<treq::Response {} '{}' {}>", self.code(), content_type, size)
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(headers: &[(&str, &[u8])], body: Body, unbuffered: bool) -> Response {
+        let mut builder = http::Response::builder().status(200);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let url = Url::parse("http://example.com/").unwrap();
+        Response::from_http(builder.body(body).unwrap(), &url, None, unbuffered, None)
+    }
+
+    fn chunks(parts: &[&'static str]) -> Body {
+        let items: Vec<Result<Bytes, std::io::Error>> =
+            parts.iter().map(|p| Ok(Bytes::from_static(p.as_bytes()))).collect();
+        Body::wrap_stream(futures_util::stream::iter(items))
+    }
+
+    #[test]
+    fn response_is_send_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Response>();
+    }
+
+    #[test]
+    fn debug_matches_treq_repr() {
+        let r = response(&[("content-type", b"text/html")], Body::from("x".repeat(15)), false);
+        assert_eq!(format!("{r:?}"), "<treq::Response 200 'text/html' 15 bytes>");
+        let r = response(&[], Body::empty(), false);
+        assert_eq!(format!("{r:?}"), "<treq::Response 200 '' 0 bytes>");
+        let r = response(
+            &[("content-type", b"\xe2\xb8\x98"), ("content-type", b" x/y")],
+            Body::empty(),
+            false,
+        );
+        assert_eq!(format!("{r:?}"), r"<treq::Response 200 '\xe2\xb8\x98,  x/y' 0 bytes>");
+        let r = response(&[("content-type", b"text/event-stream")], chunks(&["a"]), false);
+        assert_eq!(format!("{r:?}"), "<treq::Response 200 'text/event-stream' unknown size>");
+        let r = response(&[], Body::from(vec![0u8; 1234567]), false);
+        assert_eq!(format!("{r:?}"), "<treq::Response 200 '' 1,234,567 bytes>");
+    }
+
+    #[tokio::test]
+    async fn buffered_content_is_cached() {
+        let r = response(&[], chunks(&["foo", "bar"]), false);
+        assert_eq!(r.content().await.unwrap(), "foobar");
+        assert_eq!(r.content().await.unwrap(), "foobar");
+        let mut seen = Vec::new();
+        r.collect(|c| seen.push(c)).await.unwrap();
+        assert_eq!(seen, vec![Bytes::from("foobar")]);
+    }
+
+    #[tokio::test]
+    async fn concurrent_waiters_share_one_read() {
+        let r = response(&[], chunks(&["foo"]), false);
+        let (a, b) = tokio::join!(r.content(), r.content());
+        assert_eq!(a.unwrap(), "foo");
+        assert_eq!(b.unwrap(), "foo");
+    }
+
+    #[tokio::test]
+    async fn collect_delivers_chunks_in_order_then_content_is_cached() {
+        let r = response(&[], chunks(&["{", "\"msg\": \"hell", "o\"}"]), false);
+        let mut seen = Vec::new();
+        r.collect(|c| seen.push(c)).await.unwrap();
+        assert_eq!(seen, ["{", "\"msg\": \"hell", "o\"}"]);
+        assert_eq!(r.content().await.unwrap(), "{\"msg\": \"hello\"}");
+    }
+
+    #[tokio::test]
+    async fn zero_length_never_calls_the_collector() {
+        let r = response(&[], Body::empty(), false);
+        r.collect(|_| panic!("must not be called")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unbuffered_reads_once() {
+        let r = response(&[], chunks(&["a", "b"]), true);
+        assert_eq!(r.content().await.unwrap(), "ab");
+        let err = r.content().await.unwrap_err();
+        assert!(err.is_body(), "{err:?}");
+        assert!(err.to_string().contains("already read"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn failed_read_is_reported_again() {
+        let items: Vec<Result<Bytes, std::io::Error>> =
+            vec![Ok(Bytes::from("a")), Err(std::io::Error::other("reset"))];
+        let r = response(&[], Body::wrap_stream(futures_util::stream::iter(items)), false);
+        let mut seen = Vec::new();
+        let err = r.collect(|c| seen.push(c)).await.unwrap_err();
+        assert!(err.is_body(), "{err:?}");
+        assert_eq!(seen, ["a"]);
+        assert!(r.content().await.unwrap_err().is_body());
+    }
+
+    #[tokio::test]
+    async fn text_and_json() {
+        let r = response(&[("content-type", b"text/plain;charset=utf-8")], Body::from("\u{2603}"), false);
+        assert_eq!(r.text().await.unwrap(), "\u{2603}");
+        let r = response(&[], Body::from(&b"\xa1"[..]), false);
+        assert_eq!(r.text().await.unwrap(), "\u{a1}");
+        let r = response(&[("content-type", b"application/json")], Body::from("gr\u{fc}n"), false);
+        assert_eq!(r.text().await.unwrap(), "gr\u{fc}n");
+        let r = response(&[], Body::from(r#"{"msg":"hello!"}"#), false);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["msg"], "hello!");
+        let r = response(&[], Body::from("{\"a\":\"h\u{eb}ll\u{f3}\"}".to_owned()), false);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["a"], "h\u{eb}ll\u{f3}");
+        let utf16: Vec<u8> = "{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let r = response(&[("content-type", b"application/json; charset='UTF-16LE'")], Body::from(utf16), false);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["a"], 1);
+        let r = response(&[], Body::from("not json"), false);
+        assert!(r.json::<serde_json::Value>().await.unwrap_err().is_decode());
+    }
+}
