@@ -35,7 +35,10 @@ async fn count(req: http::Request<Incoming>) -> Result<http::Response<Full<Bytes
             Ok(frame) => received += frame.data_ref().map_or(0, |d| d.len() as u64),
             Err(e) => {
                 let msg = format!("body error after {received} bytes: {e}");
-                return Ok(http::Response::builder().status(500).body(Full::from(msg)).unwrap());
+                return Ok(http::Response::builder()
+                    .status(500)
+                    .body(Full::from(msg))
+                    .unwrap());
             }
         }
     }

@@ -21,7 +21,11 @@ fn capture() -> (Server, Arc<Mutex<Vec<ServerRequest>>>) {
 }
 
 fn last(seen: &Mutex<Vec<ServerRequest>>) -> ServerRequest {
-    seen.lock().unwrap().last().cloned().expect("the server got a request")
+    seen.lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("the server got a request")
 }
 
 /// One parsed part: name, filename, content type, content.
@@ -33,7 +37,12 @@ struct Parsed {
     content: Vec<u8>,
 }
 
-fn parsed(name: &str, filename: Option<&str>, content_type: Option<&str>, content: &[u8]) -> Parsed {
+fn parsed(
+    name: &str,
+    filename: Option<&str>,
+    content_type: Option<&str>,
+    content: &[u8],
+) -> Parsed {
     Parsed {
         name: name.into(),
         filename: filename.map(Into::into),
@@ -85,7 +94,12 @@ async fn fields_then_files_sorted_by_name_with_duplicates_in_order() {
             ("file1", treq::Part::bytes("first").filename("image.png")),
             ("raw", treq::Part::bytes(vec![0u8, 255])),
             ("file1", treq::Part::text("second").filename("notes.txt")),
-            ("named", treq::Part::text("t").filename("Так себе имя.jpg").content_type("text/x-custom")),
+            (
+                "named",
+                treq::Part::text("t")
+                    .filename("Так себе имя.jpg")
+                    .content_type("text/x-custom"),
+            ),
         ])
         .await
         .unwrap();
@@ -93,7 +107,10 @@ async fn fields_then_files_sorted_by_name_with_duplicates_in_order() {
 
     let req = last(&seen);
     let content_type = req.header("content-type").unwrap();
-    assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
     assert_eq!(
         req.header("content-length"),
         Some(req.body.len().to_string().as_str()),
@@ -108,7 +125,12 @@ async fn fields_then_files_sorted_by_name_with_duplicates_in_order() {
             parsed("b", None, None, b"0"),
             parsed("file1", Some("image.png"), Some("image/png"), b"first"),
             parsed("file1", Some("notes.txt"), Some("text/plain"), b"second"),
-            parsed("named", Some("Так себе имя.jpg"), Some("text/x-custom"), b"t"),
+            parsed(
+                "named",
+                Some("Так себе имя.jpg"),
+                Some("text/x-custom"),
+                b"t"
+            ),
             parsed("raw", None, Some("application/octet-stream"), &[0, 255]),
         ]
     );
@@ -126,8 +148,16 @@ async fn each_request_gets_a_fresh_boundary_and_replaces_a_user_content_type() {
             .unwrap();
     }
     let seen = seen.lock().unwrap();
-    let types: Vec<&str> = seen.iter().map(|r| r.header("content-type").unwrap()).collect();
-    assert!(types.iter().all(|t| t.starts_with("multipart/form-data; boundary=")), "{types:?}");
+    let types: Vec<&str> = seen
+        .iter()
+        .map(|r| r.header("content-type").unwrap())
+        .collect();
+    assert!(
+        types
+            .iter()
+            .all(|t| t.starts_with("multipart/form-data; boundary=")),
+        "{types:?}"
+    );
     assert_ne!(types[0], types[1]);
     assert_eq!(seen[0].header_all("content-type").len(), 1);
 }
@@ -152,7 +182,10 @@ async fn a_file_from_disk_is_streamed_with_its_content_length() {
     std::fs::remove_dir_all(&dir).unwrap();
 
     let req = last(&seen);
-    assert_eq!(req.header("content-length"), Some(req.body.len().to_string().as_str()));
+    assert_eq!(
+        req.header("content-length"),
+        Some(req.body.len().to_string().as_str())
+    );
     assert_eq!(req.header("transfer-encoding"), None);
     let body = String::from_utf8_lossy(&req.body);
     assert!(body.contains(&format!("Content-Length: {}\r\n", content.len())));
@@ -160,7 +193,12 @@ async fn a_file_from_disk_is_streamed_with_its_content_length() {
         parse(&req).await,
         vec![
             parsed("k", None, None, b"v"),
-            parsed("upload", Some("data.json"), Some("application/json"), &content),
+            parsed(
+                "upload",
+                Some("data.json"),
+                Some("application/json"),
+                &content
+            ),
         ]
     );
 }
@@ -182,24 +220,36 @@ async fn a_stream_of_unknown_length_is_sent_chunked() {
     assert!(!String::from_utf8_lossy(&req.body).contains("Content-Length"));
     assert_eq!(
         parse(&req).await,
-        vec![parsed("s", Some("s.bin"), Some("application/octet-stream"), b"one two three")]
+        vec![parsed(
+            "s",
+            Some("s.bin"),
+            Some("application/octet-stream"),
+            b"one two three"
+        )]
     );
 }
 
 #[tokio::test]
 async fn streams_and_readers_of_known_length_keep_the_content_length() {
     let (server, seen) = capture();
-    let chunks = futures_util::stream::iter(["ab", "cd"].map(|s| Ok::<_, std::io::Error>(Bytes::from(s))));
+    let chunks =
+        futures_util::stream::iter(["ab", "cd"].map(|s| Ok::<_, std::io::Error>(Bytes::from(s))));
     client()
         .post(server.url("/upload"))
         .files([
             ("s", treq::Part::stream_with_length(chunks, 4)),
-            ("r", treq::Part::reader(&b"reader bytes"[..], Some(12)).filename("r.txt")),
+            (
+                "r",
+                treq::Part::reader(&b"reader bytes"[..], Some(12)).filename("r.txt"),
+            ),
         ])
         .await
         .unwrap();
     let req = last(&seen);
-    assert_eq!(req.header("content-length"), Some(req.body.len().to_string().as_str()));
+    assert_eq!(
+        req.header("content-length"),
+        Some(req.body.len().to_string().as_str())
+    );
     assert_eq!(
         parse(&req).await,
         vec![
@@ -222,7 +272,10 @@ async fn a_failing_stream_fails_the_request() {
         .await
         .unwrap_err();
     let chain = error_chain(&err);
-    assert!(chain.contains("could not read multipart part \"f\""), "{chain}");
+    assert!(
+        chain.contains("could not read multipart part \"f\""),
+        "{chain}"
+    );
     assert!(chain.contains("the disk went away"), "{chain}");
 }
 
@@ -236,7 +289,10 @@ async fn a_stream_shorter_than_announced_fails_the_request() {
         .await
         .unwrap_err();
     let chain = error_chain(&err);
-    assert!(chain.contains("ended after 5 of its announced 100 bytes"), "{chain}");
+    assert!(
+        chain.contains("ended after 5 of its announced 100 bytes"),
+        "{chain}"
+    );
 }
 
 #[tokio::test]

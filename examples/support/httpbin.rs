@@ -5,7 +5,8 @@
 //! `start()` serves, on 127.0.0.1 from its own thread, `POST /post` answering
 //! like httpbin: `{"form": {...}, "files": {...}, "headers": {...}}` for a
 //! multipart body (text fields in `form`, file parts as text in `files`).
-#![allow(dead_code)]
+// `pub` so the including example can call it; the module itself is private there.
+#![allow(dead_code, unreachable_pub)]
 
 use std::convert::Infallible;
 
@@ -18,7 +19,9 @@ use serde_json::{json, Map, Value};
 /// Starts the server and returns its base URL (`http://127.0.0.1:PORT`).
 pub fn start() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.set_nonblocking(true).expect("non-blocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener");
     let addr = listener.local_addr().expect("local address");
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -45,7 +48,12 @@ async fn handle(req: http::Request<Incoming>) -> Result<http::Response<Full<Byte
     let headers: Map<String, Value> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.to_string(), Value::from(String::from_utf8_lossy(v.as_bytes()))))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                Value::from(String::from_utf8_lossy(v.as_bytes())),
+            )
+        })
         .collect();
     let body = match body.collect().await {
         Ok(b) => b.to_bytes(),
@@ -81,7 +89,10 @@ async fn handle(req: http::Request<Incoming>) -> Result<http::Response<Full<Byte
             }
         }
     }
-    Ok(answer(200, json!({"form": form, "files": files, "headers": headers})))
+    Ok(answer(
+        200,
+        json!({"form": form, "files": files, "headers": headers}),
+    ))
 }
 
 fn answer(status: u16, body: Value) -> http::Response<Full<Bytes>> {

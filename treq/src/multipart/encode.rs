@@ -133,8 +133,9 @@ impl Form {
     }
 
     fn into_body(self, boundary: &str) -> crate::Result<(HeaderValue, Body)> {
-        let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
-            .map_err(|e| error::builder_with("invalid multipart boundary", e))?;
+        let content_type =
+            HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
+                .map_err(|e| error::builder_with("invalid multipart boundary", e))?;
         let in_memory = self.files.iter().all(|f| f.body.as_bytes().is_some());
 
         let mut segments = Vec::new();
@@ -197,10 +198,12 @@ impl Form {
             return Ok((content_type, Body::from_bytes(pending.freeze())));
         }
         segments.push(Segment::Bytes(pending.freeze()));
-        let total = segments.iter().try_fold(0u64, |sum, segment| match segment {
-            Segment::Bytes(b) => Some(sum + b.len() as u64),
-            Segment::Part(p) => p.len.map(|len| sum + len),
-        });
+        let total = segments
+            .iter()
+            .try_fold(0u64, |sum, segment| match segment {
+                Segment::Bytes(b) => Some(sum + b.len() as u64),
+                Segment::Part(p) => p.len.map(|len| sum + len),
+            });
         let stream = MultipartStream::new(segments);
         let body = match total {
             Some(total) => Body::sized_stream(stream, total),
@@ -239,13 +242,18 @@ fn put_escaped(out: &mut BytesMut, value: &str) {
 /// Unlike treq, `"` is kept: the value is validated, so quotes can only be the
 /// quoting of a parameter value, which escaping would break.
 fn validate_content_type(name: &str, value: &str) -> crate::Result<String> {
-    let cleaned: String = value.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    let cleaned: String = value
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n'))
+        .collect();
     if !cleaned.is_ascii() {
         return Err(error::builder(format!(
             "the content type {value:?} of multipart part {name:?} is not ASCII"
         )));
     }
-    let invalid = || format!("the content type {value:?} of multipart part {name:?} is not a valid media type");
+    let invalid = || {
+        format!("the content type {value:?} of multipart part {name:?} is not a valid media type")
+    };
     match cleaned.parse::<mime::Mime>() {
         // The mime crate accepts an empty subtype (`text/`); a media type has none.
         Ok(m) if m.subtype().as_str().is_empty() => Err(error::builder(invalid())),
@@ -259,9 +267,9 @@ fn find(hay: &[u8], needle: &[u8]) -> bool {
     let Some((&first, rest)) = needle.split_first() else {
         return true;
     };
-    hay.iter().enumerate().any(|(i, &b)| {
-        b == first && hay.get(i + 1..i + 1 + rest.len()) == Some(rest)
-    })
+    hay.iter()
+        .enumerate()
+        .any(|(i, &b)| b == first && hay.get(i + 1..i + 1 + rest.len()) == Some(rest))
 }
 
 #[cfg(test)]

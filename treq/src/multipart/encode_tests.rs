@@ -18,7 +18,11 @@ async fn output(fields: Vec<(Vec<u8>, Vec<u8>)>, files: Vec<(String, Part)>) -> 
     let length = body.content_length();
     let bytes = body.collect_bytes(None).await.unwrap();
     if let Some(length) = length {
-        assert_eq!(length, bytes.len() as u64, "announced length == output length");
+        assert_eq!(
+            length,
+            bytes.len() as u64,
+            "announced length == output length"
+        );
     }
     bytes.to_vec()
 }
@@ -38,7 +42,14 @@ fn file(content: &'static str, filename: &str, content_type: &str) -> Part {
 
 #[tokio::test]
 async fn start_producing_file_part() {
-    let out = output(vec![], vec![("field".into(), file("Hello, World", "file name", "text/hello-world"))]).await;
+    let out = output(
+        vec![],
+        vec![(
+            "field".into(),
+            file("Hello, World", "file name", "text/hello-world"),
+        )],
+    )
+    .await;
     assert_eq!(
         String::from_utf8(out).unwrap(),
         String::from_utf8(crlf(
@@ -58,7 +69,10 @@ Hello, World
 #[tokio::test]
 async fn two_fields() {
     let out = output(
-        fields(&[("afield", "just a string\r\n"), ("bfield", "another string")]),
+        fields(&[
+            ("afield", "just a string\r\n"),
+            ("bfield", "another string"),
+        ]),
         vec![],
     )
     .await;
@@ -83,8 +97,14 @@ another string
 #[tokio::test]
 async fn fields_and_attachment() {
     let out = output(
-        fields(&[("bfield", "just a string\r\n"), ("cfield", "another string")]),
-        vec![("afield".into(), file("my lovely bytes", "file name", "text/hello-world"))],
+        fields(&[
+            ("bfield", "just a string\r\n"),
+            ("cfield", "another string"),
+        ]),
+        vec![(
+            "afield".into(),
+            file("my lovely bytes", "file name", "text/hello-world"),
+        )],
     )
     .await;
     assert_eq!(
@@ -115,10 +135,16 @@ my lovely bytes
 #[tokio::test]
 async fn multiple_fields_and_attachments_are_sorted_by_kind_then_name() {
     let out = output(
-        fields(&[("cfield", "just a string\r\n"), ("bfield", "another string")]),
+        fields(&[
+            ("cfield", "just a string\r\n"),
+            ("bfield", "another string"),
+        ]),
         vec![
             ("efield".into(), file("my lovely bytes2", "ef", "text/html")),
-            ("xfield".into(), file("my lovely bytes219", "xf", "text/json")),
+            (
+                "xfield".into(),
+                file("my lovely bytes219", "xf", "text/json"),
+            ),
             ("afield".into(), file("my lovely bytes22", "af", "text/xml")),
         ],
     )
@@ -175,7 +201,14 @@ async fn repeated_names_keep_their_order() {
 
 #[tokio::test]
 async fn unicode_attachment_name_is_raw_utf8() {
-    let out = output(vec![], vec![("field".into(), file("my lovely bytes", "Так себе имя.jpg", "image/jpeg"))]).await;
+    let out = output(
+        vec![],
+        vec![(
+            "field".into(),
+            file("my lovely bytes", "Так себе имя.jpg", "image/jpeg"),
+        )],
+    )
+    .await;
     assert_eq!(
         out,
         crlf(
@@ -218,7 +251,10 @@ my lovely bytes
 async fn new_lines_in_params_are_removed() {
     let out = output(
         vec![],
-        vec![("field".into(), file("my lovely bytes", "\r\noops.j\npg", "image/jp\reg\n"))],
+        vec![(
+            "field".into(),
+            file("my lovely bytes", "\r\noops.j\npg", "image/jp\reg\n"),
+        )],
     )
     .await;
     assert_eq!(
@@ -238,10 +274,20 @@ my lovely bytes
 
 #[tokio::test]
 async fn quotes_in_names_are_escaped() {
-    let out = output(fields(&[("na\"me", "v")]), vec![("f\r\nx".into(), Part::bytes("b").filename("a\"b"))]).await;
+    let out = output(
+        fields(&[("na\"me", "v")]),
+        vec![("f\r\nx".into(), Part::bytes("b").filename("a\"b"))],
+    )
+    .await;
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("Content-Disposition: form-data; name=\"na\\\"me\"\r\n"), "{text}");
-    assert!(text.contains("name=\"fx\"; filename=\"a\\\"b\"\r\n"), "{text}");
+    assert!(
+        text.contains("Content-Disposition: form-data; name=\"na\\\"me\"\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("name=\"fx\"; filename=\"a\\\"b\"\r\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -289,12 +335,25 @@ async fn in_memory_parts_make_a_replayable_body_with_default_types() {
         "heyDavid",
     )
     .unwrap();
-    let copy = body.try_clone().expect("in-memory multipart bodies are replayable");
+    let copy = body
+        .try_clone()
+        .expect("in-memory multipart bodies are replayable");
     let text = String::from_utf8(body.collect_bytes(None).await.unwrap().to_vec()).unwrap();
     assert_eq!(copy.collect_bytes(None).await.unwrap(), text.as_bytes());
-    assert!(text.contains("name=\"a\"\r\nContent-Type: application/octet-stream\r\nContent-Length: 3\r\n\r\nxyz"), "{text}");
-    assert!(text.contains("name=\"b\"; filename=\"notes.csv\"\r\nContent-Type: text/csv\r\n"), "{text}");
-    assert!(text.contains("name=\"c\"\r\nContent-Type: text/plain; charset=utf-8\r\n"), "{text}");
+    assert!(
+        text.contains(
+            "name=\"a\"\r\nContent-Type: application/octet-stream\r\nContent-Length: 3\r\n\r\nxyz"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("name=\"b\"; filename=\"notes.csv\"\r\nContent-Type: text/csv\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("name=\"c\"\r\nContent-Type: text/plain; charset=utf-8\r\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -345,13 +404,22 @@ async fn large_text_values_are_sent_whole() {
 #[test]
 fn bad_content_types_are_builder_errors() {
     for bad in ["imagé/png", "not a type", "", "text/"] {
-        let Err(err) = encode(vec![], vec![("f".into(), Part::bytes("x").content_type(bad))]) else {
+        let Err(err) = encode(
+            vec![],
+            vec![("f".into(), Part::bytes("x").content_type(bad))],
+        ) else {
             panic!("{bad:?} was accepted");
         };
         assert!(err.is_builder(), "{bad:?}: {err:?}");
         assert!(err.to_string().contains("\"f\""), "{err}");
     }
-    let ok = encode(vec![], vec![("f".into(), Part::bytes("x").content_type("text/plain; charset=\"utf-8\""))]);
+    let ok = encode(
+        vec![],
+        vec![(
+            "f".into(),
+            Part::bytes("x").content_type("text/plain; charset=\"utf-8\""),
+        )],
+    );
     assert!(ok.is_ok());
 }
 
@@ -376,10 +444,20 @@ fn random_boundaries_are_uuids_and_differ() {
 #[tokio::test]
 async fn the_boundary_never_occurs_in_in_memory_content() {
     let (content_type, _) = encode(fields(&[("k", "v")]), vec![]).unwrap();
-    let boundary = content_type.to_str().unwrap().rsplit('=').next().unwrap().to_owned();
+    let boundary = content_type
+        .to_str()
+        .unwrap()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_owned();
     let form = Form::new(fields(&[("k", &format!("..{boundary}.."))]), vec![]).unwrap();
     assert!(form.contains(boundary.as_bytes()));
-    let form = Form::new(vec![], vec![("f".into(), Part::bytes(format!("x{boundary}")))]).unwrap();
+    let form = Form::new(
+        vec![],
+        vec![("f".into(), Part::bytes(format!("x{boundary}")))],
+    )
+    .unwrap();
     assert!(form.contains(boundary.as_bytes()));
     let form = Form::new(fields(&[("k", "v")]), vec![("f".into(), Part::bytes("y"))]).unwrap();
     assert!(!form.contains(boundary.as_bytes()));

@@ -72,10 +72,7 @@ impl Part {
     /// For plain form fields (no `Content-Type` header at all), use
     /// [`RequestBuilder::form`](crate::RequestBuilder::form) next to `files`.
     pub fn text(text: impl Into<String>) -> Self {
-        Part::new(
-            Body::from_bytes(text.into()),
-            "text/plain; charset=utf-8",
-        )
+        Part::new(Body::from_bytes(text.into()), "text/plain; charset=utf-8")
     }
 
     /// Opens a file to be streamed from disk: the filename is the path's last
@@ -212,11 +209,15 @@ mod tests {
             "text/plain; charset=utf-8"
         );
         assert_eq!(
-            Part::bytes("x").filename("image.jpg").effective_content_type(),
+            Part::bytes("x")
+                .filename("image.jpg")
+                .effective_content_type(),
             "image/jpeg"
         );
         assert_eq!(
-            Part::bytes("x").filename("image.png").effective_content_type(),
+            Part::bytes("x")
+                .filename("image.png")
+                .effective_content_type(),
             "image/png"
         );
         assert_eq!(
@@ -256,7 +257,10 @@ mod tests {
     async fn missing_file_is_a_body_error_naming_the_path() {
         let err = Part::file("/definitely/not/here.bin").await.unwrap_err();
         assert!(err.is_body(), "{err:?}");
-        assert!(err.to_string().contains("/definitely/not/here.bin"), "{err}");
+        assert!(
+            err.to_string().contains("/definitely/not/here.bin"),
+            "{err}"
+        );
     }
 
     #[test]

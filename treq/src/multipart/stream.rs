@@ -50,7 +50,11 @@ impl MultipartStream {
         }
     }
 
-    fn fail(&mut self, message: String, source: Option<BoxError>) -> Poll<Option<Result<Bytes, BoxError>>> {
+    fn fail(
+        &mut self,
+        message: String,
+        source: Option<BoxError>,
+    ) -> Poll<Option<Result<Bytes, BoxError>>> {
         self.failed = true;
         self.segments.clear();
         self.current = None;
@@ -76,7 +80,9 @@ impl Stream for MultipartStream {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Some(Ok(frame))) => {
                         // Trailers of a wrapped body have no place in a part.
-                        let Ok(data) = frame.into_data() else { continue };
+                        let Ok(data) = frame.into_data() else {
+                            continue;
+                        };
                         if data.is_empty() {
                             continue;
                         }
@@ -182,12 +188,18 @@ mod tests {
         let short = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("abc"))]);
         let s = MultipartStream::new(vec![part("f", Body::wrap_stream(short), Some(5))]);
         let (_, err) = drain(s).await;
-        assert!(err.unwrap().to_string().contains("after 3 of its announced 5"));
+        assert!(err
+            .unwrap()
+            .to_string()
+            .contains("after 3 of its announced 5"));
 
         let long = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("abcdef"))]);
         let s = MultipartStream::new(vec![part("f", Body::wrap_stream(long), Some(5))]);
         let (out, err) = drain(s).await;
         assert!(out.is_empty(), "the overlong chunk is not sent");
-        assert!(err.unwrap().to_string().contains("more than its announced 5"));
+        assert!(err
+            .unwrap()
+            .to_string()
+            .contains("more than its announced 5"));
     }
 }
