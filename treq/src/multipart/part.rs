@@ -80,8 +80,11 @@ impl Part {
     /// (`image.png` → `image/png`), else `application/octet-stream`. The
     /// length is read now, so the part and the request carry `Content-Length`.
     ///
+    /// A path that is not a regular file (a pipe, a device) is streamed with
+    /// an unknown length, so the request is sent chunked.
+    ///
     /// Fails with a body error ([`Error::is_body`]) when the file cannot be
-    /// opened or its length cannot be read.
+    /// opened, its length cannot be read, or it is a directory.
     pub async fn file(path: impl AsRef<Path>) -> crate::Result<Part> {
         let path = path.as_ref();
         let fail = |e: std::io::Error, what: &str| {
@@ -94,10 +97,23 @@ impl Part {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| fail(e, "open"))?;
-        let body = Body::from_file(file)
+        let meta = file
+            .metadata()
             .await
             .map_err(|e| fail(e, "read the length of"))?;
-        let mut part = Part::new(body, OCTET_STREAM);
+        let mut part = if meta.is_file() {
+            let body = Body::from_file(file)
+                .await
+                .map_err(|e| fail(e, "read the length of"))?;
+            Part::new(body, OCTET_STREAM)
+        } else if meta.is_dir() {
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory");
+            return Err(fail(e, "upload"));
+        } else {
+            // A pipe or device: its metadata length means nothing, so it is
+            // streamed with an unknown length (the request goes chunked).
+            Part::reader(file, None)
+        };
         part.filename = path
             .file_name()
             .map(|name| name.to_string_lossy().into_owned());
@@ -261,6 +277,21 @@ mod tests {
             err.to_string().contains("/definitely/not/here.bin"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_directory_is_refused() {
+        let err = Part::file(std::env::temp_dir()).await.unwrap_err();
+        assert!(err.is_body(), "{err:?}");
+        assert!(err.to_string().contains("could not upload"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_device_is_streamed_with_unknown_length() {
+        let part = Part::file("/dev/null").await.unwrap();
+        assert_eq!(part.length(), None);
+        assert_eq!(part.filename.as_deref(), Some("null"));
     }
 
     #[test]

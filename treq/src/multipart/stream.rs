@@ -202,4 +202,29 @@ mod tests {
             .to_string()
             .contains("more than its announced 5"));
     }
+
+    #[tokio::test]
+    async fn a_part_is_pulled_only_as_the_body_is_polled() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let pulls = Arc::new(AtomicUsize::new(0));
+        let counter = pulls.clone();
+        let chunks = futures_util::stream::iter(0..1000).map(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, std::io::Error>(Bytes::from_static(b"chunk"))
+        });
+        let mut s = MultipartStream::new(vec![
+            Segment::Bytes(Bytes::from("headers")),
+            part("f", Body::wrap_stream(chunks), None),
+        ]);
+        assert_eq!(s.next().await.unwrap().unwrap(), "headers");
+        assert_eq!(
+            pulls.load(Ordering::SeqCst),
+            0,
+            "nothing read before it is asked for"
+        );
+        assert_eq!(s.next().await.unwrap().unwrap(), "chunk");
+        assert_eq!(s.next().await.unwrap().unwrap(), "chunk");
+        assert_eq!(pulls.load(Ordering::SeqCst), 2, "one chunk read per poll");
+    }
 }
