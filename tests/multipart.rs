@@ -137,6 +137,23 @@ async fn fields_then_files_sorted_by_name_with_duplicates_in_order() {
 }
 
 #[tokio::test]
+async fn an_empty_files_list_still_sends_multipart() {
+    let (server, seen) = capture();
+    client()
+        .post(server.url("/post"))
+        .files(Vec::<(&str, treq::Part)>::new())
+        .form([("a", "b")])
+        .await
+        .unwrap();
+    let req = last(&seen);
+    assert!(req
+        .header("content-type")
+        .unwrap()
+        .starts_with("multipart/form-data; boundary="));
+    assert_eq!(parse(&req).await, vec![parsed("a", None, None, b"b")]);
+}
+
+#[tokio::test]
 async fn each_request_gets_a_fresh_boundary_and_replaces_a_user_content_type() {
     let (server, seen) = capture();
     for _ in 0..2 {

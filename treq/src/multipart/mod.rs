@@ -45,6 +45,10 @@
 //!   the request rather than sending a truncated upload. A body made only of
 //!   in-memory parts is one buffer and can be resent (307/308 redirects,
 //!   digest auth); one with files or streams can be sent once.
+//! - **No parts.** Calling `files` with an empty list still sends a multipart
+//!   body (the form fields alone, or just the closing boundary), where Python
+//!   treq would fall back to an urlencoded form: asking for multipart gets
+//!   multipart.
 
 mod encode;
 mod part;
