@@ -279,6 +279,17 @@ mod tests {
         );
     }
 
+    #[test]
+    fn part_is_send_sync_and_debug() {
+        fn check<T: Send + Sync + fmt::Debug>() {}
+        check::<Part>();
+        let debug = format!("{:?}", Part::bytes("abc").filename("a.png"));
+        assert!(
+            debug.contains("image/png") && debug.contains("3 bytes"),
+            "{debug}"
+        );
+    }
+
     #[tokio::test]
     async fn a_directory_is_refused() {
         let err = Part::file(std::env::temp_dir()).await.unwrap_err();
