@@ -25,7 +25,9 @@ async fn request_cookies_join_the_session_jar() {
     // treq's test_cookies_in_jars.
     let server = Server::http(route);
     let c = client();
-    c.cookie_jar().add_scoped(server.url("/"), "a", "b").unwrap();
+    c.cookie_jar()
+        .add_scoped(server.url("/"), "a", "b")
+        .unwrap();
     let resp = c
         .get(server.url(&set_cookie_path(&["a=c"], None)))
         .cookies([("b", "c")])
@@ -38,7 +40,10 @@ async fn request_cookies_join_the_session_jar() {
         assert_eq!(jar.len(), 2);
     }
     // They persist for later requests of the client.
-    assert_eq!(sent_cookie(&c, server.url("/echo")).await.as_deref(), Some("a=c; b=c"));
+    assert_eq!(
+        sent_cookie(&c, server.url("/echo")).await.as_deref(),
+        Some("a=c; b=c")
+    );
 }
 
 #[tokio::test]
@@ -61,7 +66,10 @@ async fn a_request_jar_is_merged_with_its_own_scope() {
     assert_eq!(jar.len(), 4);
     assert_eq!(jar.get_for(&there, "a"), Some("c"));
     assert_eq!(jar.get_for(&there, "b"), Some("b"));
-    assert!(matches!(jar.try_get("a"), Err(CookieLookupError::Collision { .. })));
+    assert!(matches!(
+        jar.try_get("a"),
+        Err(CookieLookupError::Collision { .. })
+    ));
 }
 
 #[tokio::test]
@@ -120,9 +128,18 @@ async fn cookies_are_not_sent_to_other_hosts() {
     // treq's test_cookies_not_sent_to_different_domains / _sent_for_same_domain.
     let server = Server::http(route);
     let c = client();
-    c.get(server.url("/echo")).cookies([("k", "v")]).await.unwrap();
-    assert_eq!(sent_cookie(&c, server.url("/echo")).await.as_deref(), Some("k=v"));
-    assert_eq!(sent_cookie(&c, server.url_with_host("localhost", "/echo")).await, None);
+    c.get(server.url("/echo"))
+        .cookies([("k", "v")])
+        .await
+        .unwrap();
+    assert_eq!(
+        sent_cookie(&c, server.url("/echo")).await.as_deref(),
+        Some("k=v")
+    );
+    assert_eq!(
+        sent_cookie(&c, server.url_with_host("localhost", "/echo")).await,
+        None
+    );
 }
 
 #[tokio::test]
@@ -132,7 +149,10 @@ async fn cookies_are_sent_to_other_ports_of_the_same_host() {
     let b = Server::http(route);
     let c = client();
     c.get(a.url("/echo")).cookies([("k", "v")]).await.unwrap();
-    assert_eq!(sent_cookie(&c, b.url("/echo")).await.as_deref(), Some("k=v"));
+    assert_eq!(
+        sent_cookie(&c, b.url("/echo")).await.as_deref(),
+        Some("k=v")
+    );
 }
 
 #[tokio::test]
@@ -157,7 +177,9 @@ async fn an_explicit_cookie_header_replaces_the_jar() {
     // Rule 54.
     let server = Server::http(route);
     let c = client();
-    c.cookie_jar().add_scoped(server.url("/"), "jar", "1").unwrap();
+    c.cookie_jar()
+        .add_scoped(server.url("/"), "jar", "1")
+        .unwrap();
     let echo: Value = c
         .get(server.url("/echo"))
         .header("Cookie", "mine=2")
@@ -193,10 +215,16 @@ async fn each_redirect_hop_reads_and_fills_the_jar() {
     let start = set_cookie_path(&["first=1"], Some(&hop2));
     let resp = c.get(server.url(&start)).await.unwrap();
     assert_eq!(resp.history().len(), 2);
-    let hop2_sent = resp.history()[1].request().unwrap().headers()["cookie"].to_str().unwrap();
+    let hop2_sent = resp.history()[1].request().unwrap().headers()["cookie"]
+        .to_str()
+        .unwrap();
     assert_eq!(hop2_sent, "first=1");
     let echo: Value = resp.json().await.unwrap();
-    assert_eq!(echo["headers"]["cookie"], Value::Null, "127.0.0.1 cookies reached localhost");
+    assert_eq!(
+        echo["headers"]["cookie"],
+        Value::Null,
+        "127.0.0.1 cookies reached localhost"
+    );
     let jar = resp.cookies();
     assert_eq!((&jar["first"], &jar["second"]), ("1", "2"));
 }
@@ -230,8 +258,13 @@ async fn a_saved_jar_can_seed_another_client() {
     let mut saved = Vec::new();
     c.cookie_jar().save_json(&mut saved).unwrap();
     let jar = CookieJar::load_json(&saved[..]).unwrap();
-    let other = HttpClient::builder(HyperAgent::new()).cookie_jar(jar).build();
-    assert_eq!(sent_cookie(&other, server.url("/echo")).await.as_deref(), Some("sid=42"));
+    let other = HttpClient::builder(HyperAgent::new())
+        .cookie_jar(jar)
+        .build();
+    assert_eq!(
+        sent_cookie(&other, server.url("/echo")).await.as_deref(),
+        Some("sid=42")
+    );
 }
 
 #[tokio::test]

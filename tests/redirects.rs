@@ -144,7 +144,10 @@ async fn browser_like_redirects_follow_post_as_get_except_307() {
         .browser_like_redirects(true)
         .await
         .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::RedirectRefused { status: 307, .. }));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::RedirectRefused { status: 307, .. }
+    ));
 }
 
 #[tokio::test]
@@ -162,14 +165,16 @@ async fn temporary_redirect_replays_an_in_memory_body() {
 #[tokio::test]
 async fn temporary_redirect_refuses_a_streamed_body() {
     let server = Server::http(route);
-    let stream =
-        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("chunk"))]);
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("chunk"))]);
     let err = client()
         .get(server.url(&status_path(307, "/echo")))
         .data(treq::Body::wrap_stream(stream))
         .await
         .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::RedirectRefused { status: 307, .. }));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::RedirectRefused { status: 307, .. }
+    ));
     assert!(err.to_string().contains("cannot be sent again"), "{err}");
 }
 
@@ -182,7 +187,11 @@ async fn too_many_redirects_carries_every_response() {
         route(req)
     });
     let err = client().get(server.url("/loop")).await.unwrap_err();
-    assert_eq!(hits.load(Ordering::SeqCst), 21, "20 redirects followed, as treq");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        21,
+        "20 redirects followed, as treq"
+    );
     assert!(err.is_redirect());
     assert_eq!(err.history().unwrap().len(), 21);
     assert!(err.history().unwrap().iter().all(|r| r.code() == 302));
@@ -194,7 +203,9 @@ async fn too_many_redirects_carries_every_response() {
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::TooManyRedirects { history } if history.len() == 4));
 
-    let limited = HttpClient::builder(HyperAgent::new()).max_redirects(1).build();
+    let limited = HttpClient::builder(HyperAgent::new())
+        .max_redirects(1)
+        .build();
     assert!(limited.get(server.url("/redirect/1")).await.is_ok());
     let err = limited.get(server.url("/redirect/2")).await.unwrap_err();
     assert_eq!(err.history().unwrap().len(), 2);
@@ -204,14 +215,21 @@ async fn too_many_redirects_carries_every_response() {
 async fn redirect_without_location_is_an_error() {
     let server = Server::http(route);
     let err = client().get(server.url("/status/302")).await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::RedirectWithoutLocation { status: 302 }));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::RedirectWithoutLocation { status: 302 }
+    ));
     assert!(err.to_string().contains("without a Location"), "{err}");
 }
 
 /// Sends credentials three ways (user header, `.auth`, user Cookie header) plus
 /// a custom header, to `start`, which redirects to `target`; returns what the
 /// final server saw.
-async fn credentials_through(c: &HttpClient<HyperAgent>, start: String, auth_header: bool) -> Value {
+async fn credentials_through(
+    c: &HttpClient<HyperAgent>,
+    start: String,
+    auth_header: bool,
+) -> Value {
     let mut req = c
         .get(start)
         .header("Cookie", "user=1")
@@ -237,7 +255,8 @@ async fn same_origin_redirect_keeps_credentials() {
     let server = Server::http(route);
     let c = client();
     for auth_header in [true, false] {
-        let echo = credentials_through(&c, server.url(&status_path(302, "/echo")), auth_header).await;
+        let echo =
+            credentials_through(&c, server.url(&status_path(302, "/echo")), auth_header).await;
         assert!(header(&echo, "authorization").is_some());
         assert_eq!(header(&echo, "cookie"), Some("user=1"));
     }
@@ -253,7 +272,11 @@ async fn credentials_never_reach_another_port_or_host() {
         let start = a.url(&status_path(302, &b.url("/echo")));
         let echo = credentials_through(&c, start, auth_header).await;
         assert_no_credentials(&echo, "other port");
-        assert_eq!(header(&echo, "x-api-key"), Some("secret"), "treq forwards custom headers");
+        assert_eq!(
+            header(&echo, "x-api-key"),
+            Some("secret"),
+            "treq forwards custom headers"
+        );
         // Another host name for the same server (127.0.0.1 -> localhost).
         let start = a.url(&status_path(302, &a.url_with_host("localhost", "/echo")));
         let echo = credentials_through(&c, start, auth_header).await;
@@ -284,7 +307,10 @@ async fn credentials_do_not_survive_http_to_https_or_https_to_http() {
     let plain = Server::http(route);
     for auth_header in [true, false] {
         // http -> https on another port (also: an upgrade is a new origin).
-        let start = plain.url(&status_path(302, &secure.url_with_host("localhost", "/echo")));
+        let start = plain.url(&status_path(
+            302,
+            &secure.url_with_host("localhost", "/echo"),
+        ));
         let echo = credentials_through(&c, start, auth_header).await;
         assert_no_credentials(&echo, "http -> https");
         // https -> http: never downgrade credentials.
@@ -301,5 +327,8 @@ async fn non_http_location_is_refused() {
         .get(server.url(&status_path(302, "file:///etc/passwd")))
         .await
         .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::RedirectRefused { status: 302, .. }));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::RedirectRefused { status: 302, .. }
+    ));
 }

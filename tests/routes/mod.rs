@@ -20,13 +20,19 @@ fn query(req: &ServerRequest) -> Vec<(String, String)> {
 }
 
 fn param(req: &ServerRequest, name: &str) -> Option<String> {
-    query(req).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    query(req)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 pub(crate) fn echo(req: &ServerRequest) -> Value {
     let mut headers = Map::new();
     for name in req.headers.keys() {
-        headers.insert(name.as_str().to_owned(), Value::from(req.header_all(name.as_str()).join(", ")));
+        headers.insert(
+            name.as_str().to_owned(),
+            Value::from(req.header_all(name.as_str()).join(", ")),
+        );
     }
     json!({
         "method": req.method.as_str(),
@@ -50,8 +56,16 @@ pub(crate) async fn route(req: ServerRequest) -> ServerResponse {
     match segments.as_slice() {
         ["redirect", n] | ["absolute-redirect", n] => {
             let n: u32 = n.parse().unwrap();
-            let prefix = if segments[0] == "redirect" { String::new() } else { format!("http://{host}") };
-            let next = if n <= 1 { format!("{prefix}/echo") } else { format!("{prefix}/{}/{}", segments[0], n - 1) };
+            let prefix = if segments[0] == "redirect" {
+                String::new()
+            } else {
+                format!("http://{host}")
+            };
+            let next = if n <= 1 {
+                format!("{prefix}/echo")
+            } else {
+                format!("{prefix}/{}/{}", segments[0], n - 1)
+            };
             redirect(302, &next).body(full(body)).unwrap()
         }
         ["status", code] => {
@@ -72,7 +86,8 @@ pub(crate) async fn route(req: ServerRequest) -> ServerResponse {
                     b = b.header("set-cookie", v);
                 }
             }
-            b.body(full(serde_json::to_vec(&echo(&req)).unwrap())).unwrap()
+            b.body(full(serde_json::to_vec(&echo(&req)).unwrap()))
+                .unwrap()
         }
         _ => http::Response::builder()
             .header("content-type", "application/json")
