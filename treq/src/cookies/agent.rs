@@ -40,11 +40,15 @@ impl<A> fmt::Debug for CookieAgent<A> {
 
 impl<A: Agent> Agent for CookieAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
-        // Relative URIs (a misused agent) have no origin: no cookies either way.
-        let url = Url::parse(&request.uri().to_string()).ok();
-        if let Some(url) = &url {
-            if !request.headers().contains_key(COOKIE) {
-                if let Some(value) = policy::cookie_header(&self.jar.lock(), url) {
+        // The URL is parsed only when there is something to do (cookies to send
+        // or to store), to keep the common cookieless request cheap.
+        let uri = request.uri().clone();
+        if !request.headers().contains_key(COOKIE) {
+            let store = self.jar.lock();
+            if store.iter_any().next().is_some() {
+                if let Some(value) =
+                    to_url(&uri).and_then(|url| policy::cookie_header(&store, &url))
+                {
                     request.headers_mut().insert(COOKIE, value);
                 }
             }
@@ -53,9 +57,10 @@ impl<A: Agent> Agent for CookieAgent<A> {
         let jar = self.jar.clone();
         Box::pin(async move {
             let response = future.await?;
-            if let Some(url) = url {
-                let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
-                if values.peek().is_some() {
+            let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
+            if values.peek().is_some() {
+                // Relative URIs (a misused agent) have no origin: nothing is stored.
+                if let Some(url) = to_url(&uri) {
                     let mut store = jar.lock();
                     for value in values {
                         // A cookie the policy refuses is ignored, as browsers do.
@@ -68,6 +73,10 @@ impl<A: Agent> Agent for CookieAgent<A> {
             Ok(response)
         })
     }
+}
+
+fn to_url(uri: &http::Uri) -> Option<Url> {
+    Url::parse(&uri.to_string()).ok()
 }
 
 #[cfg(test)]

@@ -71,7 +71,55 @@ impl Clone for History {
 #[non_exhaustive]
 pub struct OriginChanged;
 
-/// Follows redirects (see the [module docs](self) for the rules).
+/// Follows redirects with treq's rules.
+///
+/// - 301, 302, 307 and 308 are followed for GET and HEAD; other methods get
+///   [`ErrorKind::RedirectRefused`]. 303 turns any method (but HEAD) into GET.
+///   With `browser_like_redirects(true)`, 301/302/303/308 turn other methods
+///   into GET; 307 still refuses them.
+/// - 307/308 send the body again when it is in memory; a streamed body cannot
+///   be replayed and the redirect is refused. Other hops carry no body and no
+///   `Content-Type`/`Content-Length`/`Transfer-Encoding`/`Content-Encoding`.
+/// - At most `max_redirects` (default 20) are followed, then
+///   [`ErrorKind::TooManyRedirects`] with every response.
+/// - On any change of scheme, host or port, `Authorization`,
+///   `Proxy-Authorization`, `Cookie`, `Cookie2`, `WWW-Authenticate`, `Host`
+///   and the configured [`sensitive_headers`](Self::sensitive_headers) are
+///   removed for the rest of the chain, and the hop requests and the final
+///   response carry the [`OriginChanged`] marker in their extensions.
+/// - Intermediate responses are read (up to 64 KiB kept, so the connection is
+///   reused) and returned in the final response's history.
+///
+/// [`HttpClient`](crate::HttpClient) uses it for every request; per-request
+/// settings come from the request builder. On its own it follows with the
+/// defaults:
+///
+/// ```
+/// use treq::{Agent, Body, RedirectAgent};
+///
+/// /// Answers every path but `/new` with a redirect to `/new`.
+/// struct Moved;
+/// impl Agent for Moved {
+///     fn request(&self, req: http::Request<Body>) -> treq::ResponseFuture {
+///         let resp = if req.uri().path() == "/new" {
+///             http::Response::new(Body::from("here"))
+///         } else {
+///             let mut r = http::Response::new(Body::empty());
+///             *r.status_mut() = http::StatusCode::MOVED_PERMANENTLY;
+///             r.headers_mut().insert("location", "/new".parse().unwrap());
+///             r
+///         };
+///         Box::pin(async move { Ok(resp) })
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let agent = RedirectAgent::new(Moved);
+/// let req = http::Request::get("http://a.example/old").body(Body::empty()).unwrap();
+/// let resp = agent.request(req).await.unwrap();
+/// assert_eq!(resp.status(), 200);
+/// # });
+/// ```
 pub struct RedirectAgent<A> {
     inner: Arc<A>,
     sensitive: Arc<[HeaderName]>,
@@ -156,7 +204,7 @@ impl<A: Agent> Chain<A> {
         let (parts, body) = request.into_parts();
         let mut method = parts.method;
         let mut headers = parts.headers;
-        let extensions = parts.extensions;
+        let mut extensions = parts.extensions;
         let mut replay = match body.try_clone() {
             Some(copy) => Replay::Copy(copy),
             None => Replay::Streamed,
@@ -237,6 +285,8 @@ impl<A: Agent> Chain<A> {
             }
             if policy::origin_differs(&url, &next) {
                 policy::strip_cross_origin(&mut headers, &self.sensitive);
+                // Credentials left for inner layers must not cross either.
+                extensions.remove::<crate::auth::Auth>();
                 origin_changed = true;
             }
             url = next;

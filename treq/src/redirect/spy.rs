@@ -18,6 +18,8 @@ pub(crate) struct Seen {
     /// `None` for a body that is not in memory (stream or file).
     pub(crate) body: Option<Bytes>,
     pub(crate) origin_changed: bool,
+    /// The request still carried an `Auth` in its extensions.
+    pub(crate) auth: bool,
 }
 
 impl Seen {
@@ -56,6 +58,7 @@ impl Agent for Spy {
             headers: request.headers().clone(),
             body: request.body().as_bytes().map(Bytes::copy_from_slice),
             origin_changed: request.extensions().get::<OriginChanged>().is_some(),
+            auth: request.extensions().get::<crate::auth::Auth>().is_some(),
         };
         let response = (self.script)(&seen);
         self.seen.lock().unwrap().push(seen);

@@ -333,6 +333,8 @@ async fn non_http_targets_are_refused() {
 
 fn with_credentials(uri: &str) -> http::Request<Body> {
     let mut req = get(uri);
+    req.extensions_mut()
+        .insert(crate::auth::Auth::basic("u", "p"));
     let h = req.headers_mut();
     h.insert(AUTHORIZATION, "Basic dTpw".parse().unwrap());
     h.insert(COOKIE, "mine=1".parse().unwrap());
@@ -352,7 +354,7 @@ async fn same_origin_hops_keep_every_header() {
     let last = spy.seen().pop().unwrap();
     assert_eq!(last.header("authorization"), Some("Basic dTpw"));
     assert_eq!(last.header("cookie"), Some("mine=1"));
-    assert!(!last.origin_changed);
+    assert!(!last.origin_changed && last.auth);
 }
 
 #[tokio::test]
@@ -377,6 +379,7 @@ async fn cross_origin_hops_strip_credentials_for_good() {
     assert!(!seen[0].origin_changed);
     for hop in &seen[1..] {
         assert!(hop.origin_changed, "{}", hop.uri);
+        assert!(!hop.auth, "Auth extension crossed to {}", hop.uri);
         for name in [
             "authorization",
             "cookie",
