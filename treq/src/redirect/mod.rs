@@ -29,8 +29,10 @@ use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind};
 use crate::{Body, Response};
 
-/// Bodies of intermediate responses are read (so the connection can be
-/// reused) and kept for `history()` up to this size; larger ones are dropped.
+/// Streamed bodies of intermediate responses are read (so the connection can
+/// be reused) and kept for `history()` up to this size; past it the rest is not
+/// read (the connection is closed) and the kept body is empty. Bodies already
+/// in memory are kept as they are.
 const HISTORY_BODY_LIMIT: u64 = 64 * 1024;
 
 /// Per-request redirect settings, carried in the request extensions.

@@ -433,3 +433,27 @@ async fn cookies_are_re_evaluated_per_hop_from_the_jar() {
     assert_eq!(seen[2].header("cookie"), None);
     assert_eq!(&jar["step"], "1");
 }
+
+#[tokio::test]
+async fn large_intermediate_bodies_are_drained_but_not_kept() {
+    let spy = Spy::new(|seen| {
+        if seen.uri.ends_with("/big") {
+            reply(302)
+                .header("location", "/small")
+                .body(Body::wrap_stream(futures_util::stream::iter([
+                    Ok::<_, std::io::Error>(Bytes::from(vec![b'x'; 40 * 1024])),
+                    Ok(Bytes::from(vec![b'y'; 40 * 1024])),
+                ])))
+                .unwrap()
+        } else {
+            ok()
+        }
+    });
+    let mut resp = RedirectAgent::new(spy)
+        .request(get("http://a.example/big"))
+        .await
+        .unwrap();
+    let history = resp.extensions_mut().remove::<History>().unwrap().0;
+    assert_eq!(history[0].status(), 302);
+    assert_eq!(history[0].body().as_bytes().map(<[u8]>::len), Some(0));
+}
