@@ -212,13 +212,18 @@ impl<A: Agent> Chain<A> {
             None => Replay::Streamed,
         };
         let mut next_body = Some(body);
+        // The first hop goes to the URI as given; later ones are built from URLs.
+        let mut next_uri = Some(parts.uri);
         let mut history = Vec::new();
         let mut origin_changed = false;
 
         loop {
             let mut hop = http::Request::new(next_body.take().unwrap_or_default());
             *hop.method_mut() = method.clone();
-            *hop.uri_mut() = crate::request::url::to_uri(&url)?;
+            *hop.uri_mut() = match next_uri.take() {
+                Some(uri) => uri,
+                None => crate::request::url::to_uri(&url)?,
+            };
             *hop.headers_mut() = headers.clone();
             *hop.extensions_mut() = extensions.clone();
             if origin_changed {
