@@ -143,19 +143,12 @@ mod tests {
     use super::*;
 
     fn header(auth: Auth) -> String {
-        auth.preemptive_header()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
+        auth.preemptive_header().unwrap().to_str().unwrap().to_owned()
     }
 
     #[test]
     fn basic_auth_matches_treq() {
-        assert_eq!(
-            header(("username", "password").into()),
-            "Basic dXNlcm5hbWU6cGFzc3dvcmQ="
-        );
+        assert_eq!(header(("username", "password").into()), "Basic dXNlcm5hbWU6cGFzc3dvcmQ=");
         assert_eq!(
             header(("username", "verylongpasswordthatextendsbeyondthepointwheremultiplelinesaregenerated").into()),
             "Basic dXNlcm5hbWU6dmVyeWxvbmdwYXNzd29yZHRoYXRleHRlbmRzYmV5b25kdGhlcG9pbnR3aGVyZW11bHRpcGxlbGluZXNhcmVnZW5lcmF0ZWQ="

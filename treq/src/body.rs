@@ -84,7 +84,9 @@ impl Body {
         E: Into<BoxError> + 'static,
     {
         use futures_util::TryStreamExt;
-        let frames = stream.map_ok(|b| Frame::data(b.into())).map_err(Into::into);
+        let frames = stream
+            .map_ok(|b| Frame::data(b.into()))
+            .map_err(Into::into);
         let body = http_body_util::StreamBody::new(frames);
         Body {
             kind: Kind::Streaming(SyncWrapper::new(Box::pin(body)), len),
@@ -100,9 +102,7 @@ impl Body {
     {
         use http_body_util::BodyExt;
         let len = body.size_hint().exact();
-        let mapped = body
-            .map_frame(|f| f.map_data(Into::into))
-            .map_err(Into::into);
+        let mapped = body.map_frame(|f| f.map_data(Into::into)).map_err(Into::into);
         Body {
             kind: Kind::Streaming(SyncWrapper::new(Box::pin(mapped)), len),
         }
@@ -152,10 +152,7 @@ impl Body {
         }
         let hint = self.content_length();
         let mut body = self;
-        let cap = hint
-            .unwrap_or(0)
-            .min(limit.unwrap_or(u64::MAX))
-            .min(64 << 20) as usize;
+        let cap = hint.unwrap_or(0).min(limit.unwrap_or(u64::MAX)).min(64 << 20) as usize;
         let mut buf = bytes::BytesMut::with_capacity(cap);
         let mut first: Option<Bytes> = None;
         while let Some(frame) = body.frame().await {
@@ -363,10 +360,7 @@ mod tests {
             .collect_bytes(Some(4))
             .await
             .unwrap_err();
-        assert!(matches!(
-            err.kind(),
-            crate::ErrorKind::BodyLimitExceeded { limit: 4 }
-        ));
+        assert!(matches!(err.kind(), crate::ErrorKind::BodyLimitExceeded { limit: 4 }));
     }
 
     #[test]

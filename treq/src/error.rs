@@ -141,11 +141,7 @@ impl Error {
         if matches!(self.inner.kind, ErrorKind::Timeout) {
             return true;
         }
-        let mut source = self
-            .inner
-            .source
-            .as_deref()
-            .map(|e| e as &dyn std::error::Error);
+        let mut source = self.inner.source.as_deref().map(|e| e as &dyn std::error::Error);
         while let Some(err) = source {
             if err.is::<TimedOut>() {
                 return true;
@@ -235,9 +231,7 @@ impl Error {
         let kind = match &self.inner.kind {
             ErrorKind::Timeout => ErrorKind::Timeout,
             ErrorKind::Decode => ErrorKind::Decode,
-            ErrorKind::BodyLimitExceeded { limit } => {
-                ErrorKind::BodyLimitExceeded { limit: *limit }
-            }
+            ErrorKind::BodyLimitExceeded { limit } => ErrorKind::BodyLimitExceeded { limit: *limit },
             _ => ErrorKind::Body,
         };
         let mut err = Error::new(kind, Some(self.to_string_with_sources().into()));

@@ -266,9 +266,9 @@ impl HyperAgentBuilder {
                     RootStore::None => {}
                 }
                 for cert in self.extra_roots {
-                    roots
-                        .add(cert)
-                        .map_err(|e| error::builder_with("invalid root certificate", e))?;
+                    roots.add(cert).map_err(|e| {
+                        error::builder_with("invalid root certificate", e)
+                    })?;
                 }
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 rustls::ClientConfig::builder_with_provider(provider)

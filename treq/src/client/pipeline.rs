@@ -22,11 +22,7 @@ use crate::Body;
 /// The wrapper agents around the user's agent, built once per client.
 pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(
-    agent: Arc<A>,
-    jar: &CookieJar,
-    config: &ClientConfig,
-) -> Stack<A> {
+pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, config: &ClientConfig) -> Stack<A> {
     let record = RecordAgent { inner: agent };
     let redirect = RedirectAgent::new(CookieAgent::new(record, jar.clone()))
         .sensitive_headers(config.sensitive_headers.iter().cloned())
@@ -123,11 +119,8 @@ impl<A: Agent> HttpClient<A> {
 
         // treq rule 53: request cookies join the session jar before sending.
         if !req.cookies.is_empty() {
-            crate::cookies::merge_request_cookies(
-                &inner.jar,
-                &req.url,
-                std::mem::take(&mut req.cookies),
-            )?;
+            let cookies = std::mem::take(&mut req.cookies);
+            crate::cookies::merge_request_cookies(&inner.jar, &req.url, cookies)?;
         }
 
         let mut request = http::Request::new(body);
@@ -143,7 +136,10 @@ impl<A: Agent> HttpClient<A> {
             request.extensions_mut().insert(auth);
         }
 
-        let deadline = req.timeout.or(inner.config.timeout).map(Deadline::after);
+        let deadline = req
+            .timeout
+            .or(inner.config.timeout)
+            .map(Deadline::after);
         let future = inner.stack.request(request);
         let response = match &deadline {
             Some(deadline) => deadline.run(future).await?,
