@@ -1,104 +1,139 @@
-//! PLACEHOLDER written on the `multipart` branch: the `examples-ci` branch
-//! builds the real embedded httpbin here. This minimal version has only what
-//! `examples/multipart_upload.rs` needs; on merge, keep the examples-ci file.
+//! PLACEHOLDER (branch cookies-redirects): a minimal httpbin-like server with
+//! only the endpoints the redirect and cookie examples need. The examples-ci
+//! branch owns the full `examples/support/httpbin.rs`; keep its interface:
+//! `pub fn start() -> String` starts the server on 127.0.0.1:0 on a background
+//! thread and returns its base URL (no trailing slash).
 //!
-//! `start()` serves, on 127.0.0.1 from its own thread, `POST /post` answering
-//! like httpbin: `{"form": {...}, "files": {...}, "headers": {...}}` for a
-//! multipart body (text fields in `form`, file parts as text in `files`).
-// `pub` so the including example can call it; the module itself is private there.
+//! Endpoints: `/get`, `/redirect/N` (relative), `/absolute-redirect/N`,
+//! `/cookies`, `/cookies/set?k=v` (sets the cookies, then 302 to `/cookies`).
 #![allow(dead_code, unreachable_pub)]
 
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Map, Value};
 
-/// Starts the server and returns its base URL (`http://127.0.0.1:PORT`).
+type Resp = http::Response<Full<Bytes>>;
+
+/// Starts the server and returns its base URL, e.g. `http://127.0.0.1:40123`.
 pub fn start() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener
         .set_nonblocking(true)
         .expect("non-blocking listener");
-    let addr = listener.local_addr().expect("local address");
+    let base = format!("http://{}", listener.local_addr().expect("local address"));
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .expect("a runtime for the example server");
+            .expect("server runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            while let Ok((stream, _)) = listener.accept().await {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(handle);
-                    let _ = hyper::server::conn::http1::Builder::new()
+                    let service = hyper::service::service_fn(|req| async move {
+                        Ok::<_, Infallible>(handle(req))
+                    });
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
             }
         });
     });
-    format!("http://{addr}")
+    base
 }
 
-async fn handle(req: http::Request<Incoming>) -> Result<http::Response<Full<Bytes>>, Infallible> {
-    let (parts, body) = req.into_parts();
-    let headers: Map<String, Value> = parts
-        .headers
+fn json_response(value: &Value) -> Resp {
+    http::Response::builder()
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(
+            serde_json::to_vec_pretty(value).unwrap_or_default(),
+        )))
+        .unwrap_or_default()
+}
+
+fn redirect(location: &str) -> Resp {
+    http::Response::builder()
+        .status(302)
+        .header("location", location)
+        .body(Full::new(Bytes::new()))
+        .unwrap_or_default()
+}
+
+fn cookies_of(req: &http::Request<Incoming>) -> Map<String, Value> {
+    req.headers()
+        .get_all("cookie")
         .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                Value::from(String::from_utf8_lossy(v.as_bytes())),
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+        .collect()
+}
+
+fn handle(req: http::Request<Incoming>) -> Resp {
+    let path = req.uri().path().to_owned();
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let args: Map<String, Value> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
+            .collect();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["get"] => {
+            let headers: Map<String, Value> = req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        Value::from(String::from_utf8_lossy(v.as_bytes())),
+                    )
+                })
+                .collect();
+            json_response(
+                &json!({"args": args, "headers": headers, "url": format!("http://{host}{}", req.uri())}),
             )
-        })
-        .collect();
-    let body = match body.collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => return Ok(answer(400, json!({"error": e.to_string()}))),
-    };
-    if parts.uri.path() != "/post" || parts.method != http::Method::POST {
-        return Ok(answer(404, json!({"error": "only POST /post here"})));
-    }
-    let content_type = parts
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let (mut form, mut files) = (Map::new(), Map::new());
-    if let Ok(boundary) = multer::parse_boundary(content_type) {
-        let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
-        let mut multipart = multer::Multipart::new(stream, boundary);
-        loop {
-            match multipart.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or_default().to_owned();
-                    let is_file = field.file_name().is_some();
-                    let text = match field.bytes().await {
-                        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                        Err(e) => return Ok(answer(400, json!({"error": e.to_string()}))),
-                    };
-                    // httpbin keeps the last value of a repeated name.
-                    let target = if is_file { &mut files } else { &mut form };
-                    target.insert(name, Value::from(text));
-                }
-                Ok(None) => break,
-                Err(e) => return Ok(answer(400, json!({"error": e.to_string()}))),
+        }
+        ["redirect", n] | ["absolute-redirect", n] => {
+            let n: u32 = n.parse().unwrap_or(1);
+            let prefix = if parts[0] == "redirect" {
+                String::new()
+            } else {
+                format!("http://{host}")
+            };
+            if n <= 1 {
+                redirect(&format!("{prefix}/get"))
+            } else {
+                redirect(&format!("{prefix}/{}/{}", parts[0], n - 1))
             }
         }
+        ["cookies"] => json_response(&json!({"cookies": cookies_of(&req)})),
+        ["cookies", "set"] => {
+            let mut resp = redirect("/cookies");
+            for (k, v) in &args {
+                let cookie = format!("{k}={}; Path=/", v.as_str().unwrap_or(""));
+                if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                    resp.headers_mut().append("set-cookie", value);
+                }
+            }
+            resp
+        }
+        _ => http::Response::builder()
+            .status(404)
+            .body(Full::new(Bytes::from_static(b"not found")))
+            .unwrap_or_default(),
     }
-    Ok(answer(
-        200,
-        json!({"form": form, "files": files, "headers": headers}),
-    ))
-}
-
-fn answer(status: u16, body: Value) -> http::Response<Full<Bytes>> {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::from(body.to_string()))
-        .expect("a valid response")
 }

@@ -65,11 +65,11 @@ pub use crate::api::{delete, get, head, options, patch, post, put, request};
 pub use crate::auth::{Auth, AuthAgent};
 pub use crate::body::Body;
 pub use crate::client::{ClientBuilder, HttpClient};
-pub use crate::cookies::{CookieAgent, CookieJar, IntoCookies};
+pub use crate::cookies::{CookieAgent, CookieJar, CookieLookupError, IntoCookies, StoredCookie};
 pub use crate::decompress::DecompressAgent;
 pub use crate::error::{BoxError, Error, ErrorKind, Result};
 pub use crate::multipart::Part;
-pub use crate::redirect::RedirectAgent;
+pub use crate::redirect::{OriginChanged, RedirectAgent};
 pub use crate::request::{
     HeaderKey, HeaderValueLike, HeaderValues, IntoHeaders, IntoParams, IntoUrl, ParamValue,
     ParamValues, RequestBuilder,

@@ -22,12 +22,12 @@ use crate::Body;
 /// The wrapper agents around the user's agent, built once per client.
 pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, _config: &ClientConfig) -> Stack<A> {
+pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, config: &ClientConfig) -> Stack<A> {
     let record = RecordAgent { inner: agent };
-    AuthAgent::new(DecompressAgent::new(RedirectAgent::new(CookieAgent::new(
-        record,
-        jar.clone(),
-    ))))
+    let redirect = RedirectAgent::new(CookieAgent::new(record, jar.clone()))
+        .sensitive_headers(config.sensitive_headers.iter().cloned())
+        .with_jar(jar.clone());
+    AuthAgent::new(DecompressAgent::new(redirect))
 }
 
 /// Innermost layer: remembers the request as it went to the transport (after
@@ -115,6 +115,12 @@ impl<A: Agent> HttpClient<A> {
         }
         if !req.persistent {
             headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+
+        // treq rule 53: request cookies join the session jar before sending.
+        if !req.cookies.is_empty() {
+            let cookies = std::mem::take(&mut req.cookies);
+            crate::cookies::merge_request_cookies(&inner.jar, &req.url, cookies)?;
         }
 
         let mut request = http::Request::new(body);

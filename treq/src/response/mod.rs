@@ -208,6 +208,23 @@ impl Response {
         self.history.last()
     }
 
+    /// A copy of the session's cookie jar as it is now: the request's cookies
+    /// and every `Set-Cookie` of the redirect chain (treq's `cookies()`). Each
+    /// call makes a new copy; an empty jar when the response came from no client.
+    ///
+    /// ```no_run
+    /// # async fn f() -> treq::Result<()> {
+    /// let resp = treq::get("http://127.0.0.1:8080/cookies/set?hello=there")
+    ///     .allow_redirects(false)
+    ///     .await?;
+    /// assert_eq!(&resp.cookies()["hello"], "there");
+    /// # Ok(()) }
+    /// ```
+    pub fn cookies(&self) -> CookieJar {
+        self.jar.as_ref().map(CookieJar::snapshot).unwrap_or_default()
+    }
+
+    #[allow(dead_code)]
     pub(crate) fn session_jar(&self) -> Option<&CookieJar> {
         self.jar.as_ref()
     }

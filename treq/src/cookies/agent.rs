@@ -1,0 +1,128 @@
+//! `CookieAgent`: adds the jar's cookies for the hop's URL and stores the hop's
+//! `Set-Cookie` answers. It runs once per redirect hop, because the redirect
+//! layer wraps it.
+
+use std::fmt;
+
+use http::header::{COOKIE, SET_COOKIE};
+use url::Url;
+
+use super::{policy, CookieJar};
+use crate::agent::{Agent, ResponseFuture};
+use crate::Body;
+
+/// Adds cookies from the jar to each request and stores `Set-Cookie` answers.
+///
+/// A request that already carries a `Cookie` header is sent as it is: the
+/// caller chose its cookies (treq rule 54).
+pub struct CookieAgent<A> {
+    inner: A,
+    jar: CookieJar,
+}
+
+impl<A> CookieAgent<A> {
+    /// Wraps `inner`, using `jar`.
+    pub fn new(inner: A, jar: CookieJar) -> Self {
+        CookieAgent { inner, jar }
+    }
+
+    /// The jar this agent reads and fills.
+    pub fn jar(&self) -> &CookieJar {
+        &self.jar
+    }
+}
+
+impl<A> fmt::Debug for CookieAgent<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CookieAgent").finish_non_exhaustive()
+    }
+}
+
+impl<A: Agent> Agent for CookieAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        // The URL is parsed only when there is something to do (cookies to send
+        // or to store), to keep the common cookieless request cheap.
+        let uri = request.uri().clone();
+        if !request.headers().contains_key(COOKIE) {
+            let store = self.jar.lock();
+            if store.iter_any().next().is_some() {
+                if let Some(value) =
+                    to_url(&uri).and_then(|url| policy::cookie_header(&store, &url))
+                {
+                    request.headers_mut().insert(COOKIE, value);
+                }
+            }
+        }
+        let future = self.inner.request(request);
+        let jar = self.jar.clone();
+        Box::pin(async move {
+            let response = future.await?;
+            let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
+            if values.peek().is_some() {
+                // Relative URIs (a misused agent) have no origin: nothing is stored.
+                if let Some(url) = to_url(&uri) {
+                    let mut store = jar.lock();
+                    for value in values {
+                        // A cookie the policy refuses is ignored, as browsers do.
+                        if let Ok(value) = std::str::from_utf8(value.as_bytes()) {
+                            let _ = policy::store_set_cookie(&mut store, value, &url);
+                        }
+                    }
+                }
+            }
+            Ok(response)
+        })
+    }
+}
+
+fn to_url(uri: &http::Uri) -> Option<Url> {
+    Url::parse(&uri.to_string()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redirect::spy::{reply, Spy};
+    use std::sync::Arc;
+
+    fn get(uri: &str) -> http::Request<Body> {
+        http::Request::get(uri).body(Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn sends_matching_cookies_and_stores_set_cookie() {
+        let spy = Spy::new(|seen| {
+            if seen.uri.ends_with("/login") {
+                reply(200)
+                    .header("set-cookie", "sid=1")
+                    .header("set-cookie", "evil=1; Domain=other.example")
+                    .body(Body::empty())
+                    .unwrap()
+            } else {
+                reply(200).body(Body::empty()).unwrap()
+            }
+        });
+        let jar = CookieJar::new();
+        let agent = CookieAgent::new(Arc::clone(&spy), jar.clone());
+        agent.request(get("http://a.example/login")).await.unwrap();
+        agent.request(get("http://a.example/next")).await.unwrap();
+        agent.request(get("http://b.example/")).await.unwrap();
+        let seen = spy.seen();
+        assert_eq!(seen[0].header("cookie"), None);
+        assert_eq!(seen[1].header("cookie"), Some("sid=1"));
+        assert_eq!(seen[2].header("cookie"), None, "not sent to another host");
+        assert_eq!(jar.len(), 1, "the foreign Domain= cookie was refused");
+    }
+
+    #[tokio::test]
+    async fn an_explicit_cookie_header_suppresses_the_jar() {
+        let spy = Spy::new(|_| reply(200).body(Body::empty()).unwrap());
+        let jar = CookieJar::new();
+        jar.add_scoped("http://a.example/", "jar", "1").unwrap();
+        let agent = CookieAgent::new(Arc::clone(&spy), jar);
+        let mut req = get("http://a.example/");
+        req.headers_mut().insert(COOKIE, "mine=2".parse().unwrap());
+        agent.request(req).await.unwrap();
+        assert_eq!(spy.seen()[0].header("cookie"), Some("mine=2"));
+    }
+}

@@ -1,0 +1,497 @@
+//! `CookieJar`: the session jar (shared by a client's requests) and the copies
+//! `Response::cookies()` returns, with treq's name lookup and safer scoped lookup.
+
+use std::fmt;
+use std::io::{BufRead, Write};
+use std::ops::Index;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use cookie_store::CookieStore;
+use url::Url;
+
+use super::intern::Interner;
+use super::policy;
+use crate::error::ErrorKind;
+use crate::request::IntoUrl;
+
+/// A cookie jar (RFC 6265, via `cookie_store`, with the public-suffix list).
+///
+/// Cloning is cheap and clones share the same cookies: the jar of an
+/// [`HttpClient`](crate::HttpClient) is updated by every response of every
+/// redirect hop. [`Response::cookies`](crate::Response::cookies) and
+/// [`snapshot`](Self::snapshot) give a copy that no longer changes.
+///
+/// ```
+/// let jar = treq::CookieJar::new();
+/// jar.add_cookie_str("hello=world; Path=/", "http://127.0.0.1:8080/")?;
+/// assert_eq!(&jar["hello"], "world");
+/// assert_eq!(jar.get("missing"), None);
+/// assert_eq!(jar.get_for("http://127.0.0.1/", "hello"), Some("world"));
+/// assert_eq!(jar.get_for("http://localhost/", "hello"), None);
+/// # Ok::<(), treq::Error>(())
+/// ```
+///
+/// Lookups by name return `&str`: the values are copied out of the shared
+/// store into storage owned by this `CookieJar` value, which keeps each
+/// distinct value it has returned until it is dropped.
+#[derive(Default)]
+pub struct CookieJar {
+    store: Arc<Mutex<CookieStore>>,
+    interned: Interner,
+}
+
+impl Clone for CookieJar {
+    fn clone(&self) -> Self {
+        CookieJar {
+            store: Arc::clone(&self.store),
+            interned: Interner::default(),
+        }
+    }
+}
+
+/// One cookie in a jar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCookie {
+    name: String,
+    value: String,
+    domain: String,
+    path: String,
+    secure: bool,
+    http_only: bool,
+    host_only: bool,
+}
+
+impl StoredCookie {
+    /// The cookie's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The cookie's value.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+    /// The domain it belongs to (the host itself for a host-only cookie).
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+    /// The path it is sent for.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// Sent over https only.
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+    /// Marked `HttpOnly`.
+    pub fn http_only(&self) -> bool {
+        self.http_only
+    }
+    /// Sent to its exact host only (no `Domain=` attribute), not to subdomains.
+    pub fn host_only(&self) -> bool {
+        self.host_only
+    }
+}
+
+/// Why [`CookieJar::try_get`] found no single value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieLookupError {
+    /// No cookie of that name.
+    NotFound {
+        /// The name looked up.
+        name: String,
+    },
+    /// Several cookies share that name (treq's `CookieCollision`): look it up
+    /// for one URL with [`CookieJar::get_for`].
+    Collision {
+        /// The name looked up.
+        name: String,
+        /// `domain` + `path` of each cookie with that name.
+        domains: Vec<String>,
+    },
+}
+
+impl fmt::Display for CookieLookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CookieLookupError::NotFound { name } => {
+                write!(f, "no cookie named {name:?} in the jar")
+            }
+            CookieLookupError::Collision { name, domains } => write!(
+                f,
+                "several cookies named {name:?} in the jar ({}); use get_for(url, name)",
+                domains.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CookieLookupError {}
+
+impl CookieJar {
+    /// An empty jar.
+    pub fn new() -> Self {
+        CookieJar::default()
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, CookieStore> {
+        // A panic while holding the lock cannot leave the store half-updated in
+        // a way that matters more than losing every cookie would.
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn same_store(&self, other: &CookieJar) -> bool {
+        Arc::ptr_eq(&self.store, &other.store)
+    }
+
+    /// A copy of the cookies as they are now, independent of this jar.
+    pub fn snapshot(&self) -> CookieJar {
+        let store = self.lock().clone();
+        CookieJar {
+            store: Arc::new(Mutex::new(store)),
+            interned: Interner::default(),
+        }
+    }
+
+    /// Every unexpired cookie, in the order they were stored.
+    pub fn cookies(&self) -> Vec<StoredCookie> {
+        self.lock()
+            .iter_unexpired()
+            .map(|c| StoredCookie {
+                name: c.name().to_owned(),
+                value: c.value().to_owned(),
+                domain: String::from(&c.domain),
+                path: String::from(&c.path),
+                secure: c.secure() == Some(true),
+                http_only: c.http_only() == Some(true),
+                host_only: matches!(c.domain, cookie_store::CookieDomain::HostOnly(_)),
+            })
+            .collect()
+    }
+
+    /// Iterates over a copy of the unexpired cookies (name, value, domain, path, ...).
+    pub fn iter(&self) -> std::vec::IntoIter<StoredCookie> {
+        self.cookies().into_iter()
+    }
+
+    /// The number of unexpired cookies.
+    pub fn len(&self) -> usize {
+        self.lock().iter_unexpired().count()
+    }
+
+    /// True when the jar holds no unexpired cookie.
+    pub fn is_empty(&self) -> bool {
+        self.lock().iter_unexpired().next().is_none()
+    }
+
+    /// Removes every cookie.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The value of the only cookie called `name`, in any domain; `None` if
+    /// there is none or several (see [`try_get`](Self::try_get)).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.try_get(name).ok()
+    }
+
+    /// The value of the only cookie called `name`, in any domain, or why there
+    /// is no single one. Ignoring the domain is convenient but can mix up
+    /// sites: [`get_for`](Self::get_for) is the safe form.
+    pub fn try_get(&self, name: &str) -> Result<&str, CookieLookupError> {
+        let store = self.lock();
+        let mut found = store.iter_unexpired().filter(|c| c.name() == name);
+        let Some(first) = found.next() else {
+            return Err(CookieLookupError::NotFound {
+                name: name.to_owned(),
+            });
+        };
+        let rest: Vec<_> = found.collect();
+        if rest.is_empty() {
+            return Ok(self.interned.intern(first.value()));
+        }
+        let domains = std::iter::once(first)
+            .chain(rest)
+            .map(|c| format!("{}{}", String::from(&c.domain), String::from(&c.path)))
+            .collect();
+        Err(CookieLookupError::Collision {
+            name: name.to_owned(),
+            domains,
+        })
+    }
+
+    /// The value of cookie `name` as it would be sent to `url` (most specific
+    /// path first); `None` if it would not be sent there or `url` is invalid.
+    pub fn get_for(&self, url: impl IntoUrl, name: &str) -> Option<&str> {
+        let url = url.into_url().ok()?;
+        let https = url.scheme() == "https";
+        let store = self.lock();
+        let mut matching: Vec<_> = store
+            .matches(&url)
+            .into_iter()
+            .filter(|c| c.name() == name && (https || c.secure() != Some(true)))
+            .collect();
+        matching.sort_by_key(|c| std::cmp::Reverse(String::from(&c.path).len()));
+        matching.first().map(|c| self.interned.intern(c.value()))
+    }
+
+    /// Stores a `Set-Cookie` header value as if received from `url` (the same
+    /// checks as for responses: domain, public suffix, Secure over https only).
+    pub fn add_cookie_str(&self, set_cookie: &str, url: impl IntoUrl) -> crate::Result<()> {
+        let url = url.into_url()?;
+        policy::store_set_cookie(&mut self.lock(), set_cookie, &url).map_err(|why| {
+            crate::error::builder(format!("cookie not stored for {url}: {}", why.describe()))
+        })
+    }
+
+    /// Stores `name=value` scoped to `url`'s origin, as `cookies([(name,
+    /// value)])` on a request does: host-only, `Path=/`, `Secure` iff https.
+    pub fn add_scoped(&self, url: impl IntoUrl, name: &str, value: &str) -> crate::Result<()> {
+        let url = url.into_url()?;
+        policy::store_scoped(&mut self.lock(), &url, name, value)
+    }
+
+    /// Copies every unexpired cookie of `other` into this jar (same name,
+    /// domain and path: `other`'s wins), keeping their scope.
+    pub fn merge_from(&self, other: &CookieJar) {
+        if self.same_store(other) {
+            return;
+        }
+        let cookies: Vec<_> = other.lock().iter_unexpired().cloned().collect();
+        let mut store = self.lock();
+        for cookie in cookies {
+            // cookie_store checks a cookie against the URL it came from: rebuild one.
+            let host = String::from(&cookie.domain);
+            let Ok(url) = Url::parse(&format!("https://{host}{}", String::from(&cookie.path)))
+            else {
+                continue;
+            };
+            let _ = store.insert(cookie, &url);
+        }
+    }
+
+    /// Writes the unexpired cookies (session cookies included) as JSON.
+    pub fn save_json<W: Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        let live = {
+            let store = self.lock();
+            CookieStore::from_cookies(
+                store
+                    .iter_unexpired()
+                    .cloned()
+                    .map(Ok::<_, std::convert::Infallible>),
+                false,
+            )
+        };
+        let live = live.unwrap_or_default();
+        cookie_store::serde::json::save_incl_expired_and_nonpersistent(&live, writer)
+            .map_err(std::io::Error::other)
+    }
+
+    /// Reads a jar written by [`save_json`](Self::save_json).
+    pub fn load_json<R: BufRead>(reader: R) -> crate::Result<CookieJar> {
+        let store = cookie_store::serde::json::load_all(reader).map_err(|e| {
+            crate::Error::custom(
+                ErrorKind::Decode,
+                "could not read the cookie jar JSON",
+                Some(e),
+            )
+        })?;
+        Ok(CookieJar {
+            store: Arc::new(Mutex::new(store)),
+            interned: Interner::default(),
+        })
+    }
+}
+
+/// `jar["name"]`: the value of the only cookie with that name.
+///
+/// # Panics
+///
+/// If there is no cookie with that name, or several (in different domains or
+/// paths), like indexing a `HashMap` with a missing key. Use
+/// [`CookieJar::get`], [`CookieJar::try_get`] or [`CookieJar::get_for`] to
+/// handle those cases.
+impl Index<&str> for CookieJar {
+    type Output = str;
+
+    fn index(&self, name: &str) -> &str {
+        match self.try_get(name) {
+            Ok(value) => value,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+impl fmt::Debug for CookieJar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names and scopes only: values are often session secrets.
+        let cookies: Vec<String> = self
+            .cookies()
+            .iter()
+            .map(|c| format!("{}@{}{}", c.name, c.domain, c.path))
+            .collect();
+        f.debug_struct("CookieJar")
+            .field("cookies", &cookies)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexing_finds_the_single_value_in_any_domain() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("a=1", "http://a.example/").unwrap();
+        jar.add_cookie_str("empty=", "http://a.example/").unwrap();
+        assert_eq!(&jar["a"], "1");
+        assert_eq!(&jar["empty"], "", "an empty value is a value (treq)");
+        assert_eq!(jar.len(), 2);
+    }
+
+    #[test]
+    fn collision_and_not_found_are_reported() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("a=1", "http://a.example/").unwrap();
+        jar.add_cookie_str("a=2", "http://b.example/").unwrap();
+        assert_eq!(jar.get("a"), None);
+        match jar.try_get("a") {
+            Err(CookieLookupError::Collision { name, domains }) => {
+                assert_eq!(name, "a");
+                assert_eq!(domains, ["a.example/", "b.example/"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            jar.try_get("zz"),
+            Err(CookieLookupError::NotFound { name: "zz".into() })
+        );
+        assert_eq!(jar.get_for("http://b.example/x", "a"), Some("2"));
+        assert_eq!(jar.get_for("not a url", "a"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "no cookie named \"nope\" in the jar")]
+    fn indexing_a_missing_name_panics_clearly() {
+        let _ = &CookieJar::new()["nope"];
+    }
+
+    #[test]
+    #[should_panic(expected = "several cookies named \"a\"")]
+    fn indexing_a_collision_panics_clearly() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("a=1; Path=/", "http://a.example/")
+            .unwrap();
+        jar.add_cookie_str("a=2; Path=/x", "http://a.example/x")
+            .unwrap();
+        let _ = &jar["a"];
+    }
+
+    #[test]
+    fn snapshots_do_not_follow_later_changes_but_clones_do() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("a=1", "http://a.example/").unwrap();
+        let snap = jar.snapshot();
+        let shared = jar.clone();
+        jar.add_cookie_str("a=2", "http://a.example/").unwrap();
+        assert_eq!(&snap["a"], "1");
+        assert_eq!(&shared["a"], "2");
+        jar.clear();
+        assert!(shared.is_empty());
+        assert_eq!(snap.len(), 1);
+    }
+
+    #[test]
+    fn iteration_lists_scope() {
+        let jar = CookieJar::new();
+        jar.add_scoped("https://tx.example:4433/p", "a", "b")
+            .unwrap();
+        jar.add_cookie_str(
+            "c=d; Domain=rx.example; Path=/x; HttpOnly",
+            "http://www.rx.example/",
+        )
+        .unwrap();
+        let all: Vec<_> = jar.iter().collect();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (
+                all[0].name(),
+                all[0].value(),
+                all[0].domain(),
+                all[0].path()
+            ),
+            ("a", "b", "tx.example", "/")
+        );
+        assert!(all[0].secure() && all[0].host_only() && !all[0].http_only());
+        assert_eq!((all[1].domain(), all[1].path()), ("rx.example", "/x"));
+        assert!(!all[1].host_only() && all[1].http_only() && !all[1].secure());
+    }
+
+    #[test]
+    fn json_round_trip_keeps_session_cookies() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("session=1", "http://a.example/")
+            .unwrap();
+        jar.add_cookie_str("kept=2; Max-Age=3600", "http://a.example/")
+            .unwrap();
+        jar.add_cookie_str("gone=3; Max-Age=3600", "http://a.example/")
+            .unwrap();
+        jar.add_cookie_str("gone=3; Max-Age=0", "http://a.example/")
+            .unwrap_or(());
+        let mut out = Vec::new();
+        jar.save_json(&mut out).unwrap();
+        let back = CookieJar::load_json(&out[..]).unwrap();
+        let mut names: Vec<_> = back.iter().map(|c| c.name().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["kept", "session"]);
+        assert_eq!(back.get_for("http://a.example/", "session"), Some("1"));
+        assert!(CookieJar::load_json(&b"{not json"[..])
+            .unwrap_err()
+            .is_decode());
+    }
+
+    #[test]
+    fn merging_keeps_scope_and_overwrites_same_name_domain_path() {
+        // treq's test_cookies_pass_jar.
+        let client = CookieJar::new();
+        client.add_scoped("https://tx.example/", "a", "a").unwrap();
+        client.add_scoped("http://tx.example/", "p", "q").unwrap();
+        client.add_scoped("http://rx.example/", "b", "b").unwrap();
+        let request = CookieJar::new();
+        request.add_scoped("https://tx.example/", "a", "b").unwrap();
+        request.add_scoped("http://rx.example/", "a", "c").unwrap();
+        client.merge_from(&request);
+        client.merge_from(&client.clone()); // merging a jar into itself is a no-op, not a deadlock
+        assert_eq!(client.len(), 4);
+        assert_eq!(client.get_for("https://tx.example/", "a"), Some("b"));
+        assert_eq!(client.get_for("http://rx.example/", "a"), Some("c"));
+        assert_eq!(client.get_for("http://rx.example/", "b"), Some("b"));
+        assert_eq!(client.get_for("http://tx.example/", "a"), None, "Secure");
+    }
+
+    #[test]
+    fn refused_cookies_are_builder_errors() {
+        let jar = CookieJar::new();
+        let err = jar
+            .add_cookie_str("a=1; Domain=com", "http://x.com/")
+            .unwrap_err();
+        assert!(err.to_string().contains("public suffix"), "{err}");
+        assert!(jar
+            .add_cookie_str("a=1; Domain=b.example", "http://a.example/")
+            .is_err());
+        assert!(jar.is_empty());
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("sid=hunter2", "http://a.example/")
+            .unwrap();
+        let s = format!("{jar:?}");
+        assert!(
+            s.contains("sid@a.example/") && !s.contains("hunter2"),
+            "{s}"
+        );
+    }
+}
