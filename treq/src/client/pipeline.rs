@@ -22,12 +22,11 @@ use crate::Body;
 /// The wrapper agents around the user's agent, built once per client.
 pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, _config: &ClientConfig) -> Stack<A> {
+pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, config: &ClientConfig) -> Stack<A> {
     let record = RecordAgent { inner: agent };
-    AuthAgent::new(DecompressAgent::new(RedirectAgent::new(CookieAgent::new(
-        record,
-        jar.clone(),
-    ))))
+    let redirects = RedirectAgent::new(CookieAgent::new(record, jar.clone()));
+    let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);
+    AuthAgent::with_netrc(decompress, config.netrc)
 }
 
 /// Innermost layer: remembers the request as it went to the transport (after
