@@ -158,6 +158,10 @@ impl Challenge {
         let _ = write!(out, ", nonce=\"{}\"", quote(&self.nonce));
         if self.qop_auth {
             let _ = write!(out, ", nc={nc_hex}, cnonce=\"{cnonce}\", qop=auth");
+        } else if self.sess {
+            // -sess without qop (RFC 2617 leaves it undefined): HA1 used the
+            // cnonce, so the server needs it to check the response.
+            let _ = write!(out, ", cnonce=\"{cnonce}\"");
         }
         let _ = write!(out, ", response=\"{response}\"");
         if let Some(opaque) = &self.opaque {

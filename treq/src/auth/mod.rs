@@ -313,3 +313,237 @@ impl<A: Agent> DigestFlow<A> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    type Seen = Arc<Mutex<Vec<(http::HeaderMap, Option<bytes::Bytes>, Uri)>>>;
+
+    /// Records each request (headers, in-memory body, uri) and answers with
+    /// the next scripted response; the script sees how many requests came before.
+    struct Spy {
+        seen: Seen,
+        reply: Box<dyn Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync>,
+    }
+
+    impl Agent for Spy {
+        fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+            let mut seen = self.seen.lock().unwrap();
+            let response = (self.reply)(seen.len(), &request);
+            seen.push((
+                request.headers().clone(),
+                request.body().as_bytes().map(bytes::Bytes::copy_from_slice),
+                request.uri().clone(),
+            ));
+            Box::pin(async move { Ok(response) })
+        }
+    }
+
+    fn spy(
+        reply: impl Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync + 'static,
+    ) -> (AuthAgent<Spy>, Seen) {
+        let seen = Seen::default();
+        let agent = Spy {
+            seen: Arc::clone(&seen),
+            reply: Box::new(reply),
+        };
+        (AuthAgent::new(agent), seen)
+    }
+
+    fn challenge(nonce: &str, stale: bool) -> http::Response<Body> {
+        http::Response::builder()
+            .status(401)
+            .header(
+                "www-authenticate",
+                format!(r#"Digest realm="r", nonce="{nonce}", qop="auth", stale={stale}"#),
+            )
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    fn ok() -> http::Response<Body> {
+        http::Response::new(Body::empty())
+    }
+
+    fn request(auth: Option<Auth>, body: Body) -> http::Request<Body> {
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri("http://example.com/a?b=c")
+            .header(AUTHORIZATION, "Bearer user-supplied")
+            .body(body)
+            .unwrap();
+        if let Some(auth) = auth {
+            req.extensions_mut().insert(auth);
+        }
+        req
+    }
+
+    fn auth_header(seen: &Seen, i: usize) -> Option<String> {
+        seen.lock().unwrap()[i]
+            .0
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    // treq's test_auth: test_sets_headers / test_overrides_per_request_headers.
+    #[tokio::test]
+    async fn basic_and_bearer_override_the_callers_header() {
+        let (agent, seen) = spy(|_, _| ok());
+        agent
+            .request(request(Some(("username", "password").into()), Body::empty()))
+            .await
+            .unwrap();
+        agent
+            .request(request(Some(Auth::bearer("t")), Body::empty()))
+            .await
+            .unwrap();
+        agent.request(request(None, Body::empty())).await.unwrap();
+        assert_eq!(auth_header(&seen, 0).unwrap(), "Basic dXNlcm5hbWU6cGFzc3dvcmQ=");
+        assert_eq!(auth_header(&seen, 1).unwrap(), "Bearer t");
+        assert_eq!(auth_header(&seen, 2).unwrap(), "Bearer user-supplied");
+        assert_eq!(seen.lock().unwrap()[0].0.len(), 1, "only the auth header");
+    }
+
+    #[tokio::test]
+    async fn digest_answers_the_challenge_replaying_the_body_then_counts_up_front() {
+        let (agent, seen) = spy(|n, req| {
+            if req.headers().contains_key(AUTHORIZATION) && n > 0 {
+                ok()
+            } else {
+                challenge("n1", false)
+            }
+        });
+        let digest = || Some(Auth::digest("u", "p"));
+        let resp = agent.request(request(digest(), Body::from("payload"))).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        {
+            let seen = seen.lock().unwrap();
+            assert_eq!(seen.len(), 2);
+            assert!(!seen[0].0.contains_key(AUTHORIZATION), "user header removed");
+            assert_eq!(seen[1].1.as_deref(), Some(&b"payload"[..]));
+        }
+        let first = auth_header(&seen, 1).unwrap();
+        assert!(first.contains("nc=00000001") && first.contains(r#"uri="/a?b=c""#), "{first}");
+        // The next request to the origin answers up front with nc=2.
+        agent.request(request(digest(), Body::empty())).await.unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        assert!(auth_header(&seen, 2).unwrap().contains("nc=00000002"));
+    }
+
+    #[tokio::test]
+    async fn wrong_password_returns_the_401_and_stale_retries_once() {
+        let (agent, seen) = spy(|_, _| challenge("n", false));
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "bad")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(seen.lock().unwrap().len(), 2);
+
+        let (agent, seen) = spy(|n, _| match n {
+            0 => challenge("n1", false),
+            1 => challenge("n2", true),
+            _ => ok(),
+        });
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(auth_header(&seen, 2).unwrap().contains(r#"nonce="n2""#));
+
+        // Stale forever: one stale retry, then the 401.
+        let (agent, seen) = spy(|n, _| challenge(&format!("n{n}"), n > 0));
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(seen.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn challenge_from_another_origin_is_not_answered() {
+        let (agent, seen) = spy(|_, _| {
+            let mut resp = challenge("n", false);
+            resp.extensions_mut().insert(SentRequest::new(
+                http::Method::POST,
+                Uri::from_static("http://evil.example:8080/x"),
+                http::HeaderMap::new(),
+            ));
+            resp
+        });
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_challenged_stream_body_is_a_clear_error() {
+        let (agent, _) = spy(|_, _| challenge("n", false));
+        let stream = futures_util::stream::iter([Ok::<_, std::io::Error>("x")]);
+        let err = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::wrap_stream(stream)))
+            .await
+            .unwrap_err();
+        assert!(err.is_request() && err.to_string().contains("cannot be sent again"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn netrc_applies_only_without_auth_or_header() {
+        let dir = std::env::temp_dir().join(format!("treq-auth-netrc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("netrc");
+        std::fs::write(&path, "machine example.com login n password rc\n").unwrap();
+        let seen = Seen::default();
+        let agent = AuthAgent::with_netrc_file(
+            Spy {
+                seen: Arc::clone(&seen),
+                reply: Box::new(|_, _| ok()),
+            },
+            &path,
+        );
+        let mut plain = request(None, Body::empty());
+        plain.headers_mut().remove(AUTHORIZATION);
+        agent.request(plain).await.unwrap();
+        agent.request(request(None, Body::empty())).await.unwrap();
+        agent
+            .request(request(Some(("a", "b").into()), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(auth_header(&seen, 0).unwrap(), "Basic bjpyYw==");
+        assert_eq!(auth_header(&seen, 1).unwrap(), "Bearer user-supplied");
+        assert_eq!(auth_header(&seen, 2).unwrap(), "Basic YTpi");
+
+        std::fs::write(&path, "machine example.com login").unwrap();
+        let agent = AuthAgent::with_netrc_file(Spy { seen, reply: Box::new(|_, _| ok()) }, &path);
+        let mut plain = request(None, Body::empty());
+        plain.headers_mut().remove(AUTHORIZATION);
+        let err = agent.request(plain).await.unwrap_err();
+        assert!(err.is_builder() && err.to_string().contains("line 1"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn origins_fill_in_default_ports() {
+        assert_eq!(origin(&Uri::from_static("http://A.com/x")), "http://a.com:80");
+        assert_eq!(origin(&Uri::from_static("https://a.com:443/")), "https://a.com:443");
+        assert_ne!(
+            origin(&Uri::from_static("http://a.com/")),
+            origin(&Uri::from_static("https://a.com/"))
+        );
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let s = format!("{:?}", Auth::basic("u", "hunter2"));
+        assert!(!s.contains("hunter2"));
+        assert!(!format!("{:?}", Auth::bearer("tok")).contains("tok"));
+        assert!(!format!("{:?}", Auth::digest("u", "hunter2")).contains("hunter2"));
+    }
+}
