@@ -24,7 +24,10 @@ async fn main() -> treq::Result<()> {
 
     for algorithm in ["MD5", "SHA-256"] {
         let url = format!("{base}/digest-auth/auth/user/passwd/{algorithm}");
-        let resp = client.get(&url).auth(Auth::digest("user", "passwd")).await?;
+        let resp = client
+            .get(&url)
+            .auth(Auth::digest("user", "passwd"))
+            .await?;
         let sent = resp
             .request()
             .and_then(|r| r.headers().get("authorization"))

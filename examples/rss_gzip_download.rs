@@ -43,15 +43,17 @@ async fn serve() -> std::net::SocketAddr {
     addr
 }
 
-fn gzip_response() -> http::Response<StreamBody<impl futures_util::Stream<Item = Result<http_body::Frame<Bytes>, std::io::Error>>>> {
+fn gzip_response() -> http::Response<
+    StreamBody<impl futures_util::Stream<Item = Result<http_body::Frame<Bytes>, std::io::Error>>>,
+> {
     // A 64 KiB block of varied text, repeated: compresses well but not trivially.
     let block: Bytes = (0..BLOCK)
         .map(|i| b"the quick brown fox jumps over the lazy dog 0123456789\n"[(i * 7 + i / 55) % 55])
         .collect::<Vec<u8>>()
         .into();
-    let plain = futures_util::stream::iter((0..TOTAL / BLOCK as u64).map(move |_| {
-        Ok::<_, std::io::Error>(block.clone())
-    }));
+    let plain = futures_util::stream::iter(
+        (0..TOTAL / BLOCK as u64).map(move |_| Ok::<_, std::io::Error>(block.clone())),
+    );
     let reader = tokio_util::io::StreamReader::new(plain);
     let encoder = async_compression::tokio::bufread::GzipEncoder::with_quality(
         reader,

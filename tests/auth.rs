@@ -3,9 +3,9 @@
 //! (`support/digest.rs`) for every algorithm and qop, nonce counting, stale
 //! nonces, body replay and wrong passwords.
 
-mod support;
 #[path = "support/digest.rs"]
 mod digest;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,10 +66,18 @@ async fn basic_auth_over_the_wire() {
         }
     });
     let client = client();
-    let ok = client.get(server.url("/basic-auth/treq/treq")).auth(("treq", "treq")).await.unwrap();
+    let ok = client
+        .get(server.url("/basic-auth/treq/treq"))
+        .auth(("treq", "treq"))
+        .await
+        .unwrap();
     assert_eq!(ok.code(), 200);
     assert_eq!(ok.text().await.unwrap(), "authenticated as treq");
-    let bad = client.get(server.url("/basic-auth/treq/treq")).auth(("treq", "nope")).await.unwrap();
+    let bad = client
+        .get(server.url("/basic-auth/treq/treq"))
+        .auth(("treq", "nope"))
+        .await
+        .unwrap();
     assert_eq!(bad.code(), 401);
 }
 
@@ -100,7 +108,11 @@ async fn bearer_over_the_wire_and_bad_tokens_are_errors() {
     let server = Server::http(|req: ServerRequest| async move {
         reply(200, req.header("authorization").unwrap_or("").to_owned())
     });
-    let resp = client().get(server.url("/")).auth(Auth::bearer("abc.def")).await.unwrap();
+    let resp = client()
+        .get(server.url("/"))
+        .auth(Auth::bearer("abc.def"))
+        .await
+        .unwrap();
     assert_eq!(resp.text().await.unwrap(), "Bearer abc.def");
     let err = client()
         .get(server.url("/"))
@@ -118,9 +130,22 @@ async fn digest_every_algorithm_and_qop() {
             let log = Arc::new(Log::default());
             let server = digest_server(Arc::clone(&server_digest), Arc::clone(&log));
             let url = server.url(&format!("/digest-auth/{algorithm}?q=1&r=%20x"));
-            let resp = client().get(&url).auth(Auth::digest("user", "passwd")).await.unwrap();
-            assert_eq!(resp.code(), 200, "{algorithm} {qop:?}: {}", resp.text().await.unwrap());
-            assert_eq!(log.requests.load(Ordering::SeqCst), 2, "{algorithm} {qop:?}");
+            let resp = client()
+                .get(&url)
+                .auth(Auth::digest("user", "passwd"))
+                .await
+                .unwrap();
+            assert_eq!(
+                resp.code(),
+                200,
+                "{algorithm} {qop:?}: {}",
+                resp.text().await.unwrap()
+            );
+            assert_eq!(
+                log.requests.load(Ordering::SeqCst),
+                2,
+                "{algorithm} {qop:?}"
+            );
             let expected_nc = if qop.is_some() { 1 } else { 0 };
             assert_eq!(*log.counts.lock().unwrap(), [expected_nc]);
         }
@@ -134,7 +159,11 @@ async fn nonce_count_grows_across_requests_on_one_client() {
     let server = digest_server(server_digest, Arc::clone(&log));
     let client = client();
     for path in ["/a", "/b?x=1", "/c"] {
-        let resp = client.get(server.url(path)).auth(Auth::digest("u", "p")).await.unwrap();
+        let resp = client
+            .get(server.url(path))
+            .auth(Auth::digest("u", "p"))
+            .await
+            .unwrap();
         assert_eq!(resp.code(), 200);
     }
     assert_eq!(*log.counts.lock().unwrap(), [1, 2, 3]);
@@ -158,7 +187,15 @@ async fn stale_nonce_is_retried_with_the_new_one() {
     let server = digest_server(Arc::clone(&server_digest), Arc::clone(&log));
     let client = client();
     let url = server.url("/stale");
-    assert_eq!(client.get(&url).auth(Auth::digest("u", "p")).await.unwrap().code(), 200);
+    assert_eq!(
+        client
+            .get(&url)
+            .auth(Auth::digest("u", "p"))
+            .await
+            .unwrap()
+            .code(),
+        200
+    );
     server_digest.expire_nonces();
     let resp = client.get(&url).auth(Auth::digest("u", "p")).await.unwrap();
     assert_eq!(resp.code(), 200);
@@ -202,10 +239,17 @@ async fn streamed_body_fails_clearly_until_the_challenge_is_known() {
         .auth(Auth::digest("u", "p"))
         .await
         .unwrap_err();
-    assert!(err.is_request() && err.to_string().contains("cannot be sent again"), "{err}");
+    assert!(
+        err.is_request() && err.to_string().contains("cannot be sent again"),
+        "{err}"
+    );
 
     // After any digest request to the origin, the stream goes out answered up front.
-    let resp = client.get(server.url("/")).auth(Auth::digest("u", "p")).await.unwrap();
+    let resp = client
+        .get(server.url("/"))
+        .auth(Auth::digest("u", "p"))
+        .await
+        .unwrap();
     assert_eq!(resp.code(), 200);
     let resp = client
         .post(server.url("/upload"))
@@ -237,6 +281,10 @@ async fn digest_without_a_challenge_sends_no_credentials() {
     let server = Server::http(|req: ServerRequest| async move {
         reply(200, format!("{:?}", req.header("authorization")))
     });
-    let resp = client().get(server.url("/")).auth(Auth::digest("u", "p")).await.unwrap();
+    let resp = client()
+        .get(server.url("/"))
+        .auth(Auth::digest("u", "p"))
+        .await
+        .unwrap();
     assert_eq!(resp.text().await.unwrap(), "None");
 }

@@ -59,9 +59,15 @@ fn client() -> HttpClient<HyperAgent> {
 async fn each_codec_is_decoded_and_the_headers_fixed() {
     let server = codec_server();
     for coding in ["gzip", "deflate", "raw-deflate", "br", "zstd"] {
-        let resp = client().get(server.url(&format!("/{coding}"))).await.unwrap();
+        let resp = client()
+            .get(server.url(&format!("/{coding}")))
+            .await
+            .unwrap();
         assert_eq!(resp.code(), 200);
-        assert_eq!(resp.headers()["x-accept-encoding"], "gzip, deflate, br, zstd");
+        assert_eq!(
+            resp.headers()["x-accept-encoding"],
+            "gzip, deflate, br, zstd"
+        );
         assert!(resp.headers().get("content-encoding").is_none(), "{coding}");
         assert!(resp.headers().get("content-length").is_none(), "{coding}");
         assert_eq!(resp.length(), None, "{coding}");
@@ -202,7 +208,13 @@ async fn a_decompression_bomb_hits_the_limit_while_streaming() {
     let limited = HttpClient::builder(HyperAgent::new())
         .max_decompressed_size(Some(1 << 20))
         .build();
-    let err = limited.get(server.url("/")).await.unwrap().content().await.unwrap_err();
+    let err = limited
+        .get(server.url("/"))
+        .await
+        .unwrap()
+        .content()
+        .await
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit } if *limit == 1 << 20),
         "{err:?}"
@@ -219,16 +231,31 @@ async fn a_decompression_bomb_hits_the_limit_while_streaming() {
         .collect(|chunk| seen += chunk.len() as u64)
         .await
         .unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::BodyLimitExceeded { .. }), "{err:?}");
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { .. }),
+        "{err:?}"
+    );
     assert!(seen <= 1 << 20, "{seen}");
 
     // The default limit (1 GiB) lets it through; so does no limit.
-    let body = client().get(server.url("/")).await.unwrap().content().await.unwrap();
+    let body = client()
+        .get(server.url("/"))
+        .await
+        .unwrap()
+        .content()
+        .await
+        .unwrap();
     assert_eq!(body.len(), 10 << 20);
     let unlimited = HttpClient::builder(HyperAgent::new())
         .max_decompressed_size(None)
         .build();
-    let body = unlimited.get(server.url("/")).await.unwrap().content().await.unwrap();
+    let body = unlimited
+        .get(server.url("/"))
+        .await
+        .unwrap()
+        .content()
+        .await
+        .unwrap();
     assert!(body.iter().all(|b| *b == 0) && body.len() == 10 << 20);
 }
 
@@ -238,10 +265,28 @@ async fn limit_is_inclusive() {
     let exact = HttpClient::builder(HyperAgent::new())
         .max_decompressed_size(Some(TEXT.len() as u64))
         .build();
-    assert_eq!(exact.get(server.url("/gzip")).await.unwrap().text().await.unwrap(), TEXT);
+    assert_eq!(
+        exact
+            .get(server.url("/gzip"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        TEXT
+    );
     let short = HttpClient::builder(HyperAgent::new())
         .max_decompressed_size(Some(TEXT.len() as u64 - 1))
         .build();
-    let err = short.get(server.url("/zstd")).await.unwrap().text().await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::BodyLimitExceeded { .. }), "{err:?}");
+    let err = short
+        .get(server.url("/zstd"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { .. }),
+        "{err:?}"
+    );
 }

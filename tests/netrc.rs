@@ -37,12 +37,19 @@ fn netrc_from_the_netrc_env_var() {
         let resp = on.get(server.url("/")).await.unwrap();
         assert_eq!(text(resp).await, "Basic YWxpY2U6czMgY3JldA==");
         // Another host name for the same server: that machine's entry.
-        let resp = on.get(server.url_with_host("localhost", "/")).await.unwrap();
+        let resp = on
+            .get(server.url_with_host("localhost", "/"))
+            .await
+            .unwrap();
         assert_eq!(text(resp).await, "Basic Ym9iOmI=");
         // The request's own auth or Authorization header wins.
         let resp = on.get(server.url("/")).auth(("x", "y")).await.unwrap();
         assert_eq!(text(resp).await, "Basic eDp5");
-        let resp = on.get(server.url("/")).header("Authorization", "Bearer t").await.unwrap();
+        let resp = on
+            .get(server.url("/"))
+            .header("Authorization", "Bearer t")
+            .await
+            .unwrap();
         assert_eq!(text(resp).await, "Bearer t");
 
         // Off by default.

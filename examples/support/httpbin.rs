@@ -79,7 +79,10 @@ async fn handle(req: http::Request<Incoming>) -> Resp {
                 })
                 .unwrap_or_default();
             if given == expected.as_bytes() {
-                json(200, serde_json::json!({"authenticated": true, "user": user}))
+                json(
+                    200,
+                    serde_json::json!({"authenticated": true, "user": user}),
+                )
             } else {
                 let mut resp = json(401, serde_json::json!({"authenticated": false}));
                 resp.headers_mut().insert(
@@ -92,7 +95,10 @@ async fn handle(req: http::Request<Incoming>) -> Resp {
         ["digest-auth", "auth", user, pass, algorithm] => {
             let target = req.uri().path_and_query().map_or("/", |p| p.as_str());
             if digest_ok(&auth, req.method().as_str(), target, user, pass, algorithm) {
-                json(200, serde_json::json!({"authenticated": true, "user": user}))
+                json(
+                    200,
+                    serde_json::json!({"authenticated": true, "user": user}),
+                )
             } else {
                 static NONCES: AtomicU64 = AtomicU64::new(0);
                 let nonce = NONCES.fetch_add(1, Ordering::Relaxed);
@@ -114,9 +120,18 @@ async fn handle(req: http::Request<Incoming>) -> Resp {
             let data = body.as_bytes();
             use async_compression::tokio::bufread as enc;
             let (coding, result) = match name {
-                "gzip" => ("gzip", enc::GzipEncoder::new(data).read_to_end(&mut out).await),
-                "deflate" => ("deflate", enc::ZlibEncoder::new(data).read_to_end(&mut out).await),
-                _ => ("br", enc::BrotliEncoder::new(data).read_to_end(&mut out).await),
+                "gzip" => (
+                    "gzip",
+                    enc::GzipEncoder::new(data).read_to_end(&mut out).await,
+                ),
+                "deflate" => (
+                    "deflate",
+                    enc::ZlibEncoder::new(data).read_to_end(&mut out).await,
+                ),
+                _ => (
+                    "br",
+                    enc::BrotliEncoder::new(data).read_to_end(&mut out).await,
+                ),
             };
             result.expect("in-memory encoding");
             http::Response::builder()
@@ -130,7 +145,14 @@ async fn handle(req: http::Request<Incoming>) -> Resp {
 }
 
 /// Checks an `Authorization: Digest` header (qop=auth) against the credentials.
-fn digest_ok(header: &str, method: &str, target: &str, user: &str, pass: &str, algorithm: &str) -> bool {
+fn digest_ok(
+    header: &str,
+    method: &str,
+    target: &str,
+    user: &str,
+    pass: &str,
+    algorithm: &str,
+) -> bool {
     let Some(rest) = header.strip_prefix("Digest ") else {
         return false;
     };

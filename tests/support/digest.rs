@@ -88,9 +88,7 @@ impl DigestServer {
     /// returns the nonce count used.
     pub fn verify(&self, method: &str, target: &str, header: Option<&str>) -> Result<u32, Refusal> {
         let header = header.ok_or(Refusal::Missing)?;
-        let rest = header
-            .strip_prefix("Digest ")
-            .ok_or(Refusal::Missing)?;
+        let rest = header.strip_prefix("Digest ").ok_or(Refusal::Missing)?;
         let params = parse_params(rest);
         let get = |k: &str| params.get(k).map(String::as_str);
         let wrong = |why: &str| Refusal::Wrong(why.to_owned());
@@ -123,7 +121,10 @@ impl DigestServer {
         };
         let sess = self.algorithm.to_ascii_lowercase().ends_with("-sess");
         let cnonce = get("cnonce").unwrap_or("");
-        let mut ha1 = hash(format!("{}:{}:{}", self.username, self.realm, self.password));
+        let mut ha1 = hash(format!(
+            "{}:{}:{}",
+            self.username, self.realm, self.password
+        ));
         if sess {
             ha1 = hash(format!("{ha1}:{nonce}:{cnonce}"));
         }
@@ -138,7 +139,10 @@ impl DigestServer {
                     return Err(wrong("nc must be 8 hex digits with a cnonce"));
                 }
                 let nc = u32::from_str_radix(nc_text, 16).map_err(|_| wrong("nc not hex"))?;
-                (hash(format!("{ha1}:{nonce}:{nc_text}:{cnonce}:{qop}:{ha2}")), nc)
+                (
+                    hash(format!("{ha1}:{nonce}:{nc_text}:{cnonce}:{qop}:{ha2}")),
+                    nc,
+                )
             }
             None => {
                 if get("qop").is_some() || get("nc").is_some() {

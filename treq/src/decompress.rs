@@ -84,7 +84,9 @@ impl<A: Agent> Agent for DecompressAgent<A> {
         };
         // The request is already our own copy of the caller's headers: appending
         // keeps the caller's values first (treq rule 21).
-        request.headers_mut().append(ACCEPT_ENCODING, accept.clone());
+        request
+            .headers_mut()
+            .append(ACCEPT_ENCODING, accept.clone());
         let is_head = request.method() == Method::HEAD;
         let limit = self.limit;
         let fut = self.inner.request(request);
@@ -236,15 +238,19 @@ fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
             #[cfg(feature = "deflate")]
             Coding::Deflate => Box::new(DeflateAuto::Detect(Some(reader))),
             #[cfg(feature = "brotli")]
-            Coding::Brotli => {
-                Box::new(async_compression::tokio::bufread::BrotliDecoder::new(reader))
-            }
+            Coding::Brotli => Box::new(async_compression::tokio::bufread::BrotliDecoder::new(
+                reader,
+            )),
             #[cfg(feature = "zstd")]
             Coding::Zstd => Box::new(async_compression::tokio::bufread::ZstdDecoder::new(reader)),
         };
         reader = Box::new(tokio::io::BufReader::with_capacity(CHUNK, decoded));
     }
-    let names = decoders.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
+    let names = decoders
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ");
     Body::wrap_stream(Decoded {
         inner: tokio_util::io::ReaderStream::with_capacity(reader, CHUNK),
         total: 0,
@@ -359,8 +365,9 @@ impl AsyncRead for DeflateAuto {
         loop {
             match &mut *self {
                 DeflateAuto::Detect(reader) => {
-                    let head = ready!(Pin::new(reader.as_mut().expect("present until decided"))
-                        .poll_fill_buf(cx))?;
+                    let head =
+                        ready!(Pin::new(reader.as_mut().expect("present until decided"))
+                            .poll_fill_buf(cx))?;
                     let zlib = looks_like_zlib(head);
                     let reader = reader.take().expect("present until decided");
                     *self = if zlib {
@@ -376,7 +383,13 @@ impl AsyncRead for DeflateAuto {
     }
 }
 
-#[cfg(all(test, feature = "gzip", feature = "deflate", feature = "brotli", feature = "zstd"))]
+#[cfg(all(
+    test,
+    feature = "gzip",
+    feature = "deflate",
+    feature = "brotli",
+    feature = "zstd"
+))]
 mod tests {
     use super::*;
     use std::sync::Mutex;
@@ -535,7 +548,10 @@ mod tests {
             .await
             .unwrap();
         let err = resp.into_body().collect_bytes(None).await.unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 1000 }), "{err:?}");
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 1000 }),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]

@@ -96,7 +96,10 @@ impl Challenge {
         let qop_auth = match get("qop") {
             None => false,
             Some(list) => {
-                if list.split(',').any(|q| q.trim().eq_ignore_ascii_case("auth")) {
+                if list
+                    .split(',')
+                    .any(|q| q.trim().eq_ignore_ascii_case("auth"))
+                {
                     true
                 } else {
                     // Only auth-int (or unknown) offered: we cannot answer.
@@ -121,14 +124,20 @@ impl Challenge {
     /// The `Authorization` value answering this challenge.
     pub(crate) fn answer(&self, creds: &Credentials<'_>, nc: u32, cnonce: &str) -> String {
         let h = |s: &str| self.hash.hex(s.as_bytes());
-        let mut ha1 = h(&format!("{}:{}:{}", creds.username, self.realm, creds.password));
+        let mut ha1 = h(&format!(
+            "{}:{}:{}",
+            creds.username, self.realm, creds.password
+        ));
         if self.sess {
             ha1 = h(&format!("{ha1}:{}:{cnonce}", self.nonce));
         }
         let ha2 = h(&format!("{}:{}", creds.method, creds.uri));
         let nc_hex = format!("{nc:08x}");
         let response = if self.qop_auth {
-            h(&format!("{ha1}:{}:{nc_hex}:{cnonce}:auth:{ha2}", self.nonce))
+            h(&format!(
+                "{ha1}:{}:{nc_hex}:{cnonce}:auth:{ha2}",
+                self.nonce
+            ))
         } else {
             h(&format!("{ha1}:{}:{ha2}", self.nonce))
         };
@@ -361,9 +370,15 @@ mod tests {
     fn rfc7616_3_9_1_md5_and_sha256_vectors() {
         let md5 = challenge(&format!("Digest {RFC_CHALLENGE_PARAMS}, algorithm=MD5"));
         let header = md5.answer(&rfc_creds(), 1, RFC_CNONCE);
-        assert_eq!(param(&header, "response"), "8ca523f5e9506fed4657c9700eebdbec");
+        assert_eq!(
+            param(&header, "response"),
+            "8ca523f5e9506fed4657c9700eebdbec"
+        );
         assert_eq!(param(&header, "nc"), "00000001");
-        assert_eq!(param(&header, "opaque"), "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS");
+        assert_eq!(
+            param(&header, "opaque"),
+            "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"
+        );
 
         let sha = challenge(&format!("Digest {RFC_CHALLENGE_PARAMS}, algorithm=SHA-256"));
         let header = sha.answer(&rfc_creds(), 1, RFC_CNONCE);
@@ -378,7 +393,9 @@ mod tests {
     #[test]
     fn rfc2617_legacy_vector_without_qop() {
         // RFC 2069 section 2.4 (with its erratum): no qop, response = MD5(HA1:nonce:HA2).
-        let c = challenge(r#"Digest realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093""#);
+        let c = challenge(
+            r#"Digest realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093""#,
+        );
         let creds = Credentials {
             username: "Mufasa",
             password: "CircleOfLife",
@@ -386,7 +403,10 @@ mod tests {
             uri: "/dir/index.html",
         };
         let header = c.answer(&creds, 1, "ignored");
-        assert_eq!(param(&header, "response"), "1949323746fe6a43ef61f9606e7febea");
+        assert_eq!(
+            param(&header, "response"),
+            "1949323746fe6a43ef61f9606e7febea"
+        );
         assert!(!header.contains("nc=") && !header.contains("cnonce"));
     }
 
@@ -407,7 +427,10 @@ mod tests {
             HeaderValue::from_static(r#"Digest realm="r", nonce="n", qop="auth-int""#),
         );
         assert!(Challenge::from_headers(&headers).is_none());
-        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="r""#));
+        headers.insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Basic realm="r""#),
+        );
         assert!(Challenge::from_headers(&headers).is_none());
     }
 
@@ -431,10 +454,7 @@ mod tests {
         let ha2 = h("GET:/dir/index.html");
         let expected = h(&format!("{ha1}:n:00000001:cn:auth:{ha2}"));
         assert_eq!(param(&sess.answer(&creds, 1, "cn"), "response"), expected);
-        assert_ne!(
-            param(&plain.answer(&creds, 1, "cn"), "response"),
-            expected
-        );
+        assert_ne!(param(&plain.answer(&creds, 1, "cn"), "response"), expected);
     }
 
     #[test]
@@ -445,12 +465,18 @@ mod tests {
             ..rfc_creds()
         };
         let header = c.answer(&creds, 1, "c");
-        assert_eq!(param(&header, "username"), Hash::Md5.hex("Jäsøn:r".as_bytes()));
+        assert_eq!(
+            param(&header, "username"),
+            Hash::Md5.hex("Jäsøn:r".as_bytes())
+        );
         assert!(header.ends_with("userhash=true"));
 
         let c = challenge(r#"Digest realm="r", nonce="n", qop=auth"#);
         let header = c.answer(&creds, 1, "c");
-        assert!(header.starts_with("Digest username*=UTF-8''J%C3%A4s%C3%B8n,"), "{header}");
+        assert!(
+            header.starts_with("Digest username*=UTF-8''J%C3%A4s%C3%B8n,"),
+            "{header}"
+        );
     }
 
     #[test]
@@ -458,18 +484,30 @@ mod tests {
         let cache = DigestCache::default();
         let creds = rfc_creds();
         assert!(cache.authorize("http://a", &creds).is_none());
-        cache.store("http://a", challenge(r#"Digest realm="r", nonce="n1", qop=auth"#));
+        cache.store(
+            "http://a",
+            challenge(r#"Digest realm="r", nonce="n1", qop=auth"#),
+        );
         let nc = |v: HeaderValue| param(v.to_str().unwrap(), "nc").to_owned();
         assert_eq!(nc(cache.authorize("http://a", &creds).unwrap()), "00000001");
         assert_eq!(nc(cache.authorize("http://a", &creds).unwrap()), "00000002");
-        cache.store("http://a", challenge(r#"Digest realm="r", nonce="n1", qop=auth"#));
+        cache.store(
+            "http://a",
+            challenge(r#"Digest realm="r", nonce="n1", qop=auth"#),
+        );
         assert_eq!(nc(cache.authorize("http://a", &creds).unwrap()), "00000003");
-        cache.store("http://a", challenge(r#"Digest realm="r", nonce="n2", qop=auth"#));
+        cache.store(
+            "http://a",
+            challenge(r#"Digest realm="r", nonce="n2", qop=auth"#),
+        );
         assert_eq!(nc(cache.authorize("http://a", &creds).unwrap()), "00000001");
         assert!(cache.authorize("http://b", &creds).is_none());
         // cnonces are fresh each time.
         let a = cache.authorize("http://a", &creds).unwrap();
         let b = cache.authorize("http://a", &creds).unwrap();
-        assert_ne!(param(a.to_str().unwrap(), "cnonce"), param(b.to_str().unwrap(), "cnonce"));
+        assert_ne!(
+            param(a.to_str().unwrap(), "cnonce"),
+            param(b.to_str().unwrap(), "cnonce")
+        );
     }
 }

@@ -78,7 +78,21 @@ impl Auth {
         Auth::Bearer(token.into())
     }
 
-    /// Digest credentials.
+    /// Digest credentials (RFC 7616: MD5, SHA-256, SHA-512-256 and their
+    /// `-sess` forms, `qop=auth` or none). Nothing is sent until the server
+    /// challenges; then the request is sent again with the answer, and later
+    /// requests to the same origin on this client answer up front.
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// let client = treq::HttpClient::new(treq::HyperAgent::new());
+    /// let resp = client
+    ///     .get("http://127.0.0.1:8080/digest-auth/auth/user/passwd/SHA-256")
+    ///     .auth(treq::Auth::digest("user", "passwd"))
+    ///     .await?;
+    /// assert_eq!(resp.code(), 200);
+    /// # Ok(()) }
+    /// ```
     pub fn digest(username: impl Into<String>, password: impl Into<String>) -> Self {
         Auth::Digest {
             username: username.into(),
@@ -321,11 +335,13 @@ mod tests {
 
     type Seen = Arc<Mutex<Vec<(http::HeaderMap, Option<bytes::Bytes>, Uri)>>>;
 
+    type Reply = Box<dyn Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync>;
+
     /// Records each request (headers, in-memory body, uri) and answers with
     /// the next scripted response; the script sees how many requests came before.
     struct Spy {
         seen: Seen,
-        reply: Box<dyn Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync>,
+        reply: Reply,
     }
 
     impl Agent for Spy {
@@ -392,7 +408,10 @@ mod tests {
     async fn basic_and_bearer_override_the_callers_header() {
         let (agent, seen) = spy(|_, _| ok());
         agent
-            .request(request(Some(("username", "password").into()), Body::empty()))
+            .request(request(
+                Some(("username", "password").into()),
+                Body::empty(),
+            ))
             .await
             .unwrap();
         agent
@@ -400,7 +419,10 @@ mod tests {
             .await
             .unwrap();
         agent.request(request(None, Body::empty())).await.unwrap();
-        assert_eq!(auth_header(&seen, 0).unwrap(), "Basic dXNlcm5hbWU6cGFzc3dvcmQ=");
+        assert_eq!(
+            auth_header(&seen, 0).unwrap(),
+            "Basic dXNlcm5hbWU6cGFzc3dvcmQ="
+        );
         assert_eq!(auth_header(&seen, 1).unwrap(), "Bearer t");
         assert_eq!(auth_header(&seen, 2).unwrap(), "Bearer user-supplied");
         assert_eq!(seen.lock().unwrap()[0].0.len(), 1, "only the auth header");
@@ -416,18 +438,30 @@ mod tests {
             }
         });
         let digest = || Some(Auth::digest("u", "p"));
-        let resp = agent.request(request(digest(), Body::from("payload"))).await.unwrap();
+        let resp = agent
+            .request(request(digest(), Body::from("payload")))
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 200);
         {
             let seen = seen.lock().unwrap();
             assert_eq!(seen.len(), 2);
-            assert!(!seen[0].0.contains_key(AUTHORIZATION), "user header removed");
+            assert!(
+                !seen[0].0.contains_key(AUTHORIZATION),
+                "user header removed"
+            );
             assert_eq!(seen[1].1.as_deref(), Some(&b"payload"[..]));
         }
         let first = auth_header(&seen, 1).unwrap();
-        assert!(first.contains("nc=00000001") && first.contains(r#"uri="/a?b=c""#), "{first}");
+        assert!(
+            first.contains("nc=00000001") && first.contains(r#"uri="/a?b=c""#),
+            "{first}"
+        );
         // The next request to the origin answers up front with nc=2.
-        agent.request(request(digest(), Body::empty())).await.unwrap();
+        agent
+            .request(request(digest(), Body::empty()))
+            .await
+            .unwrap();
         assert_eq!(seen.lock().unwrap().len(), 3);
         assert!(auth_header(&seen, 2).unwrap().contains("nc=00000002"));
     }
@@ -488,10 +522,16 @@ mod tests {
         let (agent, _) = spy(|_, _| challenge("n", false));
         let stream = futures_util::stream::iter([Ok::<_, std::io::Error>("x")]);
         let err = agent
-            .request(request(Some(Auth::digest("u", "p")), Body::wrap_stream(stream)))
+            .request(request(
+                Some(Auth::digest("u", "p")),
+                Body::wrap_stream(stream),
+            ))
             .await
             .unwrap_err();
-        assert!(err.is_request() && err.to_string().contains("cannot be sent again"), "{err}");
+        assert!(
+            err.is_request() && err.to_string().contains("cannot be sent again"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -521,18 +561,33 @@ mod tests {
         assert_eq!(auth_header(&seen, 2).unwrap(), "Basic YTpi");
 
         std::fs::write(&path, "machine example.com login").unwrap();
-        let agent = AuthAgent::with_netrc_file(Spy { seen, reply: Box::new(|_, _| ok()) }, &path);
+        let agent = AuthAgent::with_netrc_file(
+            Spy {
+                seen,
+                reply: Box::new(|_, _| ok()),
+            },
+            &path,
+        );
         let mut plain = request(None, Body::empty());
         plain.headers_mut().remove(AUTHORIZATION);
         let err = agent.request(plain).await.unwrap_err();
-        assert!(err.is_builder() && err.to_string().contains("line 1"), "{err}");
+        assert!(
+            err.is_builder() && err.to_string().contains("line 1"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn origins_fill_in_default_ports() {
-        assert_eq!(origin(&Uri::from_static("http://A.com/x")), "http://a.com:80");
-        assert_eq!(origin(&Uri::from_static("https://a.com:443/")), "https://a.com:443");
+        assert_eq!(
+            origin(&Uri::from_static("http://A.com/x")),
+            "http://a.com:80"
+        );
+        assert_eq!(
+            origin(&Uri::from_static("https://a.com:443/")),
+            "https://a.com:443"
+        );
         assert_ne!(
             origin(&Uri::from_static("http://a.com/")),
             origin(&Uri::from_static("https://a.com/"))

@@ -48,7 +48,11 @@ impl Netrc {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         self.entries
             .iter()
-            .find(|e| e.machine.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(host)))
+            .find(|e| {
+                e.machine
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(host))
+            })
             .or_else(|| self.entries.iter().find(|e| e.machine.is_none()))
     }
 
@@ -102,7 +106,10 @@ struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     fn new(text: &'a str) -> Self {
-        Tokens { rest: text, line: 1 }
+        Tokens {
+            rest: text,
+            line: 1,
+        }
     }
 
     fn advance(&mut self, n: usize) {
@@ -216,9 +223,18 @@ mod tests {
              default login anon password guest\n",
         )
         .unwrap();
-        assert_eq!(creds(&netrc, "EXAMPLE.com"), Some(("alice".into(), "s3cret".into())));
-        assert_eq!(creds(&netrc, "other.org"), Some(("bob".into(), "p w\"d".into())));
-        assert_eq!(creds(&netrc, "elsewhere"), Some(("anon".into(), "guest".into())));
+        assert_eq!(
+            creds(&netrc, "EXAMPLE.com"),
+            Some(("alice".into(), "s3cret".into()))
+        );
+        assert_eq!(
+            creds(&netrc, "other.org"),
+            Some(("bob".into(), "p w\"d".into()))
+        );
+        assert_eq!(
+            creds(&netrc, "elsewhere"),
+            Some(("anon".into(), "guest".into()))
+        );
     }
 
     #[test]
@@ -252,7 +268,9 @@ mod tests {
             Netrc::parse("machine a\n  bogus x").unwrap_err(),
             "line 2: unexpected token `bogus`"
         );
-        assert!(Netrc::parse("machine a password \"open").unwrap_err().contains("unterminated"));
+        assert!(Netrc::parse("machine a password \"open")
+            .unwrap_err()
+            .contains("unterminated"));
     }
 
     #[test]

@@ -22,7 +22,11 @@ use crate::Body;
 /// The wrapper agents around the user's agent, built once per client.
 pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, config: &ClientConfig) -> Stack<A> {
+pub(crate) fn build_stack<A: Agent>(
+    agent: Arc<A>,
+    jar: &CookieJar,
+    config: &ClientConfig,
+) -> Stack<A> {
     let record = RecordAgent { inner: agent };
     let redirects = RedirectAgent::new(CookieAgent::new(record, jar.clone()));
     let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);
