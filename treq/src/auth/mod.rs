@@ -21,6 +21,13 @@
 //! (inside this one) strips `Authorization` on cross-origin hops, and a digest
 //! challenge coming from another origin than the request's (after a redirect)
 //! is not answered: the `401` is returned.
+//!
+//! Known limits: one challenge is remembered per origin (two realms on one
+//! origin cost an extra round trip when they alternate); `Authentication-Info:
+//! nextnonce` is not used; the answer is computed for the original
+//! request-target, so a digest-protected page reached through a same-origin
+//! redirect gets a `uri=` that names the first URL (servers that check `uri=`
+//! against the request line refuse it with a 401, which is returned).
 
 mod basic;
 mod digest;
@@ -43,6 +50,14 @@ use crate::{Body, Error, ErrorKind};
 /// `("user", "pass")` converts to Basic. Credentials are bound to the origin
 /// they were given for: they are never sent to another scheme, host or port
 /// through a redirect.
+///
+/// Anything else is a compile error, where treq raises `UnknownAuthConfig`
+/// at run time (treq's `test_add_unknown_auth`):
+///
+/// ```compile_fail
+/// let client = treq::HttpClient::new(treq::HyperAgent::new());
+/// let _ = client.get("http://127.0.0.1/").auth(1234);
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Auth {
