@@ -288,3 +288,36 @@ async fn digest_without_a_challenge_sends_no_credentials() {
         .unwrap();
     assert_eq!(resp.text().await.unwrap(), "None");
 }
+
+// Credentials are bound to their origin: a digest challenge from another
+// origin reached through a redirect is returned, not answered. (On a branch
+// where RedirectAgent does not follow yet, the 302 comes back and the other
+// origin is never contacted; after the redirects merge the 401 comes back
+// after exactly one unauthenticated request to it.)
+#[tokio::test]
+async fn digest_challenge_from_another_origin_is_not_answered() {
+    let other_digest = Arc::new(DigestServer::new("u", "p", "MD5", Some("auth")));
+    let other_log = Arc::new(Log::default());
+    let other = digest_server(other_digest, Arc::clone(&other_log));
+    let target = other.url("/protected");
+    let first = Server::http(move |_req: ServerRequest| {
+        let target = target.clone();
+        async move {
+            let mut resp = reply(302, "");
+            resp.headers_mut()
+                .insert("location", target.parse().unwrap());
+            resp
+        }
+    });
+    let resp = client()
+        .get(first.url("/start"))
+        .auth(Auth::digest("u", "p"))
+        .await
+        .unwrap();
+    match resp.code() {
+        302 => assert_eq!(other_log.requests.load(Ordering::SeqCst), 0),
+        401 => assert_eq!(other_log.requests.load(Ordering::SeqCst), 1),
+        code => panic!("unexpected {code}"),
+    }
+    assert!(other_log.counts.lock().unwrap().is_empty());
+}
