@@ -1,34 +1,599 @@
 //! Decompression: `DecompressAgent` advertises the enabled codecs and decodes
 //! the response body as a stream.
+//!
+//! Rules (treq's L rules, extended to more codecs):
+//! - `Accept-Encoding` lists exactly the codecs compiled in (cargo features
+//!   `gzip`, `deflate`, `brotli`, `zstd`), appended after any value the caller
+//!   set (treq rule 21: a user `identity` stays first).
+//! - `Content-Encoding` is decoded from the last coding backwards while the
+//!   coding is supported; an unsupported coding stops the walk and stays in the
+//!   header with the body left raw from there. `identity` is ignored.
+//! - After decoding, `Content-Encoding` (the decoded part) and `Content-Length`
+//!   are removed, so `Response::length()` is unknown.
+//! - HEAD, 1xx, 204 and 304 responses and bodies known to be empty are left
+//!   untouched.
+//! - Decoding streams: nothing is buffered beyond the codecs' windows. The
+//!   decoded size is counted while streaming; past the limit the read fails with
+//!   [`ErrorKind::BodyLimitExceeded`](crate::ErrorKind::BodyLimitExceeded), so a
+//!   decompression bomb never reaches memory.
+//! - Corrupt data fails the read with a decode error (`Error::is_decode`).
+
+// With every codec feature off the decoding path is never reached; it still
+// compiles so the feature combinations stay honest.
+#![cfg_attr(
+    not(any(
+        feature = "gzip",
+        feature = "deflate",
+        feature = "brotli",
+        feature = "zstd"
+    )),
+    allow(unused_mut, unused_variables, unreachable_code, dead_code)
+)]
 
 use std::fmt;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH};
+use http::{HeaderMap, Method, StatusCode};
+#[cfg(feature = "deflate")]
+use tokio::io::ReadBuf;
+use tokio::io::{AsyncBufRead, AsyncRead};
 
 use crate::agent::{Agent, ResponseFuture};
-use crate::Body;
+use crate::error::{self, BoxError};
+use crate::{Body, Error, ErrorKind};
+
+/// The default most bytes a response may decompress to: 1 GiB.
+pub(crate) const DEFAULT_LIMIT: u64 = 1 << 30;
 
 /// Decodes gzip, deflate, br and zstd responses (each a cargo feature).
+///
+/// Sits outside the redirect layer, so only the final response of a redirect
+/// chain is decoded (as in treq).
 pub struct DecompressAgent<A> {
     inner: Arc<A>,
+    accept: Option<HeaderValue>,
+    limit: Option<u64>,
 }
 
 impl<A> DecompressAgent<A> {
-    /// Wraps `inner`.
+    /// Wraps `inner` with the default limit of 1 GiB of decoded data per response.
     pub fn new(inner: A) -> Self {
+        Self::with_limit(inner, Some(DEFAULT_LIMIT))
+    }
+
+    /// Wraps `inner`; a response decoding to more than `limit` bytes fails with
+    /// a body-limit error (`None`: no limit).
+    pub fn with_limit(inner: A, limit: Option<u64>) -> Self {
+        let names = Coding::ENABLED.iter().map(|c| c.name()).collect::<Vec<_>>();
+        let accept = (!names.is_empty())
+            .then(|| HeaderValue::from_str(&names.join(", ")).expect("coding names are ASCII"));
         DecompressAgent {
             inner: Arc::new(inner),
+            accept,
+            limit,
         }
     }
 }
 
 impl<A> fmt::Debug for DecompressAgent<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DecompressAgent").finish_non_exhaustive()
+        f.debug_struct("DecompressAgent")
+            .field("accept", &self.accept)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
     }
 }
 
 impl<A: Agent> Agent for DecompressAgent<A> {
-    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-        self.inner.request(request)
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        let Some(accept) = &self.accept else {
+            return self.inner.request(request);
+        };
+        // The request is already our own copy of the caller's headers: appending
+        // keeps the caller's values first (treq rule 21).
+        request
+            .headers_mut()
+            .append(ACCEPT_ENCODING, accept.clone());
+        let is_head = request.method() == Method::HEAD;
+        let limit = self.limit;
+        let fut = self.inner.request(request);
+        Box::pin(async move {
+            let response = fut.await?;
+            Ok(decode_response(response, is_head, limit))
+        })
+    }
+}
+
+/// A content coding this build can decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    #[cfg(feature = "gzip")]
+    Gzip,
+    #[cfg(feature = "deflate")]
+    Deflate,
+    #[cfg(feature = "brotli")]
+    Brotli,
+    #[cfg(feature = "zstd")]
+    Zstd,
+}
+
+impl Coding {
+    const ENABLED: &'static [Coding] = &[
+        #[cfg(feature = "gzip")]
+        Coding::Gzip,
+        #[cfg(feature = "deflate")]
+        Coding::Deflate,
+        #[cfg(feature = "brotli")]
+        Coding::Brotli,
+        #[cfg(feature = "zstd")]
+        Coding::Zstd,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "gzip")]
+            Coding::Gzip => "gzip",
+            #[cfg(feature = "deflate")]
+            Coding::Deflate => "deflate",
+            #[cfg(feature = "brotli")]
+            Coding::Brotli => "br",
+            #[cfg(feature = "zstd")]
+            Coding::Zstd => "zstd",
+        }
+    }
+
+    fn parse(token: &str) -> Option<Coding> {
+        // `x-gzip` is the old alias RFC 9110 says to treat as gzip.
+        let token = if token.eq_ignore_ascii_case("x-gzip") {
+            "gzip"
+        } else {
+            token
+        };
+        Coding::ENABLED
+            .iter()
+            .copied()
+            .find(|c| c.name().eq_ignore_ascii_case(token))
+    }
+}
+
+/// Splits `Content-Encoding` (all its lines, in order) into codings, dropping
+/// `identity` and empty items.
+fn content_codings(headers: &HeaderMap) -> Option<Vec<String>> {
+    let mut codings = Vec::new();
+    for value in headers.get_all(CONTENT_ENCODING) {
+        // A value that is not visible ASCII cannot name a coding we know: keep
+        // the response raw rather than guess.
+        let text = value.to_str().ok()?;
+        codings.extend(
+            text.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("identity"))
+                .map(str::to_owned),
+        );
+    }
+    Some(codings)
+}
+
+fn decode_response(
+    response: http::Response<Body>,
+    is_head: bool,
+    limit: Option<u64>,
+) -> http::Response<Body> {
+    let status = response.status();
+    if is_head
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || response.body().content_length() == Some(0)
+        || !response.headers().contains_key(CONTENT_ENCODING)
+    {
+        return response;
+    }
+    let Some(mut codings) = content_codings(response.headers()) else {
+        return response;
+    };
+    // Decode from the last coding applied backwards, while we know the coding.
+    let mut decoders = Vec::new();
+    while let Some(coding) = codings.last().and_then(|t| Coding::parse(t)) {
+        decoders.push(coding);
+        codings.pop();
+    }
+    if decoders.is_empty() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(CONTENT_ENCODING);
+    parts.headers.remove(CONTENT_LENGTH);
+    if !codings.is_empty() {
+        let rest = HeaderValue::from_str(&codings.join(", ")).expect("came from a valid value");
+        parts.headers.insert(CONTENT_ENCODING, rest);
+    }
+    http::Response::from_parts(parts, decode_body(body, &decoders, limit))
+}
+
+/// Wraps a transport error so it can travel through the `io::Error`-based
+/// decoders and come out as the same treq error (not as a decode error).
+#[derive(Debug)]
+struct Transport(BoxError);
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Transport {}
+
+type Reader = Box<dyn AsyncBufRead + Send + Unpin>;
+
+fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
+    use futures_util::TryStreamExt;
+
+    let consumed = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&consumed);
+    let data = http_body_util::BodyDataStream::new(body)
+        .map_ok(move |chunk: Bytes| {
+            counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            chunk
+        })
+        .map_err(|e| io::Error::other(Transport(e)));
+    let mut reader: Reader = Box::new(tokio_util::io::StreamReader::new(data));
+    for coding in decoders {
+        let decoded: Box<dyn AsyncRead + Send + Unpin> = match *coding {
+            #[cfg(feature = "gzip")]
+            Coding::Gzip => Box::new(async_compression::tokio::bufread::GzipDecoder::new(reader)),
+            #[cfg(feature = "deflate")]
+            Coding::Deflate => Box::new(DeflateAuto::Detect(Some(reader))),
+            #[cfg(feature = "brotli")]
+            Coding::Brotli => Box::new(async_compression::tokio::bufread::BrotliDecoder::new(
+                reader,
+            )),
+            #[cfg(feature = "zstd")]
+            Coding::Zstd => Box::new(async_compression::tokio::bufread::ZstdDecoder::new(reader)),
+        };
+        reader = Box::new(tokio::io::BufReader::with_capacity(CHUNK, decoded));
+    }
+    let names = decoders
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Body::wrap_stream(Decoded {
+        inner: tokio_util::io::ReaderStream::with_capacity(reader, CHUNK),
+        total: 0,
+        limit,
+        consumed,
+        names,
+        done: false,
+    })
+}
+
+const CHUNK: usize = 32 * 1024;
+
+/// The decoded stream: counts bytes against the limit and sorts errors into
+/// transport failures, decode failures and the limit.
+struct Decoded {
+    inner: tokio_util::io::ReaderStream<Reader>,
+    total: u64,
+    limit: Option<u64>,
+    consumed: Arc<AtomicU64>,
+    names: String,
+    done: bool,
+}
+
+impl Stream for Decoded {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let item = ready!(Pin::new(&mut self.inner).poll_next(cx));
+        let result = match item {
+            None => {
+                self.done = true;
+                return Poll::Ready(None);
+            }
+            Some(Ok(chunk)) => {
+                self.total += chunk.len() as u64;
+                match self.limit {
+                    Some(limit) if self.total > limit => Err(Error::new(
+                        ErrorKind::BodyLimitExceeded { limit },
+                        None,
+                    )
+                    .with_message(format!(
+                        "the response body decompressed to more than the limit of {limit} bytes"
+                    ))),
+                    _ => Ok(chunk),
+                }
+            }
+            Some(Err(err)) => self.classify(err),
+        };
+        if result.is_err() {
+            self.done = true;
+        }
+        match result {
+            // A body with a Content-Encoding but no bytes at all (a chunked
+            // empty body) is empty, not corrupt.
+            Err(e) if e.is_decode() && self.consumed.load(Ordering::Relaxed) == 0 => {
+                Poll::Ready(None)
+            }
+            other => Poll::Ready(Some(other)),
+        }
+    }
+}
+
+impl Decoded {
+    fn classify(&self, err: io::Error) -> Result<Bytes, Error> {
+        if err.get_ref().is_some_and(|e| e.is::<Transport>()) {
+            let inner = err.into_inner().expect("checked above");
+            let transport = inner.downcast::<Transport>().expect("checked above");
+            return Err(error::from_body_error(transport.0));
+        }
+        Err(error::decode(
+            format!(
+                "could not decode the response body (Content-Encoding: {})",
+                self.names
+            ),
+            Some(Box::new(err)),
+        ))
+    }
+}
+
+/// "deflate" as servers send it: zlib-wrapped (RFC 9110) or, from some old
+/// servers, raw deflate. Like browsers, look at the first two bytes: a valid
+/// zlib header (method 8, window <= 32K, check bits) means zlib.
+#[cfg(feature = "deflate")]
+enum DeflateAuto {
+    Detect(Option<Reader>),
+    Zlib(async_compression::tokio::bufread::ZlibDecoder<Reader>),
+    Raw(async_compression::tokio::bufread::DeflateDecoder<Reader>),
+}
+
+#[cfg(feature = "deflate")]
+fn looks_like_zlib(head: &[u8]) -> bool {
+    match head {
+        [] => true,
+        [cmf] => cmf & 0x0f == 8 && cmf >> 4 <= 7,
+        [cmf, flg, ..] => {
+            cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0
+        }
+    }
+}
+
+#[cfg(feature = "deflate")]
+impl AsyncRead for DeflateAuto {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        use async_compression::tokio::bufread::{DeflateDecoder, ZlibDecoder};
+        loop {
+            match &mut *self {
+                DeflateAuto::Detect(reader) => {
+                    let head =
+                        ready!(Pin::new(reader.as_mut().expect("present until decided"))
+                            .poll_fill_buf(cx))?;
+                    let zlib = looks_like_zlib(head);
+                    let reader = reader.take().expect("present until decided");
+                    *self = if zlib {
+                        DeflateAuto::Zlib(ZlibDecoder::new(reader))
+                    } else {
+                        DeflateAuto::Raw(DeflateDecoder::new(reader))
+                    };
+                }
+                DeflateAuto::Zlib(d) => return Pin::new(d).poll_read(cx, buf),
+                DeflateAuto::Raw(d) => return Pin::new(d).poll_read(cx, buf),
+            }
+        }
+    }
+}
+
+#[cfg(all(
+    test,
+    feature = "gzip",
+    feature = "deflate",
+    feature = "brotli",
+    feature = "zstd"
+))]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use tokio::io::AsyncReadExt;
+
+    /// Records requests and answers with a canned response.
+    struct Spy {
+        seen: Arc<Mutex<Vec<http::Request<Body>>>>,
+        reply: Box<dyn Fn() -> http::Response<Body> + Send + Sync>,
+    }
+
+    impl Agent for Spy {
+        fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+            self.seen.lock().unwrap().push(request);
+            let response = (self.reply)();
+            Box::pin(async move { Ok(response) })
+        }
+    }
+
+    fn spy(
+        reply: impl Fn() -> http::Response<Body> + Send + Sync + 'static,
+    ) -> (Spy, Arc<Mutex<Vec<http::Request<Body>>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let spy = Spy {
+            seen: Arc::clone(&seen),
+            reply: Box::new(reply),
+        };
+        (spy, seen)
+    }
+
+    fn encoded(encoding: &str, body: Vec<u8>) -> http::Response<Body> {
+        http::Response::builder()
+            .header(CONTENT_ENCODING, encoding)
+            .header(CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    async fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        async_compression::tokio::bufread::GzipEncoder::new(data)
+            .read_to_end(&mut out)
+            .await
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn accept_encoding_lists_the_enabled_codecs_after_the_callers() {
+        let (agent, seen) = spy(|| http::Response::new(Body::empty()));
+        let agent = DecompressAgent::new(agent);
+        let mut req = http::Request::new(Body::empty());
+        req.headers_mut()
+            .insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        drop(agent.request(req));
+        let seen = seen.lock().unwrap();
+        let values: Vec<_> = seen[0].headers().get_all(ACCEPT_ENCODING).iter().collect();
+        assert_eq!(values, ["identity", "gzip, deflate, br, zstd"]);
+    }
+
+    #[tokio::test]
+    async fn gzip_is_decoded_and_headers_fixed() {
+        let body = gzip(b"hello world").await;
+        let (agent, _) = spy(move || encoded("gzip", body.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert!(!resp.headers().contains_key(CONTENT_ENCODING));
+        assert!(!resp.headers().contains_key(CONTENT_LENGTH));
+        assert_eq!(resp.body().content_length(), None);
+        let bytes = resp.into_body().collect_bytes(None).await.unwrap();
+        assert_eq!(bytes, "hello world");
+    }
+
+    #[tokio::test]
+    async fn unknown_coding_stops_the_walk_and_stays_in_the_header() {
+        let body = gzip(b"inner").await;
+        let raw = body.clone();
+        let (agent, _) = spy(move || encoded("compress, gzip", body.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()[CONTENT_ENCODING], "compress");
+        let bytes = resp.into_body().collect_bytes(None).await.unwrap();
+        assert_eq!(bytes, "inner");
+
+        let (agent, _) = spy(move || encoded("gzip, compress", raw.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()[CONTENT_ENCODING], "gzip, compress");
+        assert!(resp.headers().contains_key(CONTENT_LENGTH));
+    }
+
+    #[tokio::test]
+    async fn head_and_no_content_are_untouched() {
+        let (agent, _) = spy(|| {
+            http::Response::builder()
+                .header(CONTENT_ENCODING, "gzip")
+                .body(Body::from("not gzip"))
+                .unwrap()
+        });
+        let agent = DecompressAgent::new(agent);
+        let mut req = http::Request::new(Body::empty());
+        *req.method_mut() = Method::HEAD;
+        let resp = agent.request(req).await.unwrap();
+        assert_eq!(resp.headers()[CONTENT_ENCODING], "gzip");
+
+        let (agent, _) = spy(|| {
+            http::Response::builder()
+                .status(304)
+                .header(CONTENT_ENCODING, "gzip")
+                .body(Body::from("x"))
+                .unwrap()
+        });
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()[CONTENT_ENCODING], "gzip");
+    }
+
+    #[tokio::test]
+    async fn empty_stream_with_an_encoding_is_an_empty_body() {
+        let (agent, _) = spy(|| {
+            let stream = futures_util::stream::empty::<Result<Bytes, io::Error>>();
+            http::Response::builder()
+                .header(CONTENT_ENCODING, "gzip")
+                .body(Body::wrap_stream(stream))
+                .unwrap()
+        });
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.into_body().collect_bytes(None).await.unwrap(), "");
+    }
+
+    #[tokio::test]
+    async fn corrupt_data_is_a_decode_error_and_the_limit_is_enforced() {
+        let (agent, _) = spy(|| encoded("gzip", b"definitely not gzip".to_vec()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(err.is_decode(), "{err:?}");
+
+        let body = gzip(&[0u8; 100_000]).await;
+        let (agent, _) = spy(move || encoded("gzip", body.clone()));
+        let resp = DecompressAgent::with_limit(agent, Some(1000))
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 1000 }),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn transport_errors_stay_transport_errors() {
+        let (agent, _) = spy(|| {
+            let stream = futures_util::stream::iter(vec![
+                Ok(Bytes::from_static(&[0x1f, 0x8b])),
+                Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset")),
+            ]);
+            http::Response::builder()
+                .header(CONTENT_ENCODING, "gzip")
+                .body(Body::wrap_stream(stream))
+                .unwrap()
+        });
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(err.is_body() && !err.is_decode(), "{err:?}");
+    }
+
+    #[cfg(feature = "deflate")]
+    #[test]
+    fn zlib_header_detection() {
+        assert!(looks_like_zlib(&[0x78, 0x9c]));
+        assert!(looks_like_zlib(&[0x78, 0x01]));
+        assert!(!looks_like_zlib(&[0xcb, 0x48])); // raw deflate of "hello"
+        assert!(!looks_like_zlib(&[0x78, 0x00]));
     }
 }

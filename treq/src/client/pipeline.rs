@@ -22,12 +22,17 @@ use crate::Body;
 /// The wrapper agents around the user's agent, built once per client.
 pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, jar: &CookieJar, config: &ClientConfig) -> Stack<A> {
+pub(crate) fn build_stack<A: Agent>(
+    agent: Arc<A>,
+    jar: &CookieJar,
+    config: &ClientConfig,
+) -> Stack<A> {
     let record = RecordAgent { inner: agent };
-    let redirect = RedirectAgent::new(CookieAgent::new(record, jar.clone()))
+    let redirects = RedirectAgent::new(CookieAgent::new(record, jar.clone()))
         .sensitive_headers(config.sensitive_headers.iter().cloned())
         .with_jar(jar.clone());
-    AuthAgent::new(DecompressAgent::new(redirect))
+    let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);
+    AuthAgent::with_netrc(decompress, config.netrc)
 }
 
 /// Innermost layer: remembers the request as it went to the transport (after

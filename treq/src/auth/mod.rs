@@ -1,0 +1,619 @@
+//! Authentication: [`Auth`] (Basic, Bearer, Digest), `.netrc`, and
+//! [`AuthAgent`], the outermost wrapper agent.
+//!
+//! The client puts the request's `Auth` into the request extensions; `AuthAgent`
+//! takes it out and sets `Authorization` on the request (the request's own
+//! header map, already a copy: the caller's headers are never touched). A
+//! request's `Authorization` header is replaced by its `auth` (treq rule 62).
+//!
+//! Digest: the first request goes without credentials; a `401` with a
+//! `WWW-Authenticate: Digest` challenge from the same origin is answered by
+//! sending the request again (its in-memory body replayed). The challenge is
+//! remembered per origin, so later requests to that origin answer up front
+//! with an increasing nonce count; `stale=true` is retried once with the new
+//! nonce; a second non-stale `401` (wrong password) is returned, never looped.
+//! A streamed or file body cannot be sent twice: if such a request is
+//! challenged, the request fails with a clear error (kind `Request`); once
+//! the origin's challenge is known (after any earlier digest request to it),
+//! streamed bodies go out with credentials up front and work.
+//!
+//! Credentials are bound to the origin they were given for. `RedirectAgent`
+//! (inside this one) strips `Authorization` on cross-origin hops, and a digest
+//! challenge coming from another origin than the request's (after a redirect)
+//! is not answered: the `401` is returned.
+//!
+//! Known limits: one challenge is remembered per origin (two realms on one
+//! origin cost an extra round trip when they alternate); `Authentication-Info:
+//! nextnonce` is not used; the answer is computed for the original
+//! request-target, so a digest-protected page reached through a same-origin
+//! redirect gets a `uri=` that names the first URL (servers that check `uri=`
+//! against the request line refuse it with a 401, which is returned).
+
+mod basic;
+mod digest;
+mod netrc;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use http::header::{HeaderValue, AUTHORIZATION};
+use http::{StatusCode, Uri};
+
+use self::digest::{Challenge, Credentials, DigestCache};
+use crate::agent::{Agent, ResponseFuture};
+use crate::response::SentRequest;
+use crate::{Body, Error, ErrorKind};
+
+/// Credentials for a request.
+///
+/// `("user", "pass")` converts to Basic. Credentials are bound to the origin
+/// they were given for: they are never sent to another scheme, host or port
+/// through a redirect.
+///
+/// Anything else is a compile error, where treq raises `UnknownAuthConfig`
+/// at run time (treq's `test_add_unknown_auth`):
+///
+/// ```compile_fail
+/// let client = treq::HttpClient::new(treq::HyperAgent::new());
+/// let _ = client.get("http://127.0.0.1/").auth(1234);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// `Authorization: Basic base64(user:pass)` (UTF-8, no line breaks).
+    Basic {
+        /// The user name.
+        username: Vec<u8>,
+        /// The password.
+        password: Vec<u8>,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// HTTP Digest (RFC 7616 / 2617), answered after the server's challenge.
+    Digest {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: String,
+    },
+}
+
+impl Auth {
+    /// Basic credentials.
+    pub fn basic(username: impl Into<Vec<u8>>, password: impl Into<Vec<u8>>) -> Self {
+        Auth::Basic {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// A bearer token.
+    pub fn bearer(token: impl Into<String>) -> Self {
+        Auth::Bearer(token.into())
+    }
+
+    /// Digest credentials (RFC 7616: MD5, SHA-256, SHA-512-256 and their
+    /// `-sess` forms, `qop=auth` or none). Nothing is sent until the server
+    /// challenges; then the request is sent again with the answer, and later
+    /// requests to the same origin on this client answer up front.
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// let client = treq::HttpClient::new(treq::HyperAgent::new());
+    /// let resp = client
+    ///     .get("http://127.0.0.1:8080/digest-auth/auth/user/passwd/SHA-256")
+    ///     .auth(treq::Auth::digest("user", "passwd"))
+    ///     .await?;
+    /// assert_eq!(resp.code(), 200);
+    /// # Ok(()) }
+    /// ```
+    pub fn digest(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Auth::Digest {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print secrets.
+        match self {
+            Auth::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", &String::from_utf8_lossy(username))
+                .finish_non_exhaustive(),
+            Auth::Bearer(_) => f.write_str("Bearer(..)"),
+            Auth::Digest { username, .. } => f
+                .debug_struct("Digest")
+                .field("username", username)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl<U: Into<Vec<u8>>, P: Into<Vec<u8>>> From<(U, P)> for Auth {
+    fn from((username, password): (U, P)) -> Self {
+        Auth::basic(username, password)
+    }
+}
+
+/// Sets `Authorization` from the request's [`Auth`] (or `.netrc`) and answers
+/// digest challenges.
+pub struct AuthAgent<A> {
+    inner: Arc<A>,
+    digest: Arc<DigestCache>,
+    netrc: Option<Arc<NetrcSource>>,
+}
+
+/// Where `.netrc` is read from, and its contents once read.
+struct NetrcSource {
+    path: Option<PathBuf>,
+    parsed: OnceLock<Result<netrc::Netrc, String>>,
+}
+
+impl NetrcSource {
+    fn credentials(&self, host: &str) -> crate::Result<Option<HeaderValue>> {
+        let parsed = self.parsed.get_or_init(|| match &self.path {
+            Some(path) => netrc::load(path),
+            None => Ok(netrc::Netrc::default()),
+        });
+        match parsed {
+            Ok(netrc) => Ok(netrc
+                .lookup(host)
+                .map(|e| basic::basic(e.login.as_bytes(), e.password.as_bytes()))),
+            Err(msg) => Err(crate::error::builder(msg.clone())),
+        }
+    }
+}
+
+impl<A> AuthAgent<A> {
+    /// Wraps `inner`; `.netrc` is not read.
+    pub fn new(inner: A) -> Self {
+        AuthAgent {
+            inner: Arc::new(inner),
+            digest: Arc::default(),
+            netrc: None,
+        }
+    }
+
+    /// Wraps `inner`; with `enabled`, requests that carry no auth and no
+    /// `Authorization` header get Basic credentials for their host from
+    /// `$NETRC`, else `~/.netrc` (read once, at the first such request).
+    pub fn with_netrc(inner: A, enabled: bool) -> Self {
+        Self::with_netrc_source(inner, enabled.then(netrc::default_path))
+    }
+
+    /// Wraps `inner`, taking `.netrc` credentials from the file at `path`.
+    pub fn with_netrc_file(inner: A, path: impl Into<PathBuf>) -> Self {
+        Self::with_netrc_source(inner, Some(Some(path.into())))
+    }
+
+    fn with_netrc_source(inner: A, path: Option<Option<PathBuf>>) -> Self {
+        let mut agent = Self::new(inner);
+        agent.netrc = path.map(|path| {
+            Arc::new(NetrcSource {
+                path,
+                parsed: OnceLock::new(),
+            })
+        });
+        agent
+    }
+}
+
+impl<A> fmt::Debug for AuthAgent<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthAgent")
+            .field("netrc", &self.netrc.as_ref().map(|n| &n.path))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Agent> Agent for AuthAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        let auth = request.extensions_mut().remove::<Auth>();
+        let value = match auth {
+            Some(Auth::Basic { username, password }) => basic::basic(&username, &password),
+            Some(Auth::Bearer(token)) => match basic::bearer(&token) {
+                Ok(value) => value,
+                Err(e) => return Box::pin(async move { Err(e) }),
+            },
+            Some(Auth::Digest { username, password }) => {
+                let flow = DigestFlow {
+                    inner: Arc::clone(&self.inner),
+                    cache: Arc::clone(&self.digest),
+                    username,
+                    password,
+                };
+                return Box::pin(flow.run(request));
+            }
+            None => {
+                let from_netrc = match &self.netrc {
+                    Some(source) if !request.headers().contains_key(AUTHORIZATION) => {
+                        match request.uri().host() {
+                            Some(host) => source.credentials(host),
+                            None => Ok(None),
+                        }
+                    }
+                    _ => Ok(None),
+                };
+                match from_netrc {
+                    Ok(Some(value)) => value,
+                    Ok(None) => return self.inner.request(request),
+                    Err(e) => return Box::pin(async move { Err(e) }),
+                }
+            }
+        };
+        request.headers_mut().insert(AUTHORIZATION, value);
+        self.inner.request(request)
+    }
+}
+
+/// `scheme://host:port` with the default port filled in.
+fn origin(uri: &Uri) -> String {
+    let scheme = uri.scheme_str().unwrap_or("http").to_ascii_lowercase();
+    let port = uri.port_u16().unwrap_or(match scheme.as_str() {
+        "https" => 443,
+        _ => 80,
+    });
+    let host = uri.host().unwrap_or("").to_ascii_lowercase();
+    format!("{scheme}://{host}:{port}")
+}
+
+/// One digest-authenticated request: send, answer the challenge, retry once
+/// more if the nonce was stale.
+struct DigestFlow<A> {
+    inner: Arc<A>,
+    cache: Arc<DigestCache>,
+    username: String,
+    password: String,
+}
+
+impl<A: Agent> DigestFlow<A> {
+    async fn run(self, request: http::Request<Body>) -> crate::Result<http::Response<Body>> {
+        let origin = origin(request.uri());
+        let (parts, body) = request.into_parts();
+        let method = parts.method.to_string();
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        let creds = Credentials {
+            username: &self.username,
+            password: &self.password,
+            method: &method,
+            uri: &target,
+        };
+        // Kept for re-sending; `None` for streams and files.
+        let replay = body.try_clone();
+        let mut request = http::Request::from_parts(parts.clone(), body);
+        request.headers_mut().remove(AUTHORIZATION);
+        if let Some(value) = self.cache.authorize(&origin, &creds) {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+
+        let mut answered = false;
+        let mut stale_retried = false;
+        loop {
+            let response = self.inner.request(request).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            let final_origin = response
+                .extensions()
+                .get::<SentRequest>()
+                .map(|sent| self::origin(sent.uri()));
+            if final_origin.is_some_and(|o| o != origin) {
+                // Challenged by another origin after a redirect: our
+                // credentials are not for it.
+                return Ok(response);
+            }
+            let Some(challenge) = Challenge::from_headers(response.headers()) else {
+                return Ok(response);
+            };
+            if answered {
+                // Already answered a challenge in this request: only a stale
+                // nonce earns one more try; anything else is a wrong password.
+                if !challenge.stale || stale_retried {
+                    return Ok(response);
+                }
+                stale_retried = true;
+            }
+            answered = true;
+            let Some(body) = replay.as_ref().and_then(Body::try_clone) else {
+                return Err(Error::custom(
+                    ErrorKind::Request,
+                    "the server asked for digest authentication, but the request body is a \
+                     stream or file that cannot be sent again; send it as bytes, or make any \
+                     digest request to this origin first so the challenge is known",
+                    None,
+                ));
+            };
+            self.cache.store(&origin, challenge);
+            let Some(value) = self.cache.authorize(&origin, &creds) else {
+                return Ok(response);
+            };
+            // Let the connection be reused: read a small 401 body to its end.
+            let _ = response.into_body().collect_bytes(Some(64 * 1024)).await;
+            request = http::Request::from_parts(parts.clone(), body);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    type Seen = Arc<Mutex<Vec<(http::HeaderMap, Option<bytes::Bytes>, Uri)>>>;
+
+    type Reply = Box<dyn Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync>;
+
+    /// Records each request (headers, in-memory body, uri) and answers with
+    /// the next scripted response; the script sees how many requests came before.
+    struct Spy {
+        seen: Seen,
+        reply: Reply,
+    }
+
+    impl Agent for Spy {
+        fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+            let mut seen = self.seen.lock().unwrap();
+            let response = (self.reply)(seen.len(), &request);
+            seen.push((
+                request.headers().clone(),
+                request.body().as_bytes().map(bytes::Bytes::copy_from_slice),
+                request.uri().clone(),
+            ));
+            Box::pin(async move { Ok(response) })
+        }
+    }
+
+    fn spy(
+        reply: impl Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync + 'static,
+    ) -> (AuthAgent<Spy>, Seen) {
+        let seen = Seen::default();
+        let agent = Spy {
+            seen: Arc::clone(&seen),
+            reply: Box::new(reply),
+        };
+        (AuthAgent::new(agent), seen)
+    }
+
+    fn challenge(nonce: &str, stale: bool) -> http::Response<Body> {
+        http::Response::builder()
+            .status(401)
+            .header(
+                "www-authenticate",
+                format!(r#"Digest realm="r", nonce="{nonce}", qop="auth", stale={stale}"#),
+            )
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    fn ok() -> http::Response<Body> {
+        http::Response::new(Body::empty())
+    }
+
+    fn request(auth: Option<Auth>, body: Body) -> http::Request<Body> {
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri("http://example.com/a?b=c")
+            .header(AUTHORIZATION, "Bearer user-supplied")
+            .body(body)
+            .unwrap();
+        if let Some(auth) = auth {
+            req.extensions_mut().insert(auth);
+        }
+        req
+    }
+
+    fn auth_header(seen: &Seen, i: usize) -> Option<String> {
+        seen.lock().unwrap()[i]
+            .0
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    // treq's test_auth: test_sets_headers / test_overrides_per_request_headers.
+    #[tokio::test]
+    async fn basic_and_bearer_override_the_callers_header() {
+        let (agent, seen) = spy(|_, _| ok());
+        agent
+            .request(request(
+                Some(("username", "password").into()),
+                Body::empty(),
+            ))
+            .await
+            .unwrap();
+        agent
+            .request(request(Some(Auth::bearer("t")), Body::empty()))
+            .await
+            .unwrap();
+        agent.request(request(None, Body::empty())).await.unwrap();
+        assert_eq!(
+            auth_header(&seen, 0).unwrap(),
+            "Basic dXNlcm5hbWU6cGFzc3dvcmQ="
+        );
+        assert_eq!(auth_header(&seen, 1).unwrap(), "Bearer t");
+        assert_eq!(auth_header(&seen, 2).unwrap(), "Bearer user-supplied");
+        assert_eq!(seen.lock().unwrap()[0].0.len(), 1, "only the auth header");
+    }
+
+    #[tokio::test]
+    async fn digest_answers_the_challenge_replaying_the_body_then_counts_up_front() {
+        let (agent, seen) = spy(|n, req| {
+            if req.headers().contains_key(AUTHORIZATION) && n > 0 {
+                ok()
+            } else {
+                challenge("n1", false)
+            }
+        });
+        let digest = || Some(Auth::digest("u", "p"));
+        let resp = agent
+            .request(request(digest(), Body::from("payload")))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        {
+            let seen = seen.lock().unwrap();
+            assert_eq!(seen.len(), 2);
+            assert!(
+                !seen[0].0.contains_key(AUTHORIZATION),
+                "user header removed"
+            );
+            assert_eq!(seen[1].1.as_deref(), Some(&b"payload"[..]));
+        }
+        let first = auth_header(&seen, 1).unwrap();
+        assert!(
+            first.contains("nc=00000001") && first.contains(r#"uri="/a?b=c""#),
+            "{first}"
+        );
+        // The next request to the origin answers up front with nc=2.
+        agent
+            .request(request(digest(), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        assert!(auth_header(&seen, 2).unwrap().contains("nc=00000002"));
+    }
+
+    #[tokio::test]
+    async fn wrong_password_returns_the_401_and_stale_retries_once() {
+        let (agent, seen) = spy(|_, _| challenge("n", false));
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "bad")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(seen.lock().unwrap().len(), 2);
+
+        let (agent, seen) = spy(|n, _| match n {
+            0 => challenge("n1", false),
+            1 => challenge("n2", true),
+            _ => ok(),
+        });
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(auth_header(&seen, 2).unwrap().contains(r#"nonce="n2""#));
+
+        // Stale forever: one stale retry, then the 401.
+        let (agent, seen) = spy(|n, _| challenge(&format!("n{n}"), n > 0));
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(seen.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn challenge_from_another_origin_is_not_answered() {
+        let (agent, seen) = spy(|_, _| {
+            let mut resp = challenge("n", false);
+            resp.extensions_mut().insert(SentRequest::new(
+                http::Method::POST,
+                Uri::from_static("http://evil.example:8080/x"),
+                http::HeaderMap::new(),
+            ));
+            resp
+        });
+        let resp = agent
+            .request(request(Some(Auth::digest("u", "p")), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_challenged_stream_body_is_a_clear_error() {
+        let (agent, _) = spy(|_, _| challenge("n", false));
+        let stream = futures_util::stream::iter([Ok::<_, std::io::Error>("x")]);
+        let err = agent
+            .request(request(
+                Some(Auth::digest("u", "p")),
+                Body::wrap_stream(stream),
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            err.is_request() && err.to_string().contains("cannot be sent again"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn netrc_applies_only_without_auth_or_header() {
+        let dir = std::env::temp_dir().join(format!("treq-auth-netrc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("netrc");
+        std::fs::write(&path, "machine example.com login n password rc\n").unwrap();
+        let seen = Seen::default();
+        let agent = AuthAgent::with_netrc_file(
+            Spy {
+                seen: Arc::clone(&seen),
+                reply: Box::new(|_, _| ok()),
+            },
+            &path,
+        );
+        let mut plain = request(None, Body::empty());
+        plain.headers_mut().remove(AUTHORIZATION);
+        agent.request(plain).await.unwrap();
+        agent.request(request(None, Body::empty())).await.unwrap();
+        agent
+            .request(request(Some(("a", "b").into()), Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(auth_header(&seen, 0).unwrap(), "Basic bjpyYw==");
+        assert_eq!(auth_header(&seen, 1).unwrap(), "Bearer user-supplied");
+        assert_eq!(auth_header(&seen, 2).unwrap(), "Basic YTpi");
+
+        std::fs::write(&path, "machine example.com login").unwrap();
+        let agent = AuthAgent::with_netrc_file(
+            Spy {
+                seen,
+                reply: Box::new(|_, _| ok()),
+            },
+            &path,
+        );
+        let mut plain = request(None, Body::empty());
+        plain.headers_mut().remove(AUTHORIZATION);
+        let err = agent.request(plain).await.unwrap_err();
+        assert!(
+            err.is_builder() && err.to_string().contains("line 1"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn origins_fill_in_default_ports() {
+        assert_eq!(
+            origin(&Uri::from_static("http://A.com/x")),
+            "http://a.com:80"
+        );
+        assert_eq!(
+            origin(&Uri::from_static("https://a.com:443/")),
+            "https://a.com:443"
+        );
+        assert_ne!(
+            origin(&Uri::from_static("http://a.com/")),
+            origin(&Uri::from_static("https://a.com/"))
+        );
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let s = format!("{:?}", Auth::basic("u", "hunter2"));
+        assert!(!s.contains("hunter2"));
+        assert!(!format!("{:?}", Auth::bearer("tok")).contains("tok"));
+        assert!(!format!("{:?}", Auth::digest("u", "hunter2")).contains("hunter2"));
+    }
+}
