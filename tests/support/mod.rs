@@ -4,5 +4,6 @@
 
 pub mod server;
 pub mod tls;
+pub mod wire;
 
 pub use server::{Server, ServerRequest};

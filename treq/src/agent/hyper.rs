@@ -102,22 +102,19 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
     }
 }
 
+/// True if a rustls error is anywhere in the chain. `io::Error::source()`
+/// skips the error an `io::Error` wraps (it returns the wrapped error's own
+/// source), and hyper-rustls nests io errors, so descend through `get_ref()`.
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if inner.is::<rustls::Error>() {
-                    return true;
-                }
-            }
-        }
-        current = e.source();
+    if err.is::<rustls::Error>() {
+        return true;
     }
-    false
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        if let Some(inner) = io.get_ref() {
+            return is_tls_failure(inner);
+        }
+    }
+    err.source().is_some_and(is_tls_failure)
 }
 
 /// Which certificates a [`HyperAgent`] trusts.
@@ -318,6 +315,19 @@ mod tests {
         let err = agent.request(req).await.unwrap_err();
         assert!(err.is_builder(), "{err:?}");
         assert!(err.to_string().contains("ftp"), "{err}");
+    }
+
+    #[test]
+    fn tls_errors_are_found_inside_nested_io_errors() {
+        // hyper-rustls reports a bad certificate as io(Other, io(InvalidData, rustls)).
+        let rustls_err = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let nested = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls_err,
+        ));
+        assert!(is_tls_failure(&nested));
+        let plain = std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(!is_tls_failure(&plain));
     }
 
     #[test]

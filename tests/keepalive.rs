@@ -1,0 +1,61 @@
+//! Keep-alive: a client reuses one pooled connection for sequential requests,
+//! and `persistent(false)` closes each connection after its response.
+
+mod support;
+
+use support::server::{reply, Server};
+
+fn counting_server() -> Server {
+    Server::http(|req| async move { reply(200, format!("hello {}", req.uri.path())) })
+}
+
+#[tokio::test]
+async fn sequential_requests_share_one_connection() {
+    let server = counting_server();
+    let client = treq::HttpClient::new(treq::HyperAgent::new());
+    for i in 0..100 {
+        let resp = client.get(server.url(&format!("/{i}"))).await.unwrap();
+        assert_eq!(resp.text().await.unwrap(), format!("hello /{i}"));
+    }
+    assert_eq!(server.accepted(), 1);
+}
+
+#[tokio::test]
+async fn non_persistent_requests_open_a_connection_each() {
+    let server = counting_server();
+    let client = treq::HttpClient::new(treq::HyperAgent::new());
+    for i in 0..100 {
+        let resp = client
+            .get(server.url(&format!("/{i}")))
+            .persistent(false)
+            .await
+            .unwrap();
+        assert_eq!(resp.request().unwrap().headers()["connection"], "close");
+        assert_eq!(resp.text().await.unwrap(), format!("hello /{i}"));
+    }
+    assert_eq!(server.accepted(), 100);
+}
+
+#[tokio::test]
+async fn a_disabled_pool_opens_a_connection_per_request() {
+    let server = counting_server();
+    let agent = treq::HyperAgent::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let client = treq::HttpClient::new(agent);
+    for _ in 0..5 {
+        client.get(server.url("/")).await.unwrap().content().await.unwrap();
+    }
+    assert_eq!(server.accepted(), 5);
+}
+
+#[tokio::test]
+async fn module_level_functions_share_the_pool() {
+    let server = counting_server();
+    for _ in 0..10 {
+        let resp = treq::get(server.url("/shared")).await.unwrap();
+        assert_eq!(resp.text().await.unwrap(), "hello /shared");
+    }
+    assert_eq!(server.accepted(), 1);
+}

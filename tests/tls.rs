@@ -1,0 +1,129 @@
+//! HTTPS against a rustls server whose CA is made at test time: trust, name
+//! checks, and HTTP/2 or HTTP/1.1 chosen by ALPN.
+
+mod support;
+
+use support::server::{reply, Server};
+use support::tls::TestPki;
+use treq::{HyperAgent, RootStore, Version};
+
+fn trusting(pki: &TestPki, roots: RootStore) -> treq::HttpClient<HyperAgent> {
+    let agent = HyperAgent::builder()
+        .root_store(roots)
+        .add_root_certificate_pem(&pki.ca_pem)
+        .build()
+        .unwrap();
+    treq::HttpClient::new(agent)
+}
+
+fn https_server(pki: &TestPki, alpn: &[&[u8]]) -> Server {
+    Server::https(pki.server_config(alpn), |req| async move {
+        reply(200, format!("{:?} {}", req.version, req.uri.path()))
+    })
+}
+
+#[tokio::test]
+async fn accepted_with_the_test_ca_and_http2_is_negotiated() {
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"h2", b"http/1.1"]);
+    for roots in [RootStore::None, RootStore::Webpki] {
+        let client = trusting(&pki, roots);
+        let resp = client
+            .get(server.url_with_host("localhost", "/secure"))
+            .await
+            .unwrap();
+        assert_eq!(resp.code(), 200);
+        assert_eq!(resp.version(), Version::HTTP_2);
+        assert_eq!(resp.text().await.unwrap(), "HTTP/2.0 /secure");
+    }
+}
+
+#[tokio::test]
+async fn http11_when_the_server_only_offers_it() {
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"http/1.1"]);
+    let client = trusting(&pki, RootStore::None);
+    let resp = client.get(server.url_with_host("localhost", "/")).await.unwrap();
+    assert_eq!(resp.version(), Version::HTTP_11);
+    assert_eq!(resp.text().await.unwrap(), "HTTP/1.1 /");
+}
+
+#[tokio::test]
+async fn http2_requests_share_one_connection() {
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"h2"]);
+    let client = trusting(&pki, RootStore::None);
+    let url = server.url_with_host("localhost", "/");
+    let (a, b) = tokio::join!(client.get(&url).send(), client.get(&url).send());
+    // Sequential requests after the first concurrent pair reuse the connection too.
+    assert_eq!(a.unwrap().version(), Version::HTTP_2);
+    assert_eq!(b.unwrap().version(), Version::HTTP_2);
+    for _ in 0..5 {
+        client.get(&url).await.unwrap().content().await.unwrap();
+    }
+    assert!(server.accepted() <= 2, "accepted {}", server.accepted());
+}
+
+#[tokio::test]
+async fn rejected_without_the_ca() {
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"h2", b"http/1.1"]);
+    let url = server.url_with_host("localhost", "/");
+    for agent in [
+        HyperAgent::new(),
+        HyperAgent::builder().root_store(RootStore::None).build().unwrap(),
+    ] {
+        let err = treq::HttpClient::new(agent).get(&url).await.unwrap_err();
+        assert!(err.is_tls(), "{err:?}");
+        assert!(err.is_connect(), "{err:?}");
+        assert_eq!(err.url().map(|u| u.as_str()), Some(url.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn rejected_for_a_wrong_host_name() {
+    // The certificate names only `localhost`; connecting by IP must fail.
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"http/1.1"]);
+    let client = trusting(&pki, RootStore::None);
+    let err = client.get(server.url("/")).await.unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+
+    // A certificate for another name entirely.
+    let other = TestPki::new(&["other.example"]);
+    let server = https_server(&other, &[b"http/1.1"]);
+    let client = trusting(&other, RootStore::None);
+    let err = client
+        .get(server.url_with_host("localhost", "/"))
+        .await
+        .unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_certificate_for_the_ip_address_is_accepted() {
+    let pki = TestPki::new(&["127.0.0.1"]);
+    let server = https_server(&pki, &[b"http/1.1"]);
+    let client = trusting(&pki, RootStore::None);
+    let resp = client.get(server.url("/ip")).await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "HTTP/1.1 /ip");
+}
+
+#[tokio::test]
+async fn http2_only_agent_fails_against_an_http11_only_server() {
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"http/1.1"]);
+    let agent = HyperAgent::builder()
+        .root_store(RootStore::None)
+        .add_root_certificate_pem(&pki.ca_pem)
+        .http2_only()
+        .build()
+        .unwrap();
+    let result = treq::HttpClient::new(agent)
+        .get(server.url_with_host("localhost", "/"))
+        .await;
+    // rustls refuses a server that picks no offered protocol, so this is an
+    // error rather than a silent downgrade.
+    let err = result.unwrap_err();
+    assert!(err.is_connect() || err.is_request(), "{err:?}");
+}
