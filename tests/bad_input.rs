@@ -190,3 +190,35 @@ async fn undecodable_text_and_json_are_decode_errors() {
     let resp = client().get(server.url("/")).await.unwrap();
     assert!(resp.text().await.unwrap_err().is_decode());
 }
+
+#[tokio::test]
+async fn unserializable_json_is_a_builder_error() {
+    let mut map = std::collections::HashMap::new();
+    map.insert((1, 2), "tuple keys are not JSON object keys");
+    let err = client().post("http://127.0.0.1:9/").json(&map).await.unwrap_err();
+    assert!(err.is_builder(), "{err:?}");
+    assert!(err.to_string().contains("JSON"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sized_stream_that_ends_early_or_runs_long_fails_the_request() {
+    let rec = support::record::Recorder::start();
+    for (declared, parts) in [(20u64, vec!["only ", "twelve"]), (3, vec!["far ", "too long"])] {
+        let stream = futures_util::stream::iter(
+            parts.into_iter().map(|p| Ok::<_, std::io::Error>(bytes::Bytes::from(p))),
+        );
+        let result = client()
+            .post(rec.url("/"))
+            .data(treq::Body::sized_stream(stream, declared))
+            .timeout(std::time::Duration::from_secs(5))
+            .await;
+        match result {
+            Ok(resp) => panic!(
+                "declared {declared}: server got {:?} with content-length {:?}",
+                rec.last().body,
+                rec.last().header("content-length")
+            ),
+            Err(err) => assert!(err.is_request(), "declared {declared}: {err:?}"),
+        }
+    }
+}

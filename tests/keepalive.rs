@@ -59,3 +59,22 @@ async fn module_level_functions_share_the_pool() {
     }
     assert_eq!(server.accepted(), 1);
 }
+
+/// The module-level functions share one agent across every runtime; a pooled
+/// connection whose runtime has shut down must not break later requests.
+#[test]
+fn module_level_functions_survive_runtime_shutdown() {
+    let server = counting_server();
+    for i in 0..3 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let text = rt.block_on(async {
+            let resp = treq::get(server.url(&format!("/rt{i}"))).await?;
+            resp.text().await
+        });
+        assert_eq!(text.unwrap(), format!("hello /rt{i}"));
+        drop(rt);
+    }
+}

@@ -220,8 +220,41 @@ async fn a_file_body_is_streamed_with_content_length() {
     assert_eq!(req.body.as_ref(), &content[199_990..]);
 
     let body = treq::Body::from_file(tokio::fs::File::open(&path).await.unwrap()).await.unwrap();
+    assert_eq!(body.content_length(), Some(200_000));
     client().post(rec.url("/f")).data(body).await.unwrap();
     assert_eq!(rec.last().header("content-length"), Some("200000"));
+
+    let mut file = tokio::fs::File::open(&path).await.unwrap();
+    file.seek(std::io::SeekFrom::Start(100_000)).await.unwrap();
+    let body = treq::Body::from_file(file).await.unwrap();
+    assert_eq!(body.content_length(), Some(100_000), "from the current position");
+    client().post(rec.url("/f")).data(body).await.unwrap();
+    assert_eq!(rec.last().body.as_ref(), &content[100_000..]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_pipe_body_is_sent_chunked() {
+    let rec = Recorder::start();
+    let dir = std::env::temp_dir().join(format!("treq-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("pipe");
+    match std::process::Command::new("mkfifo").arg(&fifo).status() {
+        Ok(status) if status.success() => {}
+        _ => {
+            eprintln!("skipping a_pipe_body_is_sent_chunked: mkfifo is not available");
+            return;
+        }
+    }
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(writer_path, b"piped data").unwrap());
+    let file = tokio::fs::File::open(&fifo).await.unwrap();
+    client().post(rec.url("/")).data(file).await.unwrap();
+    writer.join().unwrap();
+    let req = rec.last();
+    assert_eq!(req.header("transfer-encoding"), Some("chunked"), "a pipe has no length");
+    assert_eq!(req.body, "piped data");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

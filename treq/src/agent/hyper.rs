@@ -102,19 +102,10 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
     }
 }
 
-/// True if a rustls error is anywhere in the chain. `io::Error::source()`
-/// skips the error an `io::Error` wraps (it returns the wrapped error's own
-/// source), and hyper-rustls nests io errors, so descend through `get_ref()`.
+/// True if a rustls error is anywhere in the chain (hyper-rustls nests it
+/// inside io errors; see `error::chain_any`).
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    if err.is::<rustls::Error>() {
-        return true;
-    }
-    if let Some(io) = err.downcast_ref::<std::io::Error>() {
-        if let Some(inner) = io.get_ref() {
-            return is_tls_failure(inner);
-        }
-    }
-    err.source().is_some_and(is_tls_failure)
+    error::chain_any(err, &|e| e.is::<rustls::Error>())
 }
 
 /// Which certificates a [`HyperAgent`] trusts.
