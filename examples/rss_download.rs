@@ -35,7 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None | Some("unbuffered") => Mode::Unbuffered,
         Some("buffered") => Mode::Buffered,
         Some("buffered-chunked") => Mode::BufferedChunked,
-        Some(other) => return Err(format!("unknown mode {other:?}: unbuffered, buffered or buffered-chunked").into()),
+        Some(other) => {
+            return Err(
+                format!("unknown mode {other:?}: unbuffered, buffered or buffered-chunked").into(),
+            )
+        }
     };
     let default_mib = if mode == Mode::Unbuffered { 1024 } else { 64 };
     let mib: u64 = match args.next() {
@@ -51,7 +55,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Mode::Unbuffered => {
             let response = client.get(&url).unbuffered(true).await?;
             let mut received = 0u64;
-            response.collect(|chunk| received += chunk.len() as u64).await?;
+            response
+                .collect(|chunk| received += chunk.len() as u64)
+                .await?;
             received
         }
         Mode::Buffered | Mode::BufferedChunked => {
@@ -99,7 +105,9 @@ async fn serve(total: u64, sized: bool) -> std::io::Result<String> {
                         }));
                         let mut response = http::Response::new(StreamBody::new(frames));
                         if sized {
-                            response.headers_mut().insert(http::header::CONTENT_LENGTH, total.into());
+                            response
+                                .headers_mut()
+                                .insert(http::header::CONTENT_LENGTH, total.into());
                         }
                         Ok::<_, Infallible>(response)
                     }

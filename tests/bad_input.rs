@@ -45,7 +45,10 @@ async fn unsupported_schemes_are_named_in_the_error() {
 #[tokio::test]
 async fn bad_methods_are_builder_errors() {
     for method in ["", "GE T", "GET\r\n", "caf\u{e9}", "(GET)"] {
-        let err = client().request(method, "http://127.0.0.1/").await.unwrap_err();
+        let err = client()
+            .request(method, "http://127.0.0.1/")
+            .await
+            .unwrap_err();
         assert!(err.is_builder(), "{method:?}: {err:?}");
         assert!(err.to_string().contains("method"), "{err}");
     }
@@ -59,7 +62,11 @@ async fn bad_header_names_and_values_are_builder_errors() {
         let err = client.get(url).header("X-Evil", value).await.unwrap_err();
         assert!(err.is_builder(), "{value:?}: {err:?}");
         assert!(err.to_string().contains("x-evil"), "{err}");
-        let err = client.get(url).headers([("X-Evil", vec!["ok", value])]).await.unwrap_err();
+        let err = client
+            .get(url)
+            .headers([("X-Evil", vec!["ok", value])])
+            .await
+            .unwrap_err();
         assert!(err.is_builder(), "{value:?}: {err:?}");
     }
     for name in ["", "Bad Name", "Bad:Name", "X-\u{e9}", "X-Line\r\n"] {
@@ -95,12 +102,24 @@ fn answering(reply: &'static [u8]) -> RawServer {
 async fn malformed_responses_are_request_errors() {
     let cases: [(&str, &'static [u8]); 7] = [
         ("invalid status line", b"HTTP/1.1 abc Nope\r\n\r\n"),
-        ("status out of range", b"HTTP/1.1 99 Low\r\nContent-Length: 0\r\n\r\n"),
+        (
+            "status out of range",
+            b"HTTP/1.1 99 Low\r\nContent-Length: 0\r\n\r\n",
+        ),
         ("not HTTP at all", b"SSH-2.0-OpenSSH_9.6\r\n"),
         ("binary garbage", b"\x00\xff\xfe\x13\x37garbage\r\n\r\n"),
-        ("invalid header line", b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n"),
-        ("invalid header name", b"HTTP/1.1 200 OK\r\nBad Name: v\r\nContent-Length: 0\r\n\r\n"),
-        ("bad content length", b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\nabc"),
+        (
+            "invalid header line",
+            b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+        ),
+        (
+            "invalid header name",
+            b"HTTP/1.1 200 OK\r\nBad Name: v\r\nContent-Length: 0\r\n\r\n",
+        ),
+        (
+            "bad content length",
+            b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\nabc",
+        ),
     ];
     for (what, reply) in cases {
         let server = answering(reply);
@@ -132,12 +151,22 @@ async fn a_short_content_length_body_is_a_body_error() {
     assert_eq!(resp.length(), Some(100));
     let err = resp.content().await.unwrap_err();
     assert!(err.is_body(), "{err:?}");
-    assert!(resp.text().await.unwrap_err().is_body(), "the failure is kept");
+    assert!(
+        resp.text().await.unwrap_err().is_body(),
+        "the failure is kept"
+    );
 
     // Streamed: the chunks that arrived are delivered, then the error.
-    let resp = client().get(server.url("/")).unbuffered(true).await.unwrap();
+    let resp = client()
+        .get(server.url("/"))
+        .unbuffered(true)
+        .await
+        .unwrap();
     let mut seen = Vec::new();
-    let err = resp.collect(|c| seen.extend_from_slice(&c)).await.unwrap_err();
+    let err = resp
+        .collect(|c| seen.extend_from_slice(&c))
+        .await
+        .unwrap_err();
     assert!(err.is_body(), "{err:?}");
     assert_eq!(seen, b"only this");
 }
@@ -155,13 +184,19 @@ async fn a_truncated_chunked_body_is_a_body_error() {
 
     // Chunks cut off cleanly between two chunks, without the final `0`.
     let server = answering(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
-    let err = client().get(server.url("/")).await.unwrap().json::<serde_json::Value>().await;
+    let err = client()
+        .get(server.url("/"))
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await;
     assert!(err.unwrap_err().is_body());
 }
 
 #[tokio::test]
 async fn an_invalid_chunk_size_is_a_body_error() {
-    let server = answering(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+    let server =
+        answering(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
     let resp = client().get(server.url("/")).await.unwrap();
     assert!(resp.content().await.unwrap_err().is_body());
 }
@@ -184,7 +219,11 @@ async fn undecodable_text_and_json_are_decode_errors() {
     let server = answering(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\n\xff\xfe");
     let resp = client().get(server.url("/")).await.unwrap();
     assert!(resp.text().await.unwrap_err().is_decode());
-    assert!(resp.json::<serde_json::Value>().await.unwrap_err().is_decode());
+    assert!(resp
+        .json::<serde_json::Value>()
+        .await
+        .unwrap_err()
+        .is_decode());
     assert_eq!(resp.content().await.unwrap().as_ref(), b"\xff\xfe");
     let server = answering(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=no-such\r\nContent-Length: 1\r\n\r\na");
     let resp = client().get(server.url("/")).await.unwrap();
@@ -195,7 +234,11 @@ async fn undecodable_text_and_json_are_decode_errors() {
 async fn unserializable_json_is_a_builder_error() {
     let mut map = std::collections::HashMap::new();
     map.insert((1, 2), "tuple keys are not JSON object keys");
-    let err = client().post("http://127.0.0.1:9/").json(&map).await.unwrap_err();
+    let err = client()
+        .post("http://127.0.0.1:9/")
+        .json(&map)
+        .await
+        .unwrap_err();
     assert!(err.is_builder(), "{err:?}");
     assert!(err.to_string().contains("JSON"), "{err}");
 }
@@ -203,9 +246,14 @@ async fn unserializable_json_is_a_builder_error() {
 #[tokio::test]
 async fn a_sized_stream_that_ends_early_or_runs_long_fails_the_request() {
     let rec = support::record::Recorder::start();
-    for (declared, parts) in [(20u64, vec!["only ", "twelve"]), (3, vec!["far ", "too long"])] {
+    for (declared, parts) in [
+        (20u64, vec!["only ", "twelve"]),
+        (3, vec!["far ", "too long"]),
+    ] {
         let stream = futures_util::stream::iter(
-            parts.into_iter().map(|p| Ok::<_, std::io::Error>(bytes::Bytes::from(p))),
+            parts
+                .into_iter()
+                .map(|p| Ok::<_, std::io::Error>(bytes::Bytes::from(p))),
         );
         let result = client()
             .post(rec.url("/"))
@@ -213,7 +261,7 @@ async fn a_sized_stream_that_ends_early_or_runs_long_fails_the_request() {
             .timeout(std::time::Duration::from_secs(5))
             .await;
         match result {
-            Ok(resp) => panic!(
+            Ok(_) => panic!(
                 "declared {declared}: server got {:?} with content-length {:?}",
                 rec.last().body,
                 rec.last().header("content-length")

@@ -45,7 +45,13 @@ async fn a_disabled_pool_opens_a_connection_per_request() {
         .unwrap();
     let client = treq::HttpClient::new(agent);
     for _ in 0..5 {
-        client.get(server.url("/")).await.unwrap().content().await.unwrap();
+        client
+            .get(server.url("/"))
+            .await
+            .unwrap()
+            .content()
+            .await
+            .unwrap();
     }
     assert_eq!(server.accepted(), 5);
 }

@@ -26,17 +26,39 @@ async fn params_are_appended_after_the_urls_own_query() {
     let c = client();
     // Rule 12.
     let cases = [
-        (c.get(rec.url("/?baz=bax")).params([("foo", vec!["bar", "baz"])]), "/?baz=bax&foo=bar&foo=baz"),
-        (c.get(rec.url("/?a=1&a=2")).params([("a", "3")]), "/?a=1&a=2&a=3"),
+        (
+            c.get(rec.url("/?baz=bax"))
+                .params([("foo", vec!["bar", "baz"])]),
+            "/?baz=bax&foo=bar&foo=baz",
+        ),
+        (
+            c.get(rec.url("/?a=1&a=2")).params([("a", "3")]),
+            "/?a=1&a=2&a=3",
+        ),
         (c.get(rec.url("/?flag")).params([("a", 1)]), "/?flag&a=1"),
         (c.get(rec.url("/?")).params([("a", 1)]), "/?a=1"),
         // Rule 13: a path appears; params that yield no pairs leave the URL alone.
         (c.get(rec.url("")).params([("a", "")]), "/?a="),
-        (c.get(rec.url("/x?q=1")).params([("a", Vec::<&str>::new())]), "/x?q=1"),
-        (c.get(rec.url("/x")).params(Vec::<(&str, &str)>::new()), "/x"),
-        (c.get(rec.url("/x")).params(HashMap::<String, String>::new()), "/x"),
+        (
+            c.get(rec.url("/x?q=1")).params([("a", Vec::<&str>::new())]),
+            "/x?q=1",
+        ),
+        (
+            c.get(rec.url("/x")).params(Vec::<(&str, &str)>::new()),
+            "/x",
+        ),
+        (
+            c.get(rec.url("/x"))
+                .params(HashMap::<String, String>::new()),
+            "/x",
+        ),
         // `params` may be called several times; pairs accumulate in order.
-        (c.get(rec.url("/")).params([("a", "1")]).params([("b", "2")]), "/?a=1&b=2"),
+        (
+            c.get(rec.url("/"))
+                .params([("a", "1")])
+                .params([("b", "2")]),
+            "/?a=1&b=2",
+        ),
     ];
     for (builder, want) in cases {
         assert_eq!(target_for(&rec, builder).await, want);
@@ -54,12 +76,26 @@ async fn params_shapes_keep_their_order() {
     let mut single = HashMap::new();
     single.insert("only", "one");
     let cases = [
-        (c.get(rec.url("/")).params([("z", "1"), ("a", "2")]), "/?z=1&a=2"),
-        (c.get(rec.url("/")).params(vec![("b", "2"), ("a", "1"), ("b", "0")]), "/?b=2&a=1&b=0"),
+        (
+            c.get(rec.url("/")).params([("z", "1"), ("a", "2")]),
+            "/?z=1&a=2",
+        ),
+        (
+            c.get(rec.url("/"))
+                .params(vec![("b", "2"), ("a", "1"), ("b", "0")]),
+            "/?b=2&a=1&b=0",
+        ),
         (c.get(rec.url("/")).params(&sorted), "/?a=3&z=1&z=2"),
         (c.get(rec.url("/")).params(single), "/?only=one"),
-        (c.get(rec.url("/")).params([("opt", Some("x")), ("none", None)]), "/?opt=x"),
-        (c.get(rec.url("/")).params([("arr", ["1", "2"])]), "/?arr=1&arr=2"),
+        (
+            c.get(rec.url("/"))
+                .params([("opt", Some("x")), ("none", None)]),
+            "/?opt=x",
+        ),
+        (
+            c.get(rec.url("/")).params([("arr", ["1", "2"])]),
+            "/?arr=1&arr=2",
+        ),
     ];
     for (builder, want) in cases {
         assert_eq!(target_for(&rec, builder).await, want);
@@ -73,25 +109,46 @@ async fn params_are_encoded_like_treq() {
     let c = client();
     let cases = [
         (
-            c.get(rec.url("/")).params([("text", "A\u{3a9}")]).params([("int-seq", [1, 2, 3])]),
+            c.get(rec.url("/"))
+                .params([("text", "A\u{3a9}")])
+                .params([("int-seq", [1, 2, 3])]),
             "/?text=A%CE%A9&int-seq=1&int-seq=2&int-seq=3",
         ),
         (
             c.get(rec.url("/"))
-                .params([(Bytes::from_static(b"bytes"), vec![Bytes::from_static(b"ascii"), Bytes::from_static(b"\x00\xff\xfb")])])
+                .params([(
+                    Bytes::from_static(b"bytes"),
+                    vec![
+                        Bytes::from_static(b"ascii"),
+                        Bytes::from_static(b"\x00\xff\xfb"),
+                    ],
+                )])
                 .params([(1, "int")]),
             "/?bytes=ascii&bytes=%00%FF%FB&1=int",
         ),
         (
-            c.get(rec.url("/")).params([("ampersand", "&"), ("&", "ampersand"), ("octothorpe", "#"), ("#", "octothorpe")]),
+            c.get(rec.url("/")).params([
+                ("ampersand", "&"),
+                ("&", "ampersand"),
+                ("octothorpe", "#"),
+                ("#", "octothorpe"),
+            ]),
             "/?ampersand=%26&%26=ampersand&octothorpe=%23&%23=octothorpe",
         ),
         (c.get(rec.url("/")).params([("b", "x y+z")]), "/?b=x+y%2Bz"),
-        (c.get(rec.url("/")).params([("k", "\u{e9}/?=&")]), "/?k=%C3%A9%2F%3F%3D%26"),
+        (
+            c.get(rec.url("/")).params([("k", "\u{e9}/?=&")]),
+            "/?k=%C3%A9%2F%3F%3D%26",
+        ),
         (c.get(rec.url("/")).params([("k", "~-._*")]), "/?k=~-._%2A"),
         // Rule 16: empty values are kept.
         (c.get(rec.url("/")).params([("a", "")]), "/?a="),
-        (c.get(rec.url("/")).params([("f", 1.5)]).params([("t", true)]), "/?f=1.5&t=true"),
+        (
+            c.get(rec.url("/"))
+                .params([("f", 1.5)])
+                .params([("t", true)]),
+            "/?f=1.5&t=true",
+        ),
     ];
     for (builder, want) in cases {
         assert_eq!(target_for(&rec, builder).await, want);
@@ -133,7 +190,11 @@ async fn header_values_and_lists_reach_the_server_in_order() {
     assert_eq!(req.header_all("x-blah"), ["Foo", "Bar"]);
     assert_eq!(req.header("x-single"), Some("one"));
     assert_eq!(req.headers["x-bytes"].as_bytes(), b"\xff");
-    assert_eq!(req.header("X-LOWER"), Some("v"), "names are case-insensitive");
+    assert_eq!(
+        req.header("X-LOWER"),
+        Some("v"),
+        "names are case-insensitive"
+    );
     assert_eq!(req.header("x-value"), Some("hv"));
 }
 
@@ -151,7 +212,10 @@ async fn header_maps_and_pairs_are_accepted_and_never_mutated() {
     assert_eq!(mine, before);
     let req = rec.last();
     assert_eq!(req.header_all("x-blah"), ["Foo", "Bar"]);
-    assert_eq!(req.header("content-type"), Some("application/json; charset=UTF-8"));
+    assert_eq!(
+        req.header("content-type"),
+        Some("application/json; charset=UTF-8")
+    );
 
     c.get(rec.url("/")).headers(mine.clone()).await.unwrap();
     assert_eq!(rec.last().header_all("x-blah"), ["Foo", "Bar"]);
@@ -180,7 +244,10 @@ async fn default_headers_are_replaced_by_a_requests_own() {
     let req = rec.last();
     assert_eq!(req.header("x-default"), Some("d"));
     assert_eq!(req.header("user-agent"), Some("treq-test"));
-    c.get(rec.url("/")).header("User-Agent", vec!["mine", "also"]).await.unwrap();
+    c.get(rec.url("/"))
+        .header("User-Agent", vec!["mine", "also"])
+        .await
+        .unwrap();
     let req = rec.last();
     assert_eq!(req.header_all("user-agent"), ["mine", "also"]);
     assert_eq!(req.header("x-default"), Some("d"));
@@ -193,8 +260,14 @@ async fn no_user_agent_or_content_encoding_is_invented() {
     let resp = client().get(rec.url("/")).await.unwrap();
     let req = rec.last();
     assert!(req.headers.get("user-agent").is_none(), "{:?}", req.headers);
-    assert!(req.headers.get("content-length").is_none(), "GET without a body");
+    assert!(
+        req.headers.get("content-length").is_none(),
+        "GET without a body"
+    );
     assert!(req.headers.get("transfer-encoding").is_none());
-    assert_eq!(req.header("host"), Some(rec.server.addr().to_string().as_str()));
+    assert_eq!(
+        req.header("host"),
+        Some(rec.server.addr().to_string().as_str())
+    );
     assert!(resp.headers().get("content-encoding").is_none());
 }

@@ -19,12 +19,19 @@ fn client() -> treq::HttpClient<treq::HyperAgent> {
 async fn methods_are_case_insensitive_and_custom_methods_work() {
     let rec = Recorder::start();
     let c = client();
-    for (given, sent) in [("gEt", "GET"), ("post", "POST"), ("custom", "CUSTOM"), ("PROPFIND", "PROPFIND")] {
+    for (given, sent) in [
+        ("gEt", "GET"),
+        ("post", "POST"),
+        ("custom", "CUSTOM"),
+        ("PROPFIND", "PROPFIND"),
+    ] {
         let resp = c.request(given, rec.url("/m")).await.unwrap();
         assert_eq!(resp.request().unwrap().method().as_str(), sent);
         assert_eq!(rec.last().method.as_str(), sent);
     }
-    c.request_method(treq::Method::PUT, rec.url("/")).await.unwrap();
+    c.request_method(treq::Method::PUT, rec.url("/"))
+        .await
+        .unwrap();
     assert_eq!(rec.last().method, "PUT");
 }
 
@@ -78,7 +85,12 @@ async fn module_level_functions_work() {
 async fn bodiless_post_put_patch_send_content_length_zero() {
     let rec = Recorder::start();
     let c = client();
-    for builder in [c.post(rec.url("/")), c.put(rec.url("/")), c.patch(rec.url("/")), c.request("post", rec.url("/"))] {
+    for builder in [
+        c.post(rec.url("/")),
+        c.put(rec.url("/")),
+        c.patch(rec.url("/")),
+        c.request("post", rec.url("/")),
+    ] {
         builder.await.unwrap();
         let req = rec.last();
         assert_eq!(req.header("content-length"), Some("0"), "{}", req.method);
@@ -88,7 +100,11 @@ async fn bodiless_post_put_patch_send_content_length_zero() {
     // An empty `data` is no body too (treq: a falsy data means no body).
     c.post(rec.url("/")).data("").await.unwrap();
     assert_eq!(rec.last().header("content-length"), Some("0"));
-    for builder in [c.get(rec.url("/")), c.delete(rec.url("/")), c.options(rec.url("/"))] {
+    for builder in [
+        c.get(rec.url("/")),
+        c.delete(rec.url("/")),
+        c.options(rec.url("/")),
+    ] {
         builder.await.unwrap();
         assert!(rec.last().headers.get("content-length").is_none());
     }
@@ -101,7 +117,10 @@ async fn json_bodies_match_treq() {
     let c = client();
     let none: Option<u8> = None;
     let cases: Vec<(treq::RequestBuilder<treq::HyperAgent>, &str)> = vec![
-        (c.post(rec.url("/")).json(&json!({"foo": "bar"})), r#"{"foo":"bar"}"#),
+        (
+            c.post(rec.url("/")).json(&json!({"foo": "bar"})),
+            r#"{"foo":"bar"}"#,
+        ),
         (c.post(rec.url("/")).json(&("foo", 1)), r#"["foo",1]"#),
         (c.post(rec.url("/")).json(&1.0), "1.0"),
         (c.post(rec.url("/")).json("hello"), r#""hello""#),
@@ -113,12 +132,21 @@ async fn json_bodies_match_treq() {
         builder.await.unwrap();
         let req = rec.last();
         assert_eq!(req.body, want);
-        assert_eq!(req.header("content-type"), Some("application/json; charset=UTF-8"));
-        assert_eq!(req.header("content-length"), Some(want.len().to_string().as_str()));
+        assert_eq!(
+            req.header("content-type"),
+            Some("application/json; charset=UTF-8")
+        );
+        assert_eq!(
+            req.header("content-length"),
+            Some(want.len().to_string().as_str())
+        );
     }
     // Non-ASCII is sent as UTF-8 (valid under the declared charset; Python's
     // ensure_ascii escapes would decode to the same value).
-    c.post(rec.url("/")).json(&json!({"\u{e9}": "\u{fc}"})).await.unwrap();
+    c.post(rec.url("/"))
+        .json(&json!({"\u{e9}": "\u{fc}"}))
+        .await
+        .unwrap();
     let sent: serde_json::Value = serde_json::from_slice(&rec.last().body).unwrap();
     assert_eq!(sent, json!({"\u{e9}": "\u{fc}"}));
 }
@@ -132,23 +160,42 @@ async fn form_bodies_match_treq() {
     multi.insert("foo", vec!["bar", "baz"]);
     let cases: Vec<(treq::RequestBuilder<treq::HyperAgent>, &str)> = vec![
         (c.post(rec.url("/")).form(&multi), "foo=bar&foo=baz"),
-        (c.post(rec.url("/")).form([("z", "1"), ("a", "2")]), "z=1&a=2"),
-        (c.post(rec.url("/")).form([("sp", "a b"), ("amp", "&"), ("u", "\u{e9}")]), "sp=a+b&amp=%26&u=%C3%A9"),
+        (
+            c.post(rec.url("/")).form([("z", "1"), ("a", "2")]),
+            "z=1&a=2",
+        ),
+        (
+            c.post(rec.url("/"))
+                .form([("sp", "a b"), ("amp", "&"), ("u", "\u{e9}")]),
+            "sp=a+b&amp=%26&u=%C3%A9",
+        ),
         (c.post(rec.url("/")).form([("n", 1)]), "n=1"),
         (c.post(rec.url("/")).form([("foo", "bar")]), "foo=bar"),
-        (c.put(rec.url("/")).form([("a", "1")]).form([("b", "2")]), "a=1&b=2"),
+        (
+            c.put(rec.url("/")).form([("a", "1")]).form([("b", "2")]),
+            "a=1&b=2",
+        ),
     ];
     for (builder, want) in cases {
         builder.await.unwrap();
         let req = rec.last();
         assert_eq!(req.body, want);
-        assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
+        assert_eq!(
+            req.header("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
     }
     // An empty form is an empty body that still carries the form Content-Type.
-    c.post(rec.url("/")).form(Vec::<(&str, &str)>::new()).await.unwrap();
+    c.post(rec.url("/"))
+        .form(Vec::<(&str, &str)>::new())
+        .await
+        .unwrap();
     let req = rec.last();
     assert!(req.body.is_empty());
-    assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(
+        req.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
     assert_eq!(req.header("content-length"), Some("0"));
 }
 
@@ -157,11 +204,29 @@ async fn generated_content_type_wins_but_raw_data_keeps_the_users() {
     // Rule 30.
     let rec = Recorder::start();
     let c = client();
-    c.post(rec.url("/")).header("Content-Type", "text/plain").json(&1).await.unwrap();
-    assert_eq!(rec.last().header_all("content-type"), ["application/json; charset=UTF-8"]);
-    c.post(rec.url("/")).header("Content-Type", "text/plain").form([("a", "b")]).await.unwrap();
-    assert_eq!(rec.last().header_all("content-type"), ["application/x-www-form-urlencoded"]);
-    c.post(rec.url("/")).header("Content-Type", "text/plain").data("raw").await.unwrap();
+    c.post(rec.url("/"))
+        .header("Content-Type", "text/plain")
+        .json(&1)
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.last().header_all("content-type"),
+        ["application/json; charset=UTF-8"]
+    );
+    c.post(rec.url("/"))
+        .header("Content-Type", "text/plain")
+        .form([("a", "b")])
+        .await
+        .unwrap();
+    assert_eq!(
+        rec.last().header_all("content-type"),
+        ["application/x-www-form-urlencoded"]
+    );
+    c.post(rec.url("/"))
+        .header("Content-Type", "text/plain")
+        .data("raw")
+        .await
+        .unwrap();
     let req = rec.last();
     assert_eq!(req.header_all("content-type"), ["text/plain"]);
     assert_eq!(req.body, "raw");
@@ -179,8 +244,26 @@ async fn conflicting_bodies_are_errors_naming_both() {
     let cases = [
         (c.post(rec.url("/")).json(&1).data("x"), ["json", "data"]),
         (c.post(rec.url("/")).data("x").json(&1), ["json", "data"]),
-        (c.post(rec.url("/")).json(&1).form([("a", "b")]), ["json", "form"]),
-        (c.post(rec.url("/")).data("x").form([("a", "b")]), ["data", "form"]),
+        (
+            c.post(rec.url("/")).json(&1).form([("a", "b")]),
+            ["json", "form"],
+        ),
+        (
+            c.post(rec.url("/")).data("x").form([("a", "b")]),
+            ["data", "form"],
+        ),
+        (
+            c.post(rec.url("/"))
+                .json(&1)
+                .files([("f", treq::Part::bytes("x"))]),
+            ["json", "files"],
+        ),
+        (
+            c.post(rec.url("/"))
+                .data("x")
+                .files([("f", treq::Part::bytes("x"))]),
+            ["data", "files"],
+        ),
     ];
     for (builder, names) in cases {
         let err = builder.await.unwrap_err();
@@ -219,7 +302,9 @@ async fn a_file_body_is_streamed_with_content_length() {
     assert_eq!(req.header("content-length"), Some("10"));
     assert_eq!(req.body.as_ref(), &content[199_990..]);
 
-    let body = treq::Body::from_file(tokio::fs::File::open(&path).await.unwrap()).await.unwrap();
+    let body = treq::Body::from_file(tokio::fs::File::open(&path).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(body.content_length(), Some(200_000));
     client().post(rec.url("/f")).data(body).await.unwrap();
     assert_eq!(rec.last().header("content-length"), Some("200000"));
@@ -227,7 +312,11 @@ async fn a_file_body_is_streamed_with_content_length() {
     let mut file = tokio::fs::File::open(&path).await.unwrap();
     file.seek(std::io::SeekFrom::Start(100_000)).await.unwrap();
     let body = treq::Body::from_file(file).await.unwrap();
-    assert_eq!(body.content_length(), Some(100_000), "from the current position");
+    assert_eq!(
+        body.content_length(),
+        Some(100_000),
+        "from the current position"
+    );
     client().post(rec.url("/f")).data(body).await.unwrap();
     assert_eq!(rec.last().body.as_ref(), &content[100_000..]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -253,7 +342,11 @@ async fn a_pipe_body_is_sent_chunked() {
     client().post(rec.url("/")).data(file).await.unwrap();
     writer.join().unwrap();
     let req = rec.last();
-    assert_eq!(req.header("transfer-encoding"), Some("chunked"), "a pipe has no length");
+    assert_eq!(
+        req.header("transfer-encoding"),
+        Some("chunked"),
+        "a pipe has no length"
+    );
     assert_eq!(req.body, "piped data");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -267,13 +360,21 @@ async fn a_stream_body_goes_chunked_and_a_sized_stream_does_not() {
             Ok(Bytes::from("stream")),
         ])
     };
-    client().post(rec.url("/")).data(treq::Body::wrap_stream(chunks())).await.unwrap();
+    client()
+        .post(rec.url("/"))
+        .data(treq::Body::wrap_stream(chunks()))
+        .await
+        .unwrap();
     let req = rec.last();
     assert_eq!(req.header("transfer-encoding"), Some("chunked"));
     assert!(req.headers.get("content-length").is_none());
     assert_eq!(req.body, "hello stream");
 
-    client().post(rec.url("/")).data(treq::Body::sized_stream(chunks(), 12)).await.unwrap();
+    client()
+        .post(rec.url("/"))
+        .data(treq::Body::sized_stream(chunks(), 12))
+        .await
+        .unwrap();
     let req = rec.last();
     assert_eq!(req.header("content-length"), Some("12"));
     assert_eq!(req.body, "hello stream");
@@ -282,7 +383,10 @@ async fn a_stream_body_goes_chunked_and_a_sized_stream_does_not() {
 #[tokio::test]
 async fn a_failing_request_body_is_an_error() {
     let rec = Recorder::start();
-    let items = vec![Ok(Bytes::from("part")), Err(std::io::Error::other("disk on fire"))];
+    let items = vec![
+        Ok(Bytes::from("part")),
+        Err(std::io::Error::other("disk on fire")),
+    ];
     let err = client()
         .post(rec.url("/"))
         .data(treq::Body::wrap_stream(futures_util::stream::iter(items)))
@@ -316,7 +420,11 @@ async fn ipv6_literal_urls_work() {
     assert_eq!(resp.url().as_str(), url);
     let head = server.await.unwrap();
     assert!(head.starts_with("GET /six?x=1 HTTP/1.1\r\n"), "{head}");
-    assert!(head.to_ascii_lowercase().contains(&format!("host: [::1]:{port}\r\n")), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("host: [::1]:{port}\r\n")),
+        "{head}"
+    );
 }
 
 /// A server answering with the given Content-Type and body bytes.
@@ -324,7 +432,8 @@ fn typed(content_type: &'static str, body: &'static [u8]) -> Server {
     Server::http(move |_| async move {
         let mut resp = reply(200, Bytes::from_static(body));
         if !content_type.is_empty() {
-            resp.headers_mut().insert("content-type", HeaderValue::from_static(content_type));
+            resp.headers_mut()
+                .insert("content-type", HeaderValue::from_static(content_type));
         }
         resp
     })
@@ -335,7 +444,11 @@ async fn text_uses_the_charset_from_the_wire() {
     // Rule 73, over a real connection.
     let utf16: &'static [u8] = b"\xfe\xff\x00h\x00i";
     let cases: [(&str, &'static [u8], &str); 7] = [
-        ("text/plain; charset=utf-8", "\u{2603}".as_bytes(), "\u{2603}"),
+        (
+            "text/plain; charset=utf-8",
+            "\u{2603}".as_bytes(),
+            "\u{2603}",
+        ),
         ("text/plain", b"\xa1", "\u{a1}"),
         ("", b"\xa1", "\u{a1}"),
         ("application/json", "gr\u{fc}n".as_bytes(), "gr\u{fc}n"),
@@ -362,7 +475,12 @@ async fn json_and_content_can_be_read_many_times() {
     assert_eq!(a.unwrap(), b.unwrap());
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["msg"], "hello!");
-    assert_eq!(treq::json_content::<serde_json::Value>(&resp).await.unwrap(), v);
+    assert_eq!(
+        treq::json_content::<serde_json::Value>(&resp)
+            .await
+            .unwrap(),
+        v
+    );
     assert_eq!(treq::content(&resp).await.unwrap(), r#"{"msg": "hello!"}"#);
     let mut seen = Vec::new();
     treq::collect(&resp, |c| seen.push(c)).await.unwrap();
@@ -370,26 +488,61 @@ async fn json_and_content_can_be_read_many_times() {
 }
 
 #[tokio::test]
+async fn a_response_body_can_be_streamed() {
+    use futures_util::StreamExt;
+    let server = Server::http(|_| async { reply(200, "streamed body") });
+    let resp = client()
+        .get(server.url("/"))
+        .unbuffered(true)
+        .await
+        .unwrap();
+    let mut stream = std::pin::pin!(resp.bytes_stream().unwrap());
+    let mut got = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        got.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(got, b"streamed body");
+    // A buffered response already read hands out its cached bytes.
+    let resp = client().get(server.url("/")).await.unwrap();
+    resp.content().await.unwrap();
+    let body = resp.into_body().unwrap();
+    assert_eq!(body.collect_bytes(None).await.unwrap(), "streamed body");
+}
+
+#[tokio::test]
 async fn head_gives_an_empty_body_and_collect_is_never_called() {
     let server = Server::http(|_| async {
         let mut resp = reply(200, "");
-        resp.headers_mut().insert("content-length", HeaderValue::from_static("1234"));
+        resp.headers_mut()
+            .insert("content-length", HeaderValue::from_static("1234"));
         resp
     });
     let resp = client().head(server.url("/")).await.unwrap();
     assert_eq!(resp.code(), 200);
     assert_eq!(resp.length(), Some(0));
     assert_eq!(resp.headers()["content-length"], "1234");
-    resp.collect(|_| panic!("collect must not be called for HEAD")).await.unwrap();
+    resp.collect(|_| panic!("collect must not be called for HEAD"))
+        .await
+        .unwrap();
     assert!(resp.content().await.unwrap().is_empty());
-    let resp = client().head(server.url("/")).unbuffered(true).await.unwrap();
-    resp.collect(|_| panic!("collect must not be called for HEAD")).await.unwrap();
+    let resp = client()
+        .head(server.url("/"))
+        .unbuffered(true)
+        .await
+        .unwrap();
+    resp.collect(|_| panic!("collect must not be called for HEAD"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn an_unbuffered_body_can_be_read_once() {
     let server = Server::http(|_| async { reply(200, "stream me") });
-    let resp = client().get(server.url("/")).unbuffered(true).await.unwrap();
+    let resp = client()
+        .get(server.url("/"))
+        .unbuffered(true)
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     resp.collect(|c| seen.extend_from_slice(&c)).await.unwrap();
     assert_eq!(seen, b"stream me");
@@ -405,8 +558,10 @@ async fn response_head_url_request_and_repr() {
     let server = Server::http(|_| async {
         let mut resp = reply(418, "I'm a teapot");
         *resp.status_mut() = http::StatusCode::IM_A_TEAPOT;
-        resp.headers_mut().insert("content-type", HeaderValue::from_static("text/plain"));
-        resp.headers_mut().insert("x-teapot", HeaderValue::from_static("teapot!"));
+        resp.headers_mut()
+            .insert("content-type", HeaderValue::from_static("text/plain"));
+        resp.headers_mut()
+            .insert("x-teapot", HeaderValue::from_static("teapot!"));
         resp
     });
     let url = server.url("/pot?a=1");
@@ -424,7 +579,10 @@ async fn response_head_url_request_and_repr() {
     assert_eq!(sent.method(), treq::Method::GET);
     assert_eq!(sent.url().unwrap().as_str(), url);
     assert_eq!(sent.headers()["x-mine"], "1");
-    assert_eq!(format!("{resp:?}"), "<treq::Response 418 'text/plain' 12 bytes>");
+    assert_eq!(
+        format!("{resp:?}"),
+        "<treq::Response 418 'text/plain' 12 bytes>"
+    );
     let err = resp.error_for_status().unwrap_err();
     assert!(err.is_status());
     assert_eq!(err.status(), Some(treq::StatusCode::IM_A_TEAPOT));
@@ -433,7 +591,10 @@ async fn response_head_url_request_and_repr() {
 #[tokio::test]
 async fn a_custom_reason_phrase_is_kept() {
     let server = support::server::RawServer::start(|stream| {
-        support::wire::answer_raw(stream, b"HTTP/1.1 200 Totally Fine\r\nContent-Length: 0\r\n\r\n")
+        support::wire::answer_raw(
+            stream,
+            b"HTTP/1.1 200 Totally Fine\r\nContent-Length: 0\r\n\r\n",
+        )
     });
     let resp = client().get(server.url("/")).await.unwrap();
     assert_eq!(resp.phrase(), "Totally Fine");
@@ -444,8 +605,15 @@ async fn a_tower_service_works_as_an_agent() {
     let service = tower::service_fn(|req: http::Request<treq::Body>| async move {
         let (parts, body) = req.into_parts();
         let body = body.collect_bytes(None).await?;
-        let text = format!("{} {} {}", parts.method, parts.uri, String::from_utf8_lossy(&body));
-        Ok::<_, treq::Error>(http::Response::new(http_body_util::Full::new(Bytes::from(text))))
+        let text = format!(
+            "{} {} {}",
+            parts.method,
+            parts.uri,
+            String::from_utf8_lossy(&body)
+        );
+        Ok::<_, treq::Error>(http::Response::new(http_body_util::Full::new(Bytes::from(
+            text,
+        ))))
     });
     let client = treq::HttpClient::new(treq::ServiceAgent::new(service));
     let resp = client
@@ -454,7 +622,10 @@ async fn a_tower_service_works_as_an_agent() {
         .data("body")
         .await
         .unwrap();
-    assert_eq!(resp.text().await.unwrap(), "POST http://in.memory/echo?q=1 body");
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "POST http://in.memory/echo?q=1 body"
+    );
 
     // A service error surfaces as a treq error.
     let failing = tower::service_fn(|_req: http::Request<treq::Body>| async {
@@ -465,5 +636,8 @@ async fn a_tower_service_works_as_an_agent() {
         .await
         .unwrap_err();
     assert!(err.is_request(), "{err:?}");
-    assert!(std::error::Error::source(&err).unwrap().to_string().contains("service down"));
+    assert!(std::error::Error::source(&err)
+        .unwrap()
+        .to_string()
+        .contains("service down"));
 }

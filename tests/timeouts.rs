@@ -33,7 +33,11 @@ fn trickling_server(head: &'static str) -> RawServer {
         stream.write_all(head.as_bytes()).await.unwrap();
         for _ in 0..400 {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            let chunk: &[u8] = if head.contains("chunked") { b"1\r\nx\r\n" } else { b"x" };
+            let chunk: &[u8] = if head.contains("chunked") {
+                b"1\r\nx\r\n"
+            } else {
+                b"x"
+            };
             if stream.write_all(chunk).await.is_err() {
                 return;
             }
@@ -53,7 +57,11 @@ fn assert_timed_out(err: &treq::Error, started: Instant) {
 async fn fires_while_the_server_withholds_the_headers() {
     let server = silent_server();
     let started = Instant::now();
-    let err = client().get(server.url("/slow")).timeout(DEADLINE).await.unwrap_err();
+    let err = client()
+        .get(server.url("/slow"))
+        .timeout(DEADLINE)
+        .await
+        .unwrap_err();
     assert_timed_out(&err, started);
     assert!(err.to_string().contains("timed out"), "{err}");
     assert_eq!(err.url().unwrap().path(), "/slow");
@@ -83,7 +91,11 @@ async fn client_wide_timeout_applies_and_a_request_may_override_it() {
 async fn fires_while_the_body_trickles_with_content_length() {
     let server = trickling_server("HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n");
     let started = Instant::now();
-    let resp = client().get(server.url("/")).timeout(DEADLINE).await.unwrap();
+    let resp = client()
+        .get(server.url("/"))
+        .timeout(DEADLINE)
+        .await
+        .unwrap();
     assert_eq!(resp.code(), 200, "the head arrives before the deadline");
     assert_eq!(resp.length(), Some(400));
     let err = resp.content().await.unwrap_err();
@@ -103,9 +115,15 @@ async fn fires_while_a_chunked_body_trickles_into_collect() {
         .await
         .unwrap();
     let mut received = 0;
-    let err = resp.collect(|chunk| received += chunk.len()).await.unwrap_err();
+    let err = resp
+        .collect(|chunk| received += chunk.len())
+        .await
+        .unwrap_err();
     assert_timed_out(&err, started);
-    assert!(received < 400, "the whole body cannot have arrived: {received}");
+    assert!(
+        received < 400,
+        "the whole body cannot have arrived: {received}"
+    );
 }
 
 #[tokio::test]
@@ -118,6 +136,10 @@ async fn does_not_fire_when_the_response_is_fast() {
     tokio::time::sleep(DEADLINE + Duration::from_millis(50)).await;
     assert_eq!(resp.text().await.unwrap(), "quick");
     // A zero timeout means no deadline at all (as in treq).
-    let resp = client.get(server.url("/")).timeout(Duration::ZERO).await.unwrap();
+    let resp = client
+        .get(server.url("/"))
+        .timeout(Duration::ZERO)
+        .await
+        .unwrap();
     assert_eq!(resp.text().await.unwrap(), "quick");
 }

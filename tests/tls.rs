@@ -43,7 +43,10 @@ async fn http11_when_the_server_only_offers_it() {
     let pki = TestPki::new(&["localhost"]);
     let server = https_server(&pki, &[b"http/1.1"]);
     let client = trusting(&pki, RootStore::None);
-    let resp = client.get(server.url_with_host("localhost", "/")).await.unwrap();
+    let resp = client
+        .get(server.url_with_host("localhost", "/"))
+        .await
+        .unwrap();
     assert_eq!(resp.version(), Version::HTTP_11);
     assert_eq!(resp.text().await.unwrap(), "HTTP/1.1 /");
 }
@@ -71,7 +74,10 @@ async fn rejected_without_the_ca() {
     let url = server.url_with_host("localhost", "/");
     for agent in [
         HyperAgent::new(),
-        HyperAgent::builder().root_store(RootStore::None).build().unwrap(),
+        HyperAgent::builder()
+            .root_store(RootStore::None)
+            .build()
+            .unwrap(),
     ] {
         let err = treq::HttpClient::new(agent).get(&url).await.unwrap_err();
         assert!(err.is_tls(), "{err:?}");
@@ -100,6 +106,45 @@ async fn rejected_for_a_wrong_host_name() {
     assert!(err.is_tls(), "{err:?}");
 }
 
+#[test]
+fn an_invalid_der_root_is_a_build_error() {
+    let err = HyperAgent::builder()
+        .add_root_certificate_der(b"not DER".to_vec())
+        .build()
+        .unwrap_err();
+    assert!(err.is_builder(), "{err:?}");
+    let pki = TestPki::new(&["localhost"]);
+    HyperAgent::builder()
+        .root_store(RootStore::None)
+        .add_root_certificate_der(pki.ca_der)
+        .build()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_der_root_is_trusted_too() {
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"h2"]);
+    let agent = HyperAgent::builder()
+        .root_store(RootStore::None)
+        .add_root_certificate_der(pki.ca_der.clone())
+        .build()
+        .unwrap();
+    let resp = treq::HttpClient::new(agent)
+        .get(server.url_with_host("localhost", "/der"))
+        .await
+        .unwrap();
+    assert_eq!(resp.text().await.unwrap(), "HTTP/2.0 /der");
+}
+
+#[tokio::test]
+async fn a_plain_http_server_is_a_tls_error_for_https() {
+    let plain = Server::http(|_| async { reply(200, "plain") });
+    let url = plain.url("/").replacen("http:", "https:", 1);
+    let err = treq::get(url).await.unwrap_err();
+    assert!(err.is_tls(), "{err:?}");
+}
+
 #[tokio::test]
 async fn a_certificate_for_the_ip_address_is_accepted() {
     let pki = TestPki::new(&["127.0.0.1"]);
@@ -122,8 +167,8 @@ async fn http2_only_agent_fails_against_an_http11_only_server() {
     let result = treq::HttpClient::new(agent)
         .get(server.url_with_host("localhost", "/"))
         .await;
-    // rustls refuses a server that picks no offered protocol, so this is an
-    // error rather than a silent downgrade.
+    // The server refuses a client that offers no protocol it speaks
+    // (alert NoApplicationProtocol): an error, never a silent downgrade.
     let err = result.unwrap_err();
-    assert!(err.is_connect() || err.is_request(), "{err:?}");
+    assert!(err.is_tls(), "{err:?}");
 }

@@ -28,7 +28,12 @@ impl Recorder {
 
     /// The last request received (panics if none).
     pub fn last(&self) -> ServerRequest {
-        self.seen.lock().unwrap().last().cloned().expect("no request received")
+        self.seen
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("no request received")
     }
 
     /// How many requests were received.

@@ -87,9 +87,7 @@ impl Body {
         E: Into<BoxError> + 'static,
     {
         use futures_util::TryStreamExt;
-        let frames = stream
-            .map_ok(|b| Frame::data(b.into()))
-            .map_err(Into::into);
+        let frames = stream.map_ok(|b| Frame::data(b.into())).map_err(Into::into);
         let body: BoxedBody = match len {
             // hyper silently cuts a body that runs past its Content-Length, so
             // the declared length is enforced here, both ways.
@@ -114,7 +112,9 @@ impl Body {
     {
         use http_body_util::BodyExt;
         let len = body.size_hint().exact();
-        let mapped = body.map_frame(|f| f.map_data(Into::into)).map_err(Into::into);
+        let mapped = body
+            .map_frame(|f| f.map_data(Into::into))
+            .map_err(Into::into);
         Body {
             kind: Kind::Streaming(SyncWrapper::new(Box::pin(mapped)), len),
         }
@@ -164,7 +164,10 @@ impl Body {
         }
         let hint = self.content_length();
         let mut body = self;
-        let cap = hint.unwrap_or(0).min(limit.unwrap_or(u64::MAX)).min(64 << 20) as usize;
+        let cap = hint
+            .unwrap_or(0)
+            .min(limit.unwrap_or(u64::MAX))
+            .min(64 << 20) as usize;
         let mut buf = bytes::BytesMut::with_capacity(cap);
         let mut first: Option<Bytes> = None;
         while let Some(frame) = body.frame().await {
@@ -429,22 +432,31 @@ mod tests {
             .collect_bytes(Some(4))
             .await
             .unwrap_err();
-        assert!(matches!(err.kind(), crate::ErrorKind::BodyLimitExceeded { limit: 4 }));
+        assert!(matches!(
+            err.kind(),
+            crate::ErrorKind::BodyLimitExceeded { limit: 4 }
+        ));
     }
 
     #[tokio::test]
     async fn a_sized_stream_must_match_its_length() {
         let chunks = |parts: &[&'static str]| {
-            let items: Vec<Result<Bytes, std::io::Error>> =
-                parts.iter().map(|p| Ok(Bytes::from_static(p.as_bytes()))).collect();
+            let items: Vec<Result<Bytes, std::io::Error>> = parts
+                .iter()
+                .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+                .collect();
             futures_util::stream::iter(items)
         };
         let ok = Body::sized_stream(chunks(&["ab", "c"]), 3);
         assert_eq!(ok.content_length(), Some(3));
         assert_eq!(ok.collect_bytes(None).await.unwrap(), "abc");
-        let long = Body::sized_stream(chunks(&["ab", "cd"]), 3).collect_bytes(None).await;
+        let long = Body::sized_stream(chunks(&["ab", "cd"]), 3)
+            .collect_bytes(None)
+            .await;
         assert!(long.unwrap_err().to_string().contains("more bytes"));
-        let short = Body::sized_stream(chunks(&["ab"]), 3).collect_bytes(None).await;
+        let short = Body::sized_stream(chunks(&["ab"]), 3)
+            .collect_bytes(None)
+            .await;
         assert!(short.unwrap_err().to_string().contains("fewer bytes"));
     }
 

@@ -147,7 +147,9 @@ impl Error {
                     || err
                         .downcast_ref::<std::io::Error>()
                         .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-                    || err.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout)
+                    || err
+                        .downcast_ref::<hyper::Error>()
+                        .is_some_and(hyper::Error::is_timeout)
             })
         })
     }
@@ -222,7 +224,9 @@ impl Error {
         let kind = match &self.inner.kind {
             ErrorKind::Timeout => ErrorKind::Timeout,
             ErrorKind::Decode => ErrorKind::Decode,
-            ErrorKind::BodyLimitExceeded { limit } => ErrorKind::BodyLimitExceeded { limit: *limit },
+            ErrorKind::BodyLimitExceeded { limit } => {
+                ErrorKind::BodyLimitExceeded { limit: *limit }
+            }
             _ => ErrorKind::Body,
         };
         let mut err = Error::new(kind, Some(self.to_string_with_sources().into()));
@@ -321,7 +325,10 @@ pub(crate) fn chain_any(
     if pred(err) {
         return true;
     }
-    if let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+    if let Some(inner) = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
         return chain_any(inner, pred);
     }
     err.source().is_some_and(|source| chain_any(source, pred))
@@ -439,11 +446,13 @@ mod tests {
         assert!(io.is_timeout());
         assert!(!body_msg("nope").is_timeout());
         // An io error wrapping another io error: `source()` alone would skip the inner one.
-        let nested = std::io::Error::other(std::io::Error::new(std::io::ErrorKind::TimedOut, "slow"));
+        let nested =
+            std::io::Error::other(std::io::Error::new(std::io::ErrorKind::TimedOut, "slow"));
         assert!(request(nested).is_timeout());
         let nested = std::io::Error::other(std::io::Error::other(TimedOut));
         assert!(Error::from_connect_failure(nested).is_timeout());
-        let other = std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        let other =
+            std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
         assert!(!request(other).is_timeout());
     }
 

@@ -254,9 +254,9 @@ impl HyperAgentBuilder {
                     RootStore::None => {}
                 }
                 for cert in self.extra_roots {
-                    roots.add(cert).map_err(|e| {
-                        error::builder_with("invalid root certificate", e)
-                    })?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| error::builder_with("invalid root certificate", e))?;
                 }
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 rustls::ClientConfig::builder_with_provider(provider)
@@ -317,7 +317,8 @@ mod tests {
             rustls_err,
         ));
         assert!(is_tls_failure(&nested));
-        let plain = std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let plain =
+            std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert!(!is_tls_failure(&plain));
     }
 

@@ -215,7 +215,7 @@ impl Response {
     /// Returns an error for a 4xx or 5xx status, else the response.
     pub fn error_for_status(self) -> crate::Result<Self> {
         if self.status.is_client_error() || self.status.is_server_error() {
-            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url.clone()))
+            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url))
         } else {
             Ok(self)
         }
@@ -405,7 +405,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
