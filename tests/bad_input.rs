@@ -270,3 +270,33 @@ async fn a_sized_stream_that_ends_early_or_runs_long_fails_the_request() {
         }
     }
 }
+
+#[tokio::test]
+async fn oversized_response_heads_are_request_errors() {
+    // Far more header lines than any client accepts.
+    let server = RawServer::start(|mut stream| async move {
+        read_head(&mut stream).await;
+        let mut head = String::from("HTTP/1.1 200 OK\r\n");
+        for i in 0..2000 {
+            head.push_str(&format!("X-Header-{i}: v\r\n"));
+        }
+        head.push_str("Content-Length: 0\r\n\r\n");
+        let _ = stream.write_all(head.as_bytes()).await;
+    });
+    let err = client().get(server.url("/")).await.unwrap_err();
+    assert!(err.is_request(), "{err:?}");
+
+    // One header line that never ends.
+    let server = RawServer::start(|mut stream| async move {
+        read_head(&mut stream).await;
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nX-Long: ").await;
+        let filler = vec![b'a'; 64 * 1024];
+        for _ in 0..64 {
+            if stream.write_all(&filler).await.is_err() {
+                return;
+            }
+        }
+    });
+    let err = client().get(server.url("/")).await.unwrap_err();
+    assert!(err.is_request(), "{err:?}");
+}

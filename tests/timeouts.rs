@@ -143,3 +143,22 @@ async fn does_not_fire_when_the_response_is_fast() {
         .unwrap();
     assert_eq!(resp.text().await.unwrap(), "quick");
 }
+
+#[tokio::test]
+async fn huge_timeouts_are_accepted() {
+    let server = Server::http(|_| async { reply(200, "patient") });
+    let agent = treq::HyperAgent::builder()
+        .connect_timeout(Duration::MAX)
+        .pool_idle_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let client = treq::HttpClient::builder(agent).timeout(Duration::MAX).build();
+    for _ in 0..2 {
+        let resp = client
+            .get(server.url("/"))
+            .timeout(Duration::MAX)
+            .await
+            .unwrap();
+        assert_eq!(resp.text().await.unwrap(), "patient");
+    }
+}

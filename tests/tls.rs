@@ -172,3 +172,52 @@ async fn http2_only_agent_fails_against_an_http11_only_server() {
     let err = result.unwrap_err();
     assert!(err.is_tls(), "{err:?}");
 }
+
+#[tokio::test]
+async fn persistent_false_still_works_over_http2() {
+    // HTTP/2 forbids `Connection: close`; the request must still succeed.
+    let pki = TestPki::new(&["localhost"]);
+    let server = https_server(&pki, &[b"h2"]);
+    let client = trusting(&pki, RootStore::None);
+    let resp = client
+        .get(server.url_with_host("localhost", "/np"))
+        .persistent(false)
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), Version::HTTP_2);
+    assert_eq!(resp.text().await.unwrap(), "HTTP/2.0 /np");
+}
+
+#[tokio::test]
+async fn an_http2_stream_reset_mid_body_is_a_body_error() {
+    use http_body_util::BodyExt;
+    let pki = TestPki::new(&["localhost"]);
+    let server = Server::https(pki.server_config(&[b"h2"]), |_| async {
+        // The head and a first chunk go out; later the handler fails.
+        let frames = futures_util::stream::unfold(0, |step| async move {
+            match step {
+                0 => Some((
+                    Ok(hyper::body::Frame::data(bytes::Bytes::from("partial"))),
+                    1,
+                )),
+                1 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    Some((Err(std::io::Error::other("handler failed mid-body")), 2))
+                }
+                _ => None,
+            }
+        });
+        http::Response::builder()
+            .header("content-length", "1000")
+            .body(http_body_util::StreamBody::new(frames).boxed())
+            .unwrap()
+    });
+    let client = trusting(&pki, RootStore::None);
+    let resp = client
+        .get(server.url_with_host("localhost", "/"))
+        .await
+        .unwrap();
+    assert_eq!(resp.version(), Version::HTTP_2);
+    let err = resp.content().await.unwrap_err();
+    assert!(err.is_body(), "{err:?}");
+}

@@ -76,6 +76,15 @@ impl Agent for HyperAgent {
                 return Box::pin(async move { Err(error::builder(msg)) });
             }
         }
+        // hyper-util spawns connection tasks with `tokio::spawn`, which panics
+        // outside a runtime; make that a clear error instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Box::pin(async {
+                Err(error::builder(
+                    "HyperAgent requests must be sent from inside a tokio runtime",
+                ))
+            });
+        }
         let fut = self.client.request(request);
         Box::pin(async move {
             match fut.await {
@@ -320,6 +329,24 @@ mod tests {
         let plain =
             std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
         assert!(!is_tls_failure(&plain));
+    }
+
+    #[test]
+    fn outside_a_runtime_is_an_error_not_a_panic() {
+        use std::future::Future;
+        let agent = HyperAgent::new();
+        let req = http::Request::get("http://127.0.0.1:9/")
+            .body(Body::empty())
+            .unwrap();
+        let mut fut = agent.request(req);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Err(err)) => {
+                assert!(err.is_builder(), "{err:?}");
+                assert!(err.to_string().contains("tokio runtime"), "{err}");
+            }
+            other => panic!("expected an immediate error, got {other:?}"),
+        }
     }
 
     #[test]
