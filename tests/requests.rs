@@ -627,6 +627,24 @@ async fn a_tower_service_works_as_an_agent() {
         "POST http://in.memory/echo?q=1 body"
     );
 
+    // Services need not be `Sync`: tower's boxed services are not.
+    let boxed = tower::util::BoxCloneService::new(tower::service_fn(
+        |_req: http::Request<treq::Body>| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(treq::Body::from("boxed")))
+        },
+    ));
+    let client = treq::HttpClient::new(treq::ServiceAgent::new(boxed));
+    assert_eq!(
+        client
+            .get("http://in.memory/")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "boxed"
+    );
+
     // A service error surfaces as a treq error.
     let failing = tower::service_fn(|_req: http::Request<treq::Body>| async {
         Err::<http::Response<treq::Body>, _>(std::io::Error::other("service down"))
