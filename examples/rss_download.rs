@@ -6,6 +6,7 @@
 //! /usr/bin/time -v target/release/examples/rss_download                 # 1 GiB, unbuffered + collect
 //! /usr/bin/time -v target/release/examples/rss_download buffered 64     # 64 MiB, buffered content()
 //! /usr/bin/time -v target/release/examples/rss_download buffered-chunked 64
+//! /usr/bin/time -v target/release/examples/rss_download buffered-collect 64
 //! ```
 //!
 //! Read "Maximum resident set size": unbuffered stays flat whatever the size;
@@ -26,6 +27,7 @@ enum Mode {
     Unbuffered,
     Buffered,
     BufferedChunked,
+    BufferedCollect,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -35,11 +37,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None | Some("unbuffered") => Mode::Unbuffered,
         Some("buffered") => Mode::Buffered,
         Some("buffered-chunked") => Mode::BufferedChunked,
-        Some(other) => {
-            return Err(
-                format!("unknown mode {other:?}: unbuffered, buffered or buffered-chunked").into(),
-            )
-        }
+        Some("buffered-collect") => Mode::BufferedCollect,
+        Some(other) => return Err(format!(
+            "unknown mode {other:?}: unbuffered, buffered, buffered-chunked or buffered-collect"
+        )
+        .into()),
     };
     let default_mib = if mode == Mode::Unbuffered { 1024 } else { 64 };
     let mib: u64 = match args.next() {
@@ -67,6 +69,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let again = response.content().await?;
             assert_eq!(body.as_ptr(), again.as_ptr());
             body.len() as u64
+        }
+        Mode::BufferedCollect => {
+            // Streams to the callback while keeping the bytes for later reads.
+            let response = client.get(&url).await?;
+            let mut received = 0u64;
+            response
+                .collect(|chunk| received += chunk.len() as u64)
+                .await?;
+            assert_eq!(response.content().await?.len() as u64, received);
+            received
         }
     };
     let secs = started.elapsed().as_secs_f64();
