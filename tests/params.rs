@@ -166,10 +166,32 @@ async fn url_escapes_and_plus_pass_through_untouched() {
         (c.get(rec.url("/a b?c d=e f")), "/a%20b?c%20d=e%20f"),
         (c.get(rec.url("/\u{fc}?q=\u{fc}")), "/%C3%BC?q=%C3%BC"),
         (c.get(rec.url("/?a=1#frag")).params([("b", 2)]), "/?a=1&b=2"),
+        // Userinfo never reaches the request line.
+        (
+            c.get(rec.url("/u").replacen("://", "://user:pass@", 1)),
+            "/u",
+        ),
     ];
     for (builder, want) in cases {
         assert_eq!(target_for(&rec, builder).await, want);
     }
+}
+
+#[tokio::test]
+async fn the_host_is_lowercased() {
+    let rec = Recorder::start();
+    let port = rec.server.addr().port();
+    let resp = client()
+        .get(format!("http://LocalHost:{port}/Path"))
+        .await
+        .unwrap();
+    assert_eq!(resp.url().as_str(), format!("http://localhost:{port}/Path"));
+    let req = rec.last();
+    assert_eq!(
+        req.header("host"),
+        Some(format!("localhost:{port}").as_str())
+    );
+    assert_eq!(req.uri.path(), "/Path", "the path keeps its case");
 }
 
 #[tokio::test]

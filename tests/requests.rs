@@ -461,6 +461,15 @@ async fn text_uses_the_charset_from_the_wire() {
         let resp = client().get(server.url("/")).await.unwrap();
         assert_eq!(resp.text().await.unwrap(), want, "{content_type:?}");
     }
+    // Rule 74: json() honours a header charset too.
+    let utf16le: &'static [u8] = b"{\0\"\0a\0\"\0:\x001\0}\0";
+    let server = typed("application/json; charset='UTF-16LE'", utf16le);
+    let resp = client().get(server.url("/")).await.unwrap();
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap(),
+        json!({"a": 1})
+    );
+
     // An explicit default applies only when the header names no charset.
     let server = typed("text/plain", "\u{2603}".as_bytes());
     let resp = client().get(server.url("/")).await.unwrap();
@@ -531,6 +540,14 @@ async fn head_gives_an_empty_body_and_collect_is_never_called() {
         .await
         .unwrap();
     resp.collect(|_| panic!("collect must not be called for HEAD"))
+        .await
+        .unwrap();
+
+    // Rule 71: any response of length 0 never calls the collector.
+    let empty = Server::http(|_| async { reply(200, "") });
+    let resp = client().get(empty.url("/")).await.unwrap();
+    assert_eq!(resp.length(), Some(0));
+    resp.collect(|_| panic!("collect must not be called for an empty body"))
         .await
         .unwrap();
 }
