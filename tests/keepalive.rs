@@ -84,3 +84,52 @@ fn module_level_functions_survive_runtime_shutdown() {
         drop(rt);
     }
 }
+
+/// A server that closes every connection after one response without saying
+/// so (`Connection: close` absent): the client must not fail the next request
+/// on the dead pooled connection.
+#[tokio::test]
+async fn a_server_closing_idle_connections_does_not_fail_requests() {
+    let server = support::server::RawServer::start(|stream| {
+        support::wire::answer_raw(stream, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    });
+    let client = treq::HttpClient::new(treq::HyperAgent::new());
+    for _ in 0..50 {
+        let resp = client.get(server.url("/")).await.unwrap();
+        assert_eq!(resp.text().await.unwrap(), "ok");
+    }
+    assert!(server.accepted() >= 50);
+}
+
+/// Only idempotent requests with an in-memory body are sent again, once.
+#[tokio::test]
+async fn only_idempotent_replayable_requests_are_retried_once() {
+    let server = support::server::RawServer::start(|mut stream| async move {
+        support::wire::read_head(&mut stream).await;
+        drop(stream);
+    });
+    let client = treq::HttpClient::new(treq::HyperAgent::new());
+    let mut expected = 0;
+    let cases =
+        [
+            (client.get(server.url("/")), 2),
+            (client.put(server.url("/")).data("replayable"), 2),
+            (client.delete(server.url("/")), 2),
+            (client.post(server.url("/")).data("not idempotent"), 1),
+            (client.patch(server.url("/")), 1),
+            (
+                client.put(server.url("/")).data(treq::Body::wrap_stream(
+                    futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(
+                        "once",
+                    ))]),
+                )),
+                1,
+            ),
+        ];
+    for (builder, attempts) in cases {
+        let err = builder.await.unwrap_err();
+        assert!(err.is_request(), "{err:?}");
+        expected += attempts;
+        assert_eq!(server.accepted(), expected, "{err:?}");
+    }
+}

@@ -33,7 +33,7 @@ use crate::{Body, Error};
 /// ```
 #[derive(Clone)]
 pub struct HyperAgent {
-    client: Client<HttpsConnector<HttpConnector>, Body>,
+    client: Arc<Client<HttpsConnector<HttpConnector>, Body>>,
 }
 
 impl HyperAgent {
@@ -85,14 +85,58 @@ impl Agent for HyperAgent {
                 ))
             });
         }
+        let retry = replayable_copy(&request);
+        let client = Arc::clone(&self.client);
         let fut = self.client.request(request);
         Box::pin(async move {
-            match fut.await {
-                Ok(response) => Ok(response.map(Body::wrap)),
-                Err(err) => Err(classify(err)),
+            let err = match fut.await {
+                Ok(response) => return Ok(response.map(Body::wrap)),
+                Err(err) => err,
+            };
+            // A pooled keep-alive connection the server has just closed fails
+            // the request after it was written. Like Twisted's pool (and
+            // browsers), try an idempotent request with a replayable body once
+            // more, on a fresh connection.
+            match retry {
+                Some(again) if is_stale_connection(&err) => match client.request(again).await {
+                    Ok(response) => Ok(response.map(Body::wrap)),
+                    Err(err) => Err(classify(err)),
+                },
+                _ => Err(classify(err)),
             }
         })
     }
+}
+
+/// A copy of `request` to send again, if that is safe: an idempotent method
+/// and a body held in memory.
+fn replayable_copy(request: &http::Request<Body>) -> Option<http::Request<Body>> {
+    if !request.method().is_idempotent() {
+        return None;
+    }
+    let mut copy = http::Request::new(request.body().try_clone()?);
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    Some(copy)
+}
+
+/// The signs of a connection closed under a request: hyper saw the connection
+/// end before a response, or the socket was reset. Never a connect failure.
+fn is_stale_connection(err: &hyper_util::client::legacy::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    !err.is_connect()
+        && error::chain_any(err, &|e| {
+            e.downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_incomplete_message)
+                || e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                    matches!(
+                        io.kind(),
+                        Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted
+                    )
+                })
+        })
 }
 
 /// Maps hyper-util's error to our kinds: TLS, connect, or request.
@@ -297,7 +341,7 @@ impl HyperAgentBuilder {
             client.http2_only(true);
         }
         Ok(HyperAgent {
-            client: client.build(https),
+            client: Arc::new(client.build(https)),
         })
     }
 }
