@@ -377,7 +377,6 @@ mod tests {
 
     #[test]
     fn outside_a_runtime_is_an_error_not_a_panic() {
-        use std::future::Future;
         let agent = HyperAgent::new();
         let req = http::Request::get("http://127.0.0.1:9/")
             .body(Body::empty())
