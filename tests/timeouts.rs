@@ -152,7 +152,9 @@ async fn huge_timeouts_are_accepted() {
         .pool_idle_timeout(Duration::MAX)
         .build()
         .unwrap();
-    let client = treq::HttpClient::builder(agent).timeout(Duration::MAX).build();
+    let client = treq::HttpClient::builder(agent)
+        .timeout(Duration::MAX)
+        .build();
     for _ in 0..2 {
         let resp = client
             .get(server.url("/"))
@@ -161,4 +163,51 @@ async fn huge_timeouts_are_accepted() {
             .unwrap();
         assert_eq!(resp.text().await.unwrap(), "patient");
     }
+}
+
+/// A listener whose accept queue is full: Linux drops further SYNs, so a
+/// connect attempt hangs until the client gives up. Returns `None` (and the
+/// test is skipped) where the OS refuses instead.
+async fn unconnectable() -> Option<(std::net::SocketAddr, Vec<tokio::net::TcpStream>)> {
+    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+    socket.bind("127.0.0.1:0".parse().unwrap()).ok()?;
+    let listener = socket.listen(1).ok()?;
+    let addr = listener.local_addr().ok()?;
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let attempt = tokio::time::timeout(
+            Duration::from_millis(100),
+            tokio::net::TcpStream::connect(addr),
+        );
+        match attempt.await {
+            Ok(Ok(stream)) => held.push(stream),
+            Ok(Err(_)) => return None,
+            // The queue is full: connects now hang. Keep the listener alive.
+            Err(_elapsed) => {
+                std::mem::forget(listener);
+                return Some((addr, held));
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_a_connect_and_timeout_error() {
+    let Some((addr, _held)) = unconnectable().await else {
+        eprintln!("skipping: this OS does not leave connects hanging on a full accept queue");
+        return;
+    };
+    let agent = treq::HyperAgent::builder()
+        .connect_timeout(DEADLINE)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = treq::HttpClient::new(agent)
+        .get(format!("http://{addr}/"))
+        .await
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(started.elapsed() < NEVER / 2);
 }

@@ -161,6 +161,13 @@ fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
     error::chain_any(err, &|e| e.is::<rustls::Error>())
 }
 
+/// A duration too long to add to an `Instant` (hyper-util's idle task would
+/// panic on `Duration::MAX`) means no limit, which is what it says anyway.
+fn finite(timeout: Option<Duration>) -> Option<Duration> {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    timeout.filter(|t| *t < CENTURY)
+}
+
 /// Which certificates a [`HyperAgent`] trusts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -209,13 +216,13 @@ impl Default for HyperAgentBuilder {
 impl HyperAgentBuilder {
     /// Time allowed to establish a TCP connection (`None`: no limit). Default 10 s.
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.connect_timeout = timeout.into();
+        self.connect_timeout = finite(timeout.into());
         self
     }
 
     /// How long an idle keep-alive connection is kept (`None`: forever). Default 90 s.
     pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.pool_idle_timeout = timeout.into();
+        self.pool_idle_timeout = finite(timeout.into());
         self
     }
 
@@ -390,6 +397,19 @@ mod tests {
             }
             other => panic!("expected an immediate error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn huge_durations_mean_no_limit() {
+        let b = HyperAgent::builder()
+            .connect_timeout(Duration::MAX)
+            .pool_idle_timeout(Duration::MAX);
+        assert_eq!((b.connect_timeout, b.pool_idle_timeout), (None, None));
+        let b = b
+            .connect_timeout(Duration::from_secs(3))
+            .pool_idle_timeout(Duration::from_secs(4));
+        assert_eq!(b.connect_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(b.pool_idle_timeout, Some(Duration::from_secs(4)));
     }
 
     #[test]
