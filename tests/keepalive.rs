@@ -133,3 +133,56 @@ async fn only_idempotent_replayable_requests_are_retried_once() {
         assert_eq!(server.accepted(), expected, "{err:?}");
     }
 }
+
+/// The shared module-level pool may hand one runtime a connection whose task
+/// runs on another runtime. If that runtime shuts down mid-request, an
+/// idempotent request is sent again rather than failing.
+#[test]
+fn a_connection_whose_runtime_shuts_down_mid_request_is_retried() {
+    use std::sync::mpsc;
+    let server = Server::http(|req| async move {
+        if req.uri.path() == "/slow" {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        reply(200, format!("hello {}", req.uri.path()))
+    });
+    let first = server.url("/first");
+    let (pooled_tx, pooled_rx) = mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let other = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let resp = treq::get(first).await.unwrap();
+            resp.content().await.unwrap();
+            pooled_tx.send(()).unwrap();
+            // Keep driving the pooled connection until told to stop.
+            let _ = stop_rx.await;
+        });
+        drop(rt);
+    });
+    pooled_rx.recv().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let slow = server.url("/slow");
+    let text = rt.block_on(async {
+        let request = tokio::spawn(async move {
+            let resp = treq::get(slow).await?;
+            resp.text().await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stop_tx.send(()).unwrap();
+        request.await.unwrap()
+    });
+    other.join().unwrap();
+    assert_eq!(text.unwrap(), "hello /slow");
+    assert_eq!(
+        server.accepted(),
+        2,
+        "the dead connection, then a fresh one"
+    );
+}

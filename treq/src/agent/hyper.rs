@@ -123,19 +123,21 @@ fn replayable_copy(request: &http::Request<Body>) -> Option<http::Request<Body>>
 }
 
 /// The signs of a connection closed under a request: hyper saw the connection
-/// end before a response, or the socket was reset. Never a connect failure.
+/// end before a response, the connection's task went away (its runtime shut
+/// down) before the request was answered, or the socket was reset. Never a
+/// connect failure.
 fn is_stale_connection(err: &hyper_util::client::legacy::Error) -> bool {
     use std::io::ErrorKind as Io;
     !err.is_connect()
         && error::chain_any(err, &|e| {
-            e.downcast_ref::<hyper::Error>()
-                .is_some_and(hyper::Error::is_incomplete_message)
-                || e.downcast_ref::<std::io::Error>().is_some_and(|io| {
-                    matches!(
-                        io.kind(),
-                        Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted
-                    )
-                })
+            e.downcast_ref::<hyper::Error>().is_some_and(|h| {
+                h.is_incomplete_message() || h.is_canceled() || is_dispatch_gone(h)
+            }) || e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted
+                )
+            })
         })
 }
 
@@ -159,6 +161,12 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
 /// inside io errors; see `error::chain_any`).
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
     error::chain_any(err, &|e| e.is::<rustls::Error>())
+}
+
+/// hyper has no predicate for "the connection task was dropped" (its runtime
+/// shut down); its message is stable and the only way to tell.
+fn is_dispatch_gone(err: &hyper::Error) -> bool {
+    err.is_user() && err.to_string().starts_with("dispatch task is gone")
 }
 
 /// A duration too long to add to an `Instant` (hyper-util's idle task would
