@@ -38,10 +38,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("buffered") => Mode::Buffered,
         Some("buffered-chunked") => Mode::BufferedChunked,
         Some("buffered-collect") => Mode::BufferedCollect,
-        Some(other) => return Err(format!(
+        Some(other) => {
+            return Err(format!(
             "unknown mode {other:?}: unbuffered, buffered, buffered-chunked or buffered-collect"
         )
-        .into()),
+            .into())
+        }
     };
     let default_mib = if mode == Mode::Unbuffered { 1024 } else { 64 };
     let mib: u64 = match args.next() {
