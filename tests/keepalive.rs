@@ -134,20 +134,24 @@ async fn only_idempotent_replayable_requests_are_retried_once() {
     }
 }
 
-/// The shared module-level pool may hand one runtime a connection whose task
-/// runs on another runtime. If that runtime shuts down mid-request, an
-/// idempotent request is sent again rather than failing.
-#[test]
-fn a_connection_whose_runtime_shuts_down_mid_request_is_retried() {
-    use std::sync::mpsc;
+/// Runtime A sends `first` to `/first` and keeps running until runtime B's
+/// `second` to `/slow` (answered after 300 ms) is under way; then A shuts
+/// down. Returns B's result and how many connections the server accepted.
+fn across_runtimes<F1, Fut1, F2, Fut2>(first: F1, second: F2) -> (treq::Result<String>, usize)
+where
+    F1: FnOnce(String) -> Fut1 + Send + 'static,
+    Fut1: std::future::Future<Output = treq::Result<String>>,
+    F2: FnOnce(String) -> Fut2 + Send + 'static,
+    Fut2: std::future::Future<Output = treq::Result<String>> + Send + 'static,
+{
     let server = Server::http(|req| async move {
         if req.uri.path() == "/slow" {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
         reply(200, format!("hello {}", req.uri.path()))
     });
-    let first = server.url("/first");
-    let (pooled_tx, pooled_rx) = mpsc::channel();
+    let first_url = server.url("/first");
+    let (pooled_tx, pooled_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let other = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -155,8 +159,7 @@ fn a_connection_whose_runtime_shuts_down_mid_request_is_retried() {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let resp = treq::get(first).await.unwrap();
-            resp.content().await.unwrap();
+            assert_eq!(first(first_url).await.unwrap(), "hello /first");
             pooled_tx.send(()).unwrap();
             // Keep driving the pooled connection until told to stop.
             let _ = stop_rx.await;
@@ -169,20 +172,45 @@ fn a_connection_whose_runtime_shuts_down_mid_request_is_retried() {
         .build()
         .unwrap();
     let slow = server.url("/slow");
-    let text = rt.block_on(async {
-        let request = tokio::spawn(async move {
-            let resp = treq::get(slow).await?;
-            resp.text().await
-        });
+    let result = rt.block_on(async {
+        let request = tokio::spawn(second(slow));
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         stop_tx.send(()).unwrap();
         request.await.unwrap()
     });
     other.join().unwrap();
-    assert_eq!(text.unwrap(), "hello /slow");
-    assert_eq!(
-        server.accepted(),
-        2,
-        "the dead connection, then a fresh one"
+    (result, server.accepted())
+}
+
+/// An agent shared by two runtimes may hand one a connection whose task runs
+/// on the other. If that runtime shuts down mid-request, an idempotent
+/// request is sent again rather than failing.
+#[test]
+fn a_connection_whose_runtime_shuts_down_mid_request_is_retried() {
+    let agent = treq::HyperAgent::new();
+    let shared = agent.clone();
+    let (result, accepted) = across_runtimes(
+        move |url| async move {
+            let client = treq::HttpClient::new(shared);
+            client.get(url).await?.text().await
+        },
+        move |url| async move {
+            let client = treq::HttpClient::new(agent);
+            client.get(url).await?.text().await
+        },
     );
+    assert_eq!(result.unwrap(), "hello /slow");
+    assert_eq!(accepted, 2, "the dead connection, then a fresh one");
+}
+
+/// The module-level functions keep one pool per runtime, so a POST (never
+/// retried) is not lost to another runtime shutting down.
+#[test]
+fn module_level_pools_are_per_runtime() {
+    let (result, accepted) = across_runtimes(
+        |url| async move { treq::get(url).await?.text().await },
+        |url| async move { treq::post(url).data("x").await?.text().await },
+    );
+    assert_eq!(result.unwrap(), "hello /slow");
+    assert_eq!(accepted, 2, "each runtime opened its own connection");
 }
