@@ -51,6 +51,7 @@ async fn bad_methods_are_builder_errors() {
             .unwrap_err();
         assert!(err.is_builder(), "{method:?}: {err:?}");
         assert!(err.to_string().contains("method"), "{err}");
+        assert_eq!(err.url().map(|u| u.as_str()), Some("http://127.0.0.1/"));
     }
 }
 
