@@ -14,7 +14,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
-pub type ServerResponse = http::Response<http_body_util::combinators::BoxBody<Bytes, std::io::Error>>;
+pub type ServerResponse =
+    http::Response<http_body_util::combinators::BoxBody<Bytes, std::io::Error>>;
 
 /// The request a handler receives, with its body already read.
 #[derive(Debug, Clone)]
@@ -51,7 +52,9 @@ pub fn reply(status: u16, body: impl Into<Bytes>) -> ServerResponse {
 }
 
 pub fn full(body: impl Into<Bytes>) -> http_body_util::combinators::BoxBody<Bytes, std::io::Error> {
-    Full::new(body.into()).map_err(|never| match never {}).boxed()
+    Full::new(body.into())
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 pub struct Server {

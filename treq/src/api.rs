@@ -1,15 +1,62 @@
-//! Module-level request functions, like `treq.get(...)`: a shared pooled
-//! `HyperAgent` (created on first use) and a fresh cookie jar per call.
+//! Module-level request functions, like `treq.get(...)`: a pooled
+//! `HyperAgent` shared by every call made on the same tokio runtime, and a
+//! fresh cookie jar per call.
+//!
+//! One pool per runtime, not per process: a connection's task runs on the
+//! runtime that opened it, so a connection shared with another runtime dies
+//! (or stalls) when its runtime shuts down (or is not being driven), failing
+//! requests that did nothing wrong. Python's treq has one pool per reactor;
+//! a runtime is the reactor here.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use tokio::runtime::{Handle, Id};
 
 use crate::agent::HyperAgent;
 use crate::client::HttpClient;
 use crate::request::{IntoUrl, RequestBuilder};
 
+struct RuntimeAgent {
+    runtime: Id,
+    /// Dead once the runtime has shut down (a task on it holds the `Arc`).
+    alive: Weak<()>,
+    agent: HyperAgent,
+}
+
+static AGENTS: Mutex<Vec<RuntimeAgent>> = Mutex::new(Vec::new());
+
+fn agent() -> HyperAgent {
+    let Ok(handle) = Handle::try_current() else {
+        // Built outside a runtime (it must still be sent inside one).
+        static OUTSIDE: OnceLock<HyperAgent> = OnceLock::new();
+        return OUTSIDE.get_or_init(HyperAgent::new).clone();
+    };
+    let mut agents = AGENTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let runtime = handle.id();
+    if let Some(found) = agents.iter().find(|a| a.runtime == runtime) {
+        return found.agent.clone();
+    }
+    // Forget the pools of runtimes that have shut down.
+    agents.retain(|a| a.alive.strong_count() > 0);
+    let token = Arc::new(());
+    let alive = Arc::downgrade(&token);
+    handle.spawn(async move {
+        let _token = token;
+        std::future::pending::<()>().await
+    });
+    let agent = HyperAgent::new();
+    agents.push(RuntimeAgent {
+        runtime,
+        alive,
+        agent: agent.clone(),
+    });
+    agent
+}
+
 fn client() -> HttpClient<HyperAgent> {
-    static AGENT: OnceLock<HyperAgent> = OnceLock::new();
-    HttpClient::new(AGENT.get_or_init(HyperAgent::new).clone())
+    HttpClient::new(agent())
 }
 
 /// Starts a request with any method on the shared agent.
@@ -57,4 +104,32 @@ pub fn delete(url: impl IntoUrl) -> RequestBuilder<HyperAgent> {
 /// Starts an OPTIONS request on the shared agent.
 pub fn options(url: impl IntoUrl) -> RequestBuilder<HyperAgent> {
     client().options(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live_entries() -> usize {
+        AGENTS.lock().unwrap().len()
+    }
+
+    #[test]
+    fn one_agent_per_runtime_and_dead_runtimes_are_forgotten() {
+        for _ in 0..5 {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                agent();
+                agent();
+                let id = Handle::current().id();
+                let agents = AGENTS.lock().unwrap();
+                assert_eq!(agents.iter().filter(|e| e.runtime == id).count(), 1);
+            });
+        }
+        // Each new runtime pruned the ones shut down before it.
+        assert!(live_entries() <= 2, "{} entries kept", live_entries());
+    }
 }

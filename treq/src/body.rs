@@ -49,10 +49,13 @@ impl Body {
 
     /// Streams a file from disk with its length known up front, so the request
     /// carries `Content-Length` and the file is never read whole.
-    pub async fn from_file(file: tokio::fs::File) -> std::io::Result<Self> {
-        let len = file.metadata().await?.len();
+    /// The length is what remains from the file's current position; a file that
+    /// is not a regular file (a pipe, a device) has no known length and is sent
+    /// chunked.
+    pub async fn from_file(mut file: tokio::fs::File) -> std::io::Result<Self> {
+        let len = remaining_length(&mut file).await?;
         Ok(Body {
-            kind: Kind::File(Some(file), Some(len)),
+            kind: Kind::File(Some(file), len),
         })
     }
 
@@ -84,12 +87,19 @@ impl Body {
         E: Into<BoxError> + 'static,
     {
         use futures_util::TryStreamExt;
-        let frames = stream
-            .map_ok(|b| Frame::data(b.into()))
-            .map_err(Into::into);
-        let body = http_body_util::StreamBody::new(frames);
+        let frames = stream.map_ok(|b| Frame::data(b.into())).map_err(Into::into);
+        let body: BoxedBody = match len {
+            // hyper silently cuts a body that runs past its Content-Length, so
+            // the declared length is enforced here, both ways.
+            Some(declared) => Box::pin(LengthChecked {
+                inner: http_body_util::StreamBody::new(frames),
+                declared,
+                seen: 0,
+            }),
+            None => Box::pin(http_body_util::StreamBody::new(frames)),
+        };
         Body {
-            kind: Kind::Streaming(SyncWrapper::new(Box::pin(body)), len),
+            kind: Kind::Streaming(SyncWrapper::new(body), len),
         }
     }
 
@@ -102,7 +112,9 @@ impl Body {
     {
         use http_body_util::BodyExt;
         let len = body.size_hint().exact();
-        let mapped = body.map_frame(|f| f.map_data(Into::into)).map_err(Into::into);
+        let mapped = body
+            .map_frame(|f| f.map_data(Into::into))
+            .map_err(Into::into);
         Body {
             kind: Kind::Streaming(SyncWrapper::new(Box::pin(mapped)), len),
         }
@@ -152,7 +164,10 @@ impl Body {
         }
         let hint = self.content_length();
         let mut body = self;
-        let cap = hint.unwrap_or(0).min(limit.unwrap_or(u64::MAX)).min(64 << 20) as usize;
+        let cap = hint
+            .unwrap_or(0)
+            .min(limit.unwrap_or(u64::MAX))
+            .min(64 << 20) as usize;
         let mut buf = bytes::BytesMut::with_capacity(cap);
         let mut first: Option<Bytes> = None;
         while let Some(frame) = body.frame().await {
@@ -183,6 +198,57 @@ impl Body {
             None => buf.freeze(),
         })
     }
+}
+
+pin_project_lite::pin_project! {
+    /// A body of declared length that fails if its data runs short or long.
+    struct LengthChecked<B> {
+        #[pin]
+        inner: B,
+        declared: u64,
+        seen: u64,
+    }
+}
+
+impl<B> http_body::Body for LengthChecked<B>
+where
+    B: http_body::Body<Data = Bytes, Error = BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    *this.seen += data.len() as u64;
+                    if *this.seen > *this.declared {
+                        return Poll::Ready(Some(Err(length_mismatch(*this.declared, "more"))));
+                    }
+                }
+            }
+            Poll::Ready(None) if *this.seen < *this.declared => {
+                return Poll::Ready(Some(Err(length_mismatch(*this.declared, "fewer"))));
+            }
+            _ => {}
+        }
+        polled
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.declared.saturating_sub(self.seen))
+    }
+}
+
+fn length_mismatch(declared: u64, what: &str) -> BoxError {
+    Box::new(crate::error::body_msg(format!(
+        "the body stream yielded {what} bytes than its declared length of {declared}"
+    )))
 }
 
 impl Default for Body {
@@ -307,21 +373,27 @@ impl Body {
     /// Looks up the length of a file body whose length is not known yet.
     pub(crate) async fn resolve_length(self) -> std::io::Result<Body> {
         match self.kind {
-            Kind::File(Some(file), None) => {
-                let meta = file.metadata().await?;
-                let file = {
-                    use tokio::io::AsyncSeekExt;
-                    let mut file = file;
-                    let pos = file.stream_position().await?;
-                    (file, meta.len().saturating_sub(pos))
-                };
+            Kind::File(Some(mut file), None) => {
+                let len = remaining_length(&mut file).await?;
                 Ok(Body {
-                    kind: Kind::File(Some(file.0), Some(file.1)),
+                    kind: Kind::File(Some(file), len),
                 })
             }
             kind => Ok(Body { kind }),
         }
     }
+}
+
+/// Bytes left to read in a regular file from its current position (`None`
+/// for pipes and devices, whose metadata length means nothing).
+async fn remaining_length(file: &mut tokio::fs::File) -> std::io::Result<Option<u64>> {
+    use tokio::io::AsyncSeekExt;
+    let meta = file.metadata().await?;
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let pos = file.stream_position().await?;
+    Ok(Some(meta.len().saturating_sub(pos)))
 }
 
 #[cfg(test)]
@@ -360,7 +432,32 @@ mod tests {
             .collect_bytes(Some(4))
             .await
             .unwrap_err();
-        assert!(matches!(err.kind(), crate::ErrorKind::BodyLimitExceeded { limit: 4 }));
+        assert!(matches!(
+            err.kind(),
+            crate::ErrorKind::BodyLimitExceeded { limit: 4 }
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_sized_stream_must_match_its_length() {
+        let chunks = |parts: &[&'static str]| {
+            let items: Vec<Result<Bytes, std::io::Error>> = parts
+                .iter()
+                .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+                .collect();
+            futures_util::stream::iter(items)
+        };
+        let ok = Body::sized_stream(chunks(&["ab", "c"]), 3);
+        assert_eq!(ok.content_length(), Some(3));
+        assert_eq!(ok.collect_bytes(None).await.unwrap(), "abc");
+        let long = Body::sized_stream(chunks(&["ab", "cd"]), 3)
+            .collect_bytes(None)
+            .await;
+        assert!(long.unwrap_err().to_string().contains("more bytes"));
+        let short = Body::sized_stream(chunks(&["ab"]), 3)
+            .collect_bytes(None)
+            .await;
+        assert!(short.unwrap_err().to_string().contains("fewer bytes"));
     }
 
     #[test]

@@ -141,24 +141,17 @@ impl Error {
         if matches!(self.inner.kind, ErrorKind::Timeout) {
             return true;
         }
-        let mut source = self.inner.source.as_deref().map(|e| e as &dyn std::error::Error);
-        while let Some(err) = source {
-            if err.is::<TimedOut>() {
-                return true;
-            }
-            if let Some(io) = err.downcast_ref::<std::io::Error>() {
-                if io.kind() == std::io::ErrorKind::TimedOut {
-                    return true;
-                }
-            }
-            if let Some(h) = err.downcast_ref::<hyper::Error>() {
-                if h.is_timeout() {
-                    return true;
-                }
-            }
-            source = err.source();
-        }
-        false
+        self.inner.source.as_deref().is_some_and(|source| {
+            chain_any(source, &|err| {
+                err.is::<TimedOut>()
+                    || err
+                        .downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+                    || err
+                        .downcast_ref::<hyper::Error>()
+                        .is_some_and(hyper::Error::is_timeout)
+            })
+        })
     }
 
     /// True if connecting failed.
@@ -231,7 +224,9 @@ impl Error {
         let kind = match &self.inner.kind {
             ErrorKind::Timeout => ErrorKind::Timeout,
             ErrorKind::Decode => ErrorKind::Decode,
-            ErrorKind::BodyLimitExceeded { limit } => ErrorKind::BodyLimitExceeded { limit: *limit },
+            ErrorKind::BodyLimitExceeded { limit } => {
+                ErrorKind::BodyLimitExceeded { limit: *limit }
+            }
             _ => ErrorKind::Body,
         };
         let mut err = Error::new(kind, Some(self.to_string_with_sources().into()));
@@ -315,6 +310,28 @@ impl std::error::Error for Error {
             .as_ref()
             .map(|e| &**e as &(dyn std::error::Error + 'static))
     }
+}
+
+/// True if `pred` holds for `err` or any error in its source chain.
+///
+/// `io::Error::source()` returns the *wrapped error's* source, skipping the
+/// wrapped error itself, and transports nest io errors (hyper-rustls reports
+/// a bad certificate as `io(Other, io(InvalidData, rustls::Error))`), so an
+/// io error is searched through `get_ref()` instead.
+pub(crate) fn chain_any(
+    err: &(dyn std::error::Error + 'static),
+    pred: &dyn Fn(&(dyn std::error::Error + 'static)) -> bool,
+) -> bool {
+    if pred(err) {
+        return true;
+    }
+    if let Some(inner) = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        return chain_any(inner, pred);
+    }
+    err.source().is_some_and(|source| chain_any(source, pred))
 }
 
 /// Marker source for timeouts, so `is_timeout` finds them anywhere in a chain.
@@ -428,6 +445,15 @@ mod tests {
         let io = request(std::io::Error::new(std::io::ErrorKind::TimedOut, "x"));
         assert!(io.is_timeout());
         assert!(!body_msg("nope").is_timeout());
+        // An io error wrapping another io error: `source()` alone would skip the inner one.
+        let nested =
+            std::io::Error::other(std::io::Error::new(std::io::ErrorKind::TimedOut, "slow"));
+        assert!(request(nested).is_timeout());
+        let nested = std::io::Error::other(std::io::Error::other(TimedOut));
+        assert!(Error::from_connect_failure(nested).is_timeout());
+        let other =
+            std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(!request(other).is_timeout());
     }
 
     #[test]

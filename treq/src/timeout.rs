@@ -19,7 +19,14 @@ pub(crate) struct Deadline(Instant);
 
 impl Deadline {
     pub(crate) fn after(timeout: Duration) -> Self {
-        Deadline(Instant::now() + timeout)
+        let now = Instant::now();
+        // `Duration::MAX` and the like would overflow (and panic); a deadline
+        // decades away is the same as none.
+        let far = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+        Deadline(
+            now.checked_add(timeout.min(far))
+                .unwrap_or(now + Duration::from_secs(1 << 30)),
+        )
     }
 
     /// Runs `future`, failing with a timeout error at the deadline.
@@ -70,5 +77,28 @@ impl http_body::Body for DeadlineBody {
 
     fn size_hint(&self) -> http_body::SizeHint {
         http_body::Body::size_hint(&self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn huge_timeouts_do_not_overflow() {
+        let deadline = Deadline::after(Duration::MAX);
+        assert_eq!(deadline.run(async { Ok(7) }).await.unwrap(), 7);
+        let body = deadline.wrap_body(Body::from("ok"));
+        assert_eq!(body.collect_bytes(None).await.unwrap(), "ok");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_covers_the_body() {
+        let deadline = Deadline::after(Duration::from_millis(100));
+        let body = deadline.wrap_body(Body::wrap_stream(futures_util::stream::pending::<
+            Result<Bytes, std::io::Error>,
+        >()));
+        let err = body.collect_bytes(None).await.unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
     }
 }

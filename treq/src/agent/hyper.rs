@@ -33,7 +33,7 @@ use crate::{Body, Error};
 /// ```
 #[derive(Clone)]
 pub struct HyperAgent {
-    client: Client<HttpsConnector<HttpConnector>, Body>,
+    client: Arc<Client<HttpsConnector<HttpConnector>, Body>>,
 }
 
 impl HyperAgent {
@@ -76,14 +76,69 @@ impl Agent for HyperAgent {
                 return Box::pin(async move { Err(error::builder(msg)) });
             }
         }
+        // hyper-util spawns connection tasks with `tokio::spawn`, which panics
+        // outside a runtime; make that a clear error instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Box::pin(async {
+                Err(error::builder(
+                    "HyperAgent requests must be sent from inside a tokio runtime",
+                ))
+            });
+        }
+        let retry = replayable_copy(&request);
+        let client = Arc::clone(&self.client);
         let fut = self.client.request(request);
         Box::pin(async move {
-            match fut.await {
-                Ok(response) => Ok(response.map(Body::wrap)),
-                Err(err) => Err(classify(err)),
+            let err = match fut.await {
+                Ok(response) => return Ok(response.map(Body::wrap)),
+                Err(err) => err,
+            };
+            // A pooled keep-alive connection the server has just closed fails
+            // the request after it was written. Like Twisted's pool (and
+            // browsers), try an idempotent request with a replayable body once
+            // more, on a fresh connection.
+            match retry {
+                Some(again) if is_stale_connection(&err) => match client.request(again).await {
+                    Ok(response) => Ok(response.map(Body::wrap)),
+                    Err(err) => Err(classify(err)),
+                },
+                _ => Err(classify(err)),
             }
         })
     }
+}
+
+/// A copy of `request` to send again, if that is safe: an idempotent method
+/// and a body held in memory.
+fn replayable_copy(request: &http::Request<Body>) -> Option<http::Request<Body>> {
+    if !request.method().is_idempotent() {
+        return None;
+    }
+    let mut copy = http::Request::new(request.body().try_clone()?);
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    Some(copy)
+}
+
+/// The signs of a connection closed under a request: hyper saw the connection
+/// end before a response, the connection's task went away (its runtime shut
+/// down) before the request was answered, or the socket was reset. Never a
+/// connect failure.
+fn is_stale_connection(err: &hyper_util::client::legacy::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    !err.is_connect()
+        && error::chain_any(err, &|e| {
+            e.downcast_ref::<hyper::Error>().is_some_and(|h| {
+                h.is_incomplete_message() || h.is_canceled() || is_dispatch_gone(h)
+            }) || e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted
+                )
+            })
+        })
 }
 
 /// Maps hyper-util's error to our kinds: TLS, connect, or request.
@@ -102,22 +157,23 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
     }
 }
 
+/// True if a rustls error is anywhere in the chain (hyper-rustls nests it
+/// inside io errors; see `error::chain_any`).
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if inner.is::<rustls::Error>() {
-                    return true;
-                }
-            }
-        }
-        current = e.source();
-    }
-    false
+    error::chain_any(err, &|e| e.is::<rustls::Error>())
+}
+
+/// hyper has no predicate for "the connection task was dropped" (its runtime
+/// shut down); its message is stable and the only way to tell.
+fn is_dispatch_gone(err: &hyper::Error) -> bool {
+    err.is_user() && err.to_string().starts_with("dispatch task is gone")
+}
+
+/// A duration too long to add to an `Instant` (hyper-util's idle task would
+/// panic on `Duration::MAX`) means no limit, which is what it says anyway.
+fn finite(timeout: Option<Duration>) -> Option<Duration> {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    timeout.filter(|t| *t < CENTURY)
 }
 
 /// Which certificates a [`HyperAgent`] trusts.
@@ -168,13 +224,13 @@ impl Default for HyperAgentBuilder {
 impl HyperAgentBuilder {
     /// Time allowed to establish a TCP connection (`None`: no limit). Default 10 s.
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.connect_timeout = timeout.into();
+        self.connect_timeout = finite(timeout.into());
         self
     }
 
     /// How long an idle keep-alive connection is kept (`None`: forever). Default 90 s.
     pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.pool_idle_timeout = timeout.into();
+        self.pool_idle_timeout = finite(timeout.into());
         self
     }
 
@@ -266,9 +322,9 @@ impl HyperAgentBuilder {
                     RootStore::None => {}
                 }
                 for cert in self.extra_roots {
-                    roots.add(cert).map_err(|e| {
-                        error::builder_with("invalid root certificate", e)
-                    })?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| error::builder_with("invalid root certificate", e))?;
                 }
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
                 rustls::ClientConfig::builder_with_provider(provider)
@@ -300,7 +356,7 @@ impl HyperAgentBuilder {
             client.http2_only(true);
         }
         Ok(HyperAgent {
-            client: client.build(https),
+            client: Arc::new(client.build(https)),
         })
     }
 }
@@ -318,6 +374,50 @@ mod tests {
         let err = agent.request(req).await.unwrap_err();
         assert!(err.is_builder(), "{err:?}");
         assert!(err.to_string().contains("ftp"), "{err}");
+    }
+
+    #[test]
+    fn tls_errors_are_found_inside_nested_io_errors() {
+        // hyper-rustls reports a bad certificate as io(Other, io(InvalidData, rustls)).
+        let rustls_err = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let nested = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls_err,
+        ));
+        assert!(is_tls_failure(&nested));
+        let plain =
+            std::io::Error::other(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(!is_tls_failure(&plain));
+    }
+
+    #[test]
+    fn outside_a_runtime_is_an_error_not_a_panic() {
+        let agent = HyperAgent::new();
+        let req = http::Request::get("http://127.0.0.1:9/")
+            .body(Body::empty())
+            .unwrap();
+        let mut fut = agent.request(req);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Err(err)) => {
+                assert!(err.is_builder(), "{err:?}");
+                assert!(err.to_string().contains("tokio runtime"), "{err}");
+            }
+            other => panic!("expected an immediate error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn huge_durations_mean_no_limit() {
+        let b = HyperAgent::builder()
+            .connect_timeout(Duration::MAX)
+            .pool_idle_timeout(Duration::MAX);
+        assert_eq!((b.connect_timeout, b.pool_idle_timeout), (None, None));
+        let b = b
+            .connect_timeout(Duration::from_secs(3))
+            .pool_idle_timeout(Duration::from_secs(4));
+        assert_eq!(b.connect_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(b.pool_idle_timeout, Some(Duration::from_secs(4)));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Adapter from any `tower::Service` to an [`Agent`](super::Agent).
 
 use std::fmt;
+use std::sync::Mutex;
 
 use bytes::Bytes;
 
@@ -12,21 +13,55 @@ use crate::{Body, Error};
 ///
 /// The service is cloned for each request (tower services are cheap to clone
 /// and `call` takes `&mut self`), driven to readiness, then called. Its
-/// response body may be any `http_body::Body` with byte data.
-#[derive(Clone)]
+/// response body may be any `http_body::Body` with byte data. The service
+/// need not be `Sync` (tower's `BoxCloneService` is not): it is kept behind a
+/// lock held only while cloning it.
+///
+/// ```
+/// use bytes::Bytes;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> treq::Result<()> {
+/// let service = tower::service_fn(|req: http::Request<treq::Body>| async move {
+///     let text = format!("you asked for {}", req.uri().path());
+///     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(Bytes::from(text))))
+/// });
+/// let client = treq::HttpClient::new(treq::ServiceAgent::new(service));
+/// let response = client.get("http://in.memory/hello").await?;
+/// assert_eq!(response.text().await?, "you asked for /hello");
+/// # Ok(()) }
+/// ```
 pub struct ServiceAgent<S> {
-    service: S,
+    service: Mutex<S>,
 }
 
 impl<S> ServiceAgent<S> {
     /// Wraps `service`.
     pub fn new(service: S) -> Self {
-        ServiceAgent { service }
+        ServiceAgent {
+            service: Mutex::new(service),
+        }
     }
 
-    /// The wrapped service.
-    pub fn get_ref(&self) -> &S {
-        &self.service
+    /// Unwraps the service.
+    pub fn into_inner(self) -> S {
+        self.service
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl<S: Clone> ServiceAgent<S> {
+    fn clone_service(&self) -> S {
+        self.service
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+impl<S: Clone> Clone for ServiceAgent<S> {
+    fn clone(&self) -> Self {
+        ServiceAgent::new(self.clone_service())
     }
 }
 
@@ -43,7 +78,6 @@ where
     S: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
         + Clone
         + Send
-        + Sync
         + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
@@ -52,7 +86,7 @@ where
     B::Error: Into<BoxError>,
 {
     fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-        let mut service = self.service.clone();
+        let mut service = self.clone_service();
         Box::pin(async move {
             futures_util::future::poll_fn(|cx| service.poll_ready(cx))
                 .await

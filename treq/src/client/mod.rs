@@ -87,7 +87,10 @@ impl<A: Agent> HttpClient<A> {
         let url = url.into_url();
         match parse_method(method) {
             Ok(m) => RequestBuilder::new(self.clone(), m, url),
-            Err(e) => RequestBuilder::new(self.clone(), Method::GET, Err(e)),
+            Err(e) => {
+                let failed = url.and_then(|u| Err(e.with_url(u)));
+                RequestBuilder::new(self.clone(), Method::GET, failed)
+            }
         }
     }
 

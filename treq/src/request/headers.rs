@@ -23,7 +23,10 @@ pub trait HeaderValueLike {
     fn to_header_value(&self, name: &HeaderName) -> crate::Result<HeaderValue>;
 }
 
-fn invalid_value(name: &HeaderName, e: impl std::error::Error + Send + Sync + 'static) -> crate::Error {
+fn invalid_value(
+    name: &HeaderName,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> crate::Error {
     error::builder_with(
         format!("invalid value for header {name:?}: header values may not contain CR, LF or NUL"),
         e,
@@ -224,7 +227,9 @@ mod tests {
     #[test]
     fn crlf_and_bad_names_are_errors() {
         let mut map = HeaderMap::new();
-        let err = [("X-Evil", "a\r\nInjected: yes")].append_to(&mut map).unwrap_err();
+        let err = [("X-Evil", "a\r\nInjected: yes")]
+            .append_to(&mut map)
+            .unwrap_err();
         assert!(err.is_builder());
         assert!(err.to_string().contains("x-evil"), "{err}");
         let err = [("Bad Name", "v")].append_to(&mut map).unwrap_err();

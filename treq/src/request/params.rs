@@ -8,7 +8,11 @@ use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 /// Bytes that stay unescaped in a parameter: alphanumerics and `~-._`.
-const PARAM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'~').remove(b'-').remove(b'.').remove(b'_');
+const PARAM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'~')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
 
 /// Appends the quote_plus encoding of `bytes` to `out`.
 pub(crate) fn quote_plus(bytes: &[u8], out: &mut String) {
@@ -170,7 +174,7 @@ pub(crate) fn encode(params: impl IntoParams) -> String {
 }
 
 // Keep the map types in the public docs' examples honest.
-#[allow(dead_code)]
+#[allow(dead_code, clippy::needless_borrows_for_generic_args)]
 fn _assert_maps_are_params() {
     fn is<P: IntoParams>(_: P) {}
     is(HashMap::<String, String>::new());
@@ -186,23 +190,31 @@ mod tests {
 
     #[test]
     fn treq_rule_15_examples() {
-        assert_eq!(
-            encode([("text", vec!["AΩ"])]),
-            "text=A%CE%A9"
-        );
+        assert_eq!(encode([("text", vec!["AΩ"])]), "text=A%CE%A9");
         let mut out = String::new();
         [("text", "AΩ")].encode_into(&mut out);
         [("int-seq", [1, 2, 3])].encode_into(&mut out);
         assert_eq!(out, "text=A%CE%A9&int-seq=1&int-seq=2&int-seq=3");
 
         let mut out = String::new();
-        [(Bytes::from_static(b"bytes"), vec![Bytes::from_static(b"ascii"), Bytes::from_static(b"\x00\xff\xfb")])]
-            .encode_into(&mut out);
+        [(
+            Bytes::from_static(b"bytes"),
+            vec![
+                Bytes::from_static(b"ascii"),
+                Bytes::from_static(b"\x00\xff\xfb"),
+            ],
+        )]
+        .encode_into(&mut out);
         [(1, "int")].encode_into(&mut out);
         assert_eq!(out, "bytes=ascii&bytes=%00%FF%FB&1=int");
 
         assert_eq!(
-            encode([("ampersand", "&"), ("&", "ampersand"), ("octothorpe", "#"), ("#", "octothorpe")]),
+            encode([
+                ("ampersand", "&"),
+                ("&", "ampersand"),
+                ("octothorpe", "#"),
+                ("#", "octothorpe")
+            ]),
             "ampersand=%26&%26=ampersand&octothorpe=%23&%23=octothorpe"
         );
         assert_eq!(encode([("b", "x y+z")]), "b=x+y%2Bz");

@@ -76,9 +76,16 @@ pub(crate) fn append_query(url: &mut Url, encoded: &str) {
 /// The absolute URI an agent receives: no userinfo and no fragment.
 pub(crate) fn to_uri(url: &Url) -> crate::Result<http::Uri> {
     if !url.has_host() {
-        return Err(error::builder(format!("invalid URL {:?}: it has no host", url.as_str())));
+        return Err(error::builder(format!(
+            "invalid URL {:?}: it has no host",
+            url.as_str()
+        )));
     }
-    let target = format!("{}://{}", url.scheme(), &url[Position::BeforeHost..Position::AfterQuery]);
+    let target = format!(
+        "{}://{}",
+        url.scheme(),
+        &url[Position::BeforeHost..Position::AfterQuery]
+    );
     http::Uri::try_from(target.as_str())
         .map_err(|e| error::builder_with(format!("invalid URL {:?}: {e}", url.as_str()), e))
 }
@@ -115,7 +122,10 @@ mod tests {
             uri("http://example.com/?foo+bar=baz+biff"),
             "http://example.com/?foo+bar=baz+biff"
         );
-        assert_eq!(uri("http://example.com/?a=1#frag"), "http://example.com/?a=1");
+        assert_eq!(
+            uri("http://example.com/?a=1#frag"),
+            "http://example.com/?a=1"
+        );
         assert_eq!(uri("http://user:pass@example.com/"), "http://example.com/");
     }
 
@@ -137,12 +147,28 @@ mod tests {
     #[test]
     fn params_are_appended_after_the_query() {
         let cases = [
-            ("http://example.com/?baz=bax", "foo=bar&foo=baz", "http://example.com/?baz=bax&foo=bar&foo=baz"),
-            ("http://example.com/?a=1&a=2", "a=3", "http://example.com/?a=1&a=2&a=3"),
-            ("http://example.com/?flag", "a=1", "http://example.com/?flag&a=1"),
+            (
+                "http://example.com/?baz=bax",
+                "foo=bar&foo=baz",
+                "http://example.com/?baz=bax&foo=bar&foo=baz",
+            ),
+            (
+                "http://example.com/?a=1&a=2",
+                "a=3",
+                "http://example.com/?a=1&a=2&a=3",
+            ),
+            (
+                "http://example.com/?flag",
+                "a=1",
+                "http://example.com/?flag&a=1",
+            ),
             ("http://example.com/?", "a=1", "http://example.com/?a=1"),
             ("http://example.com", "a=", "http://example.com/?a="),
-            ("http://example.com/?a=1#frag", "b=2", "http://example.com/?a=1&b=2#frag"),
+            (
+                "http://example.com/?a=1#frag",
+                "b=2",
+                "http://example.com/?a=1&b=2#frag",
+            ),
         ];
         for (base, params, want) in cases {
             let mut url = base.into_url().unwrap();

@@ -47,7 +47,10 @@ pub(crate) fn encoding_from_headers(headers: &HeaderMap) -> Option<String> {
         if !name.trim().eq_ignore_ascii_case("charset") {
             continue;
         }
-        let stripped = raw.trim().trim_matches(|c| c == '\'' || c == '"').to_ascii_lowercase();
+        let stripped = raw
+            .trim()
+            .trim_matches(|c| c == '\'' || c == '"')
+            .to_ascii_lowercase();
         let usable = !stripped.is_empty() && stripped.chars().all(is_charset_char);
         charset_param = Some(usable.then_some(stripped));
         // treq: `charset=` (empty, unquoted) on application/json still means UTF-8,
@@ -108,11 +111,26 @@ mod tests {
         ] {
             assert_eq!(charset(&[v]).as_deref(), Some("utf-8"));
         }
-        assert_eq!(charset(&[b"a/b;c=d; charsEt=ascii;e=f"]).as_deref(), Some("ascii"));
-        assert_eq!(charset(&[b"a/b;c=d; charSet=ascii;e=f"]).as_deref(), Some("ascii"));
-        assert_eq!(charset(&[b"foo/bar; charset='ASCII'"]).as_deref(), Some("ascii"));
-        assert_eq!(charset(&[b"a/b; charset=\"Shift_JIS\""]).as_deref(), Some("shift_jis"));
-        assert_eq!(charset(&[b"text/plain; charset=utf-16", b"text/plain; charset=ascii"]).as_deref(), Some("ascii"));
+        assert_eq!(
+            charset(&[b"a/b;c=d; charsEt=ascii;e=f"]).as_deref(),
+            Some("ascii")
+        );
+        assert_eq!(
+            charset(&[b"a/b;c=d; charSet=ascii;e=f"]).as_deref(),
+            Some("ascii")
+        );
+        assert_eq!(
+            charset(&[b"foo/bar; charset='ASCII'"]).as_deref(),
+            Some("ascii")
+        );
+        assert_eq!(
+            charset(&[b"a/b; charset=\"Shift_JIS\""]).as_deref(),
+            Some("shift_jis")
+        );
+        assert_eq!(
+            charset(&[b"text/plain; charset=utf-16", b"text/plain; charset=ascii"]).as_deref(),
+            Some("ascii")
+        );
         assert_eq!(
             charset(&["text/plain; charset=\"UTF-16BE\"; u=\u{16c3}".as_bytes()]).as_deref(),
             Some("utf-16be")
@@ -132,17 +150,25 @@ mod tests {
             assert_eq!(charset(&[v]), None, "{:?}", String::from_utf8_lossy(v));
         }
         assert_eq!(charset(&[]), None);
-        assert_eq!(charset(&[b"application/json; charset="]).as_deref(), Some("utf-8"));
+        assert_eq!(
+            charset(&[b"application/json; charset="]).as_deref(),
+            Some("utf-8")
+        );
         assert_eq!(charset(&[b"application/json; charset=''"]), None);
         assert_eq!(charset(&[b"Application/JSON"]).as_deref(), Some("utf-8"));
     }
 
     #[test]
     fn decoding() {
-        assert_eq!(decode_text(b"\xa1\x80", "ISO-8859-1").unwrap(), "\u{a1}\u{80}");
+        assert_eq!(
+            decode_text(b"\xa1\x80", "ISO-8859-1").unwrap(),
+            "\u{a1}\u{80}"
+        );
         assert_eq!(decode_text(b"\xe2\x98\x83", "utf-8").unwrap(), "\u{2603}");
         assert_eq!(decode_text(b"\x00a", "utf-16be").unwrap(), "a");
         assert!(decode_text(b"\xff", "utf-8").unwrap_err().is_decode());
-        assert!(decode_text(b"a", "no-such-charset").unwrap_err().is_decode());
+        assert!(decode_text(b"a", "no-such-charset")
+            .unwrap_err()
+            .is_decode());
     }
 }

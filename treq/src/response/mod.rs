@@ -232,20 +232,27 @@ impl Response {
     /// Returns an error for a 4xx or 5xx status, else the response.
     pub fn error_for_status(self) -> crate::Result<Self> {
         if self.status.is_client_error() || self.status.is_server_error() {
-            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url.clone()))
+            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url))
         } else {
             Ok(self)
         }
     }
 
-    fn take_pending(pending: &Mutex<Option<Body>>) -> crate::Result<Body> {
-        pending
+    fn take_pending(pending: &Mutex<Option<Body>>, buffered: bool) -> crate::Result<Body> {
+        let taken = pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-            .ok_or_else(|| {
-                error::body_msg("the response body was already read (unbuffered responses can be read once)")
+            .take();
+        taken.ok_or_else(|| {
+            // A buffered body is only ever missing when a read of it was
+            // dropped part-way (e.g. raced in `select!`): the bytes it had
+            // consumed are gone, so say that rather than "read once".
+            error::body_msg(if buffered {
+                "the response body is gone: an earlier read of it was cancelled before it finished"
+            } else {
+                "the response body was already read (unbuffered responses can be read once)"
             })
+        })
     }
 
     /// Reads the whole body (cached when buffered).
@@ -266,7 +273,7 @@ impl Response {
     async fn read(&self, mut sink: Option<impl FnMut(Bytes)>) -> crate::Result<Bytes> {
         match &self.body {
             BodyState::Unbuffered { pending } => {
-                let body = Self::take_pending(pending)?;
+                let body = Self::take_pending(pending, false)?;
                 match sink {
                     Some(f) => stream_into(body, f, false).await,
                     None => body.collect_bytes(None).await,
@@ -277,7 +284,7 @@ impl Response {
                 let mut streamed = false;
                 let result = cache
                     .get_or_init(|| async {
-                        let read = match Self::take_pending(pending) {
+                        let read = match Self::take_pending(pending, true) {
                             Ok(body) => match sink.as_mut() {
                                 Some(f) => {
                                     streamed = true;
@@ -346,11 +353,11 @@ impl Response {
     /// read, the cached bytes.
     pub fn into_body(self) -> crate::Result<Body> {
         match self.body {
-            BodyState::Unbuffered { pending } => Self::take_pending(&pending),
+            BodyState::Unbuffered { pending } => Self::take_pending(&pending, false),
             BodyState::Buffered { cache, pending } => match cache.into_inner() {
                 Some(Ok(bytes)) => Ok(Body::from_bytes(bytes)),
                 Some(Err(e)) => Err(e),
-                None => Self::take_pending(&pending),
+                None => Self::take_pending(&pending, true),
             },
         }
     }
@@ -367,7 +374,13 @@ impl Response {
 
 /// Streams `body` into `f`, and also keeps the bytes when `keep` is set.
 async fn stream_into(mut body: Body, mut f: impl FnMut(Bytes), keep: bool) -> crate::Result<Bytes> {
-    let mut kept = bytes::BytesMut::new();
+    // Size the buffer from Content-Length once instead of growing it (capped:
+    // the header is the server's claim, not a fact).
+    let capacity = match (keep, body.content_length()) {
+        (true, Some(len)) => len.min(64 << 20) as usize,
+        _ => 0,
+    };
+    let mut kept = bytes::BytesMut::with_capacity(capacity);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(error::from_body_error)?;
         if let Ok(data) = frame.into_data() {
@@ -409,7 +422,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -500,6 +513,26 @@ mod tests {
         let err = r.content().await.unwrap_err();
         assert!(err.is_body(), "{err:?}");
         assert!(err.to_string().contains("already read"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_buffered_read_says_so() {
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let r = response(&[], Body::wrap_stream(never), false);
+        let cancelled = tokio::time::timeout(std::time::Duration::from_millis(1), r.content()).await;
+        assert!(cancelled.is_err(), "the read is still pending");
+        let err = r.content().await.unwrap_err();
+        assert!(err.is_body(), "{err:?}");
+        assert!(err.to_string().contains("cancelled"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_single_chunk_body_is_not_copied() {
+        let data = Bytes::from(vec![7u8; 4096]);
+        let r = response(&[], Body::wrap_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(data.clone())])), false);
+        let first = r.content().await.unwrap();
+        assert_eq!(first.as_ptr(), data.as_ptr(), "the network chunk itself is kept");
+        assert_eq!(r.content().await.unwrap().as_ptr(), data.as_ptr(), "the cache is shared");
     }
 
     #[tokio::test]
