@@ -307,7 +307,10 @@ async fn a_stream_shorter_than_announced_fails_the_request() {
         .unwrap_err();
     let chain = error_chain(&err);
     // The part's body enforces its declared length; the error names the part.
-    assert!(chain.contains("could not read multipart part \"f\""), "{chain}");
+    assert!(
+        chain.contains("could not read multipart part \"f\""),
+        "{chain}"
+    );
     assert!(
         chain.contains("fewer bytes than its declared length of 100"),
         "{chain}"

@@ -57,9 +57,9 @@ mod timeout;
 #[cfg(feature = "hyper-agent")]
 mod api;
 
+pub use crate::agent::{Agent, BoxAgent, ResponseFuture, ServiceAgent};
 #[cfg(feature = "hyper-agent")]
 pub use crate::agent::{HyperAgent, HyperAgentBuilder};
-pub use crate::agent::{Agent, BoxAgent, ResponseFuture, ServiceAgent};
 #[cfg(feature = "hyper-agent")]
 pub use crate::api::{delete, get, head, options, patch, post, put, request};
 pub use crate::auth::{Auth, AuthAgent};

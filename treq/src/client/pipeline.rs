@@ -141,10 +141,7 @@ impl<A: Agent> HttpClient<A> {
             request.extensions_mut().insert(auth);
         }
 
-        let deadline = req
-            .timeout
-            .or(inner.config.timeout)
-            .map(Deadline::after);
+        let deadline = req.timeout.or(inner.config.timeout).map(Deadline::after);
         let future = inner.stack.request(request);
         let response = match &deadline {
             Some(deadline) => deadline.run(future).await?,

@@ -10,11 +10,11 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::time::Duration;
 
+use ::url::Url;
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::Method;
 use serde::Serialize;
-use ::url::Url;
 
 use crate::agent::Agent;
 use crate::auth::Auth;
@@ -201,7 +201,8 @@ impl<A: Agent> RequestBuilder<A> {
     pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Self {
         let encoded = serde_json::to_vec(value);
         self.update(|req| {
-            let bytes = encoded.map_err(|e| error::builder_with("could not serialize the JSON body", e))?;
+            let bytes =
+                encoded.map_err(|e| error::builder_with("could not serialize the JSON body", e))?;
             req.given.json = true;
             req.payload = Payload::Json(Bytes::from(bytes));
             Ok(())

@@ -124,7 +124,11 @@ impl Response {
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
         let is_head = request.as_ref().is_some_and(|r| r.method == Method::HEAD);
-        let length = if is_head { Some(0) } else { body.content_length() };
+        let length = if is_head {
+            Some(0)
+        } else {
+            body.content_length()
+        };
         let body = match deadline {
             Some(deadline) => deadline.wrap_body(body),
             None => body,
@@ -221,7 +225,10 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn cookies(&self) -> CookieJar {
-        self.jar.as_ref().map(CookieJar::snapshot).unwrap_or_default()
+        self.jar
+            .as_ref()
+            .map(CookieJar::snapshot)
+            .unwrap_or_default()
     }
 
     #[allow(dead_code)]
@@ -257,7 +264,9 @@ impl Response {
 
     /// Reads the whole body (cached when buffered).
     pub async fn content(&self) -> crate::Result<Bytes> {
-        self.read(None::<fn(Bytes)>).await.map_err(|e| e.or_url(&self.url))
+        self.read(None::<fn(Bytes)>)
+            .await
+            .map_err(|e| e.or_url(&self.url))
     }
 
     /// Calls `f` with each chunk of the body in arrival order. A response of
@@ -267,7 +276,10 @@ impl Response {
         if self.length == Some(0) {
             return Ok(());
         }
-        self.read(Some(f)).await.map(drop).map_err(|e| e.or_url(&self.url))
+        self.read(Some(f))
+            .await
+            .map(drop)
+            .map_err(|e| e.or_url(&self.url))
     }
 
     async fn read(&self, mut sink: Option<impl FnMut(Bytes)>) -> crate::Result<Bytes> {
@@ -329,7 +341,8 @@ impl Response {
     /// used when the headers name no charset.
     pub async fn text_with(&self, default_encoding: &str) -> crate::Result<String> {
         let bytes = self.content().await?;
-        let label = encoding_from_headers(&self.headers).unwrap_or_else(|| default_encoding.to_owned());
+        let label =
+            encoding_from_headers(&self.headers).unwrap_or_else(|| default_encoding.to_owned());
         decode_text(&bytes, &label).map_err(|e| e.or_url(&self.url))
     }
 
@@ -345,7 +358,8 @@ impl Response {
             Some(label) => serde_json::from_str(&decode_text(&bytes, label)?),
         };
         parsed.map_err(|e| {
-            error::decode("the response body is not valid JSON", Some(Box::new(e))).with_url(self.url.clone())
+            error::decode("the response body is not valid JSON", Some(Box::new(e)))
+                .with_url(self.url.clone())
         })
     }
 
@@ -365,7 +379,8 @@ impl Response {
     /// The body as a `Stream` of byte chunks.
     pub fn bytes_stream(
         self,
-    ) -> crate::Result<impl futures_core::Stream<Item = crate::Result<Bytes>> + Send + 'static> {
+    ) -> crate::Result<impl futures_core::Stream<Item = crate::Result<Bytes>> + Send + 'static>
+    {
         use futures_util::TryStreamExt;
         let body = self.into_body()?;
         Ok(http_body_util::BodyDataStream::new(body).map_err(error::from_body_error))
@@ -414,7 +429,13 @@ impl fmt::Debug for Response {
             Some(n) => format!("{} bytes", thousands(n)),
             None => "unknown size".to_owned(),
         };
-        write!(f, "<treq::Response {} '{}' {}>", self.code(), content_type, size)
+        write!(
+            f,
+            "<treq::Response {} '{}' {}>",
+            self.code(),
+            content_type,
+            size
+        )
     }
 }
 
@@ -444,8 +465,10 @@ mod tests {
     }
 
     fn chunks(parts: &[&'static str]) -> Body {
-        let items: Vec<Result<Bytes, std::io::Error>> =
-            parts.iter().map(|p| Ok(Bytes::from_static(p.as_bytes()))).collect();
+        let items: Vec<Result<Bytes, std::io::Error>> = parts
+            .iter()
+            .map(|p| Ok(Bytes::from_static(p.as_bytes())))
+            .collect();
         Body::wrap_stream(futures_util::stream::iter(items))
     }
 
@@ -457,8 +480,15 @@ mod tests {
 
     #[test]
     fn debug_matches_treq_repr() {
-        let r = response(&[("content-type", b"text/html")], Body::from("x".repeat(15)), false);
-        assert_eq!(format!("{r:?}"), "<treq::Response 200 'text/html' 15 bytes>");
+        let r = response(
+            &[("content-type", b"text/html")],
+            Body::from("x".repeat(15)),
+            false,
+        );
+        assert_eq!(
+            format!("{r:?}"),
+            "<treq::Response 200 'text/html' 15 bytes>"
+        );
         let r = response(&[], Body::empty(), false);
         assert_eq!(format!("{r:?}"), "<treq::Response 200 '' 0 bytes>");
         let r = response(
@@ -466,9 +496,19 @@ mod tests {
             Body::empty(),
             false,
         );
-        assert_eq!(format!("{r:?}"), r"<treq::Response 200 '\xe2\xb8\x98,  x/y' 0 bytes>");
-        let r = response(&[("content-type", b"text/event-stream")], chunks(&["a"]), false);
-        assert_eq!(format!("{r:?}"), "<treq::Response 200 'text/event-stream' unknown size>");
+        assert_eq!(
+            format!("{r:?}"),
+            r"<treq::Response 200 '\xe2\xb8\x98,  x/y' 0 bytes>"
+        );
+        let r = response(
+            &[("content-type", b"text/event-stream")],
+            chunks(&["a"]),
+            false,
+        );
+        assert_eq!(
+            format!("{r:?}"),
+            "<treq::Response 200 'text/event-stream' unknown size>"
+        );
         let r = response(&[], Body::from(vec![0u8; 1234567]), false);
         assert_eq!(format!("{r:?}"), "<treq::Response 200 '' 1,234,567 bytes>");
     }
@@ -519,7 +559,8 @@ mod tests {
     async fn a_cancelled_buffered_read_says_so() {
         let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
         let r = response(&[], Body::wrap_stream(never), false);
-        let cancelled = tokio::time::timeout(std::time::Duration::from_millis(1), r.content()).await;
+        let cancelled =
+            tokio::time::timeout(std::time::Duration::from_millis(1), r.content()).await;
         assert!(cancelled.is_err(), "the read is still pending");
         let err = r.content().await.unwrap_err();
         assert!(err.is_body(), "{err:?}");
@@ -529,17 +570,35 @@ mod tests {
     #[tokio::test]
     async fn a_single_chunk_body_is_not_copied() {
         let data = Bytes::from(vec![7u8; 4096]);
-        let r = response(&[], Body::wrap_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(data.clone())])), false);
+        let r = response(
+            &[],
+            Body::wrap_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(
+                data.clone(),
+            )])),
+            false,
+        );
         let first = r.content().await.unwrap();
-        assert_eq!(first.as_ptr(), data.as_ptr(), "the network chunk itself is kept");
-        assert_eq!(r.content().await.unwrap().as_ptr(), data.as_ptr(), "the cache is shared");
+        assert_eq!(
+            first.as_ptr(),
+            data.as_ptr(),
+            "the network chunk itself is kept"
+        );
+        assert_eq!(
+            r.content().await.unwrap().as_ptr(),
+            data.as_ptr(),
+            "the cache is shared"
+        );
     }
 
     #[tokio::test]
     async fn failed_read_is_reported_again() {
         let items: Vec<Result<Bytes, std::io::Error>> =
             vec![Ok(Bytes::from("a")), Err(std::io::Error::other("reset"))];
-        let r = response(&[], Body::wrap_stream(futures_util::stream::iter(items)), false);
+        let r = response(
+            &[],
+            Body::wrap_stream(futures_util::stream::iter(items)),
+            false,
+        );
         let mut seen = Vec::new();
         let err = r.collect(|c| seen.push(c)).await.unwrap_err();
         assert!(err.is_body(), "{err:?}");
@@ -549,19 +608,41 @@ mod tests {
 
     #[tokio::test]
     async fn text_and_json() {
-        let r = response(&[("content-type", b"text/plain;charset=utf-8")], Body::from("\u{2603}"), false);
+        let r = response(
+            &[("content-type", b"text/plain;charset=utf-8")],
+            Body::from("\u{2603}"),
+            false,
+        );
         assert_eq!(r.text().await.unwrap(), "\u{2603}");
         let r = response(&[], Body::from(&b"\xa1"[..]), false);
         assert_eq!(r.text().await.unwrap(), "\u{a1}");
-        let r = response(&[("content-type", b"application/json")], Body::from("gr\u{fc}n"), false);
+        let r = response(
+            &[("content-type", b"application/json")],
+            Body::from("gr\u{fc}n"),
+            false,
+        );
         assert_eq!(r.text().await.unwrap(), "gr\u{fc}n");
         let r = response(&[], Body::from(r#"{"msg":"hello!"}"#), false);
         let v: serde_json::Value = r.json().await.unwrap();
         assert_eq!(v["msg"], "hello!");
-        let r = response(&[], Body::from("{\"a\":\"h\u{eb}ll\u{f3}\"}".to_owned()), false);
-        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["a"], "h\u{eb}ll\u{f3}");
-        let utf16: Vec<u8> = "{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let r = response(&[("content-type", b"application/json; charset='UTF-16LE'")], Body::from(utf16), false);
+        let r = response(
+            &[],
+            Body::from("{\"a\":\"h\u{eb}ll\u{f3}\"}".to_owned()),
+            false,
+        );
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["a"],
+            "h\u{eb}ll\u{f3}"
+        );
+        let utf16: Vec<u8> = "{\"a\":1}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let r = response(
+            &[("content-type", b"application/json; charset='UTF-16LE'")],
+            Body::from(utf16),
+            false,
+        );
         assert_eq!(r.json::<serde_json::Value>().await.unwrap()["a"], 1);
         let r = response(&[], Body::from("not json"), false);
         assert!(r.json::<serde_json::Value>().await.unwrap_err().is_decode());
