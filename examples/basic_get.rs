@@ -10,7 +10,7 @@
 mod httpbin;
 
 #[tokio::main]
-async fn main() -> Result<(), treq::Error> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::args().nth(1).unwrap_or_else(httpbin::start);
     let url = format!("{base}/get");
     println!("GET {url}");
@@ -27,6 +27,8 @@ async fn main() -> Result<(), treq::Error> {
 
     let body: serde_json::Value = response.json().await?;
     println!("{}", serde_json::to_string_pretty(&body).expect("JSON prints"));
-    assert_eq!(body["args"]["foo"], "bar", "the server saw our params");
+    if body["args"]["foo"] != "bar" {
+        return Err("the server did not see our params".into());
+    }
     Ok(())
 }
