@@ -16,7 +16,7 @@ use treq::{Agent, Body, HyperAgent, ResponseFuture};
 #[path = "support/httpbin.rs"]
 mod httpbin;
 
-/// Logs each request and tags it with `X-Request-Id`.
+/// Logs each request and tags it with `X-Trace-Id`.
 struct LoggingAgent<A> {
     inner: A,
     next_id: AtomicU64,
@@ -27,7 +27,7 @@ impl<A: Agent> Agent for LoggingAgent<A> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         request
             .headers_mut()
-            .insert("x-request-id", http::HeaderValue::from(id));
+            .insert("x-trace-id", http::HeaderValue::from(id));
         let line = format!("#{id} {} {}", request.method(), request.uri());
         let started = Instant::now();
         let response = self.inner.request(request);
@@ -54,8 +54,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let response = client.get(format!("{base}/headers")).await?;
     let body: serde_json::Value = response.json().await?;
-    println!("the server saw X-Request-Id: {}", body["headers"]["X-Request-Id"]);
-    if body["headers"]["X-Request-Id"] != "1" {
+    println!("the server saw X-Trace-Id: {}", body["headers"]["X-Trace-Id"]);
+    if body["headers"]["X-Trace-Id"] != "1" {
         return Err("the agent's header did not reach the server".into());
     }
 
