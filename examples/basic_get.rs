@@ -26,7 +26,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let body: serde_json::Value = response.json().await?;
-    println!("{}", serde_json::to_string_pretty(&body).expect("JSON prints"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&body).expect("JSON prints")
+    );
     if body["args"]["foo"] != "bar" {
         return Err("the server did not see our params".into());
     }

@@ -23,10 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let body: serde_json::Value = response.json().await?;
     println!("the server received: {}", body["data"]);
-    println!(
-        "with Content-Length: {}",
-        body["headers"]["Content-Length"]
-    );
+    println!("with Content-Length: {}", body["headers"]["Content-Length"]);
     if body["data"] != "Hello, httpbin! 👋" {
         return Err("the server echoed a different body".into());
     }

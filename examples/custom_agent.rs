@@ -35,7 +35,11 @@ impl<A: Agent> Agent for LoggingAgent<A> {
         Box::pin(async move {
             let result = response.await;
             match &result {
-                Ok(resp) => println!("[log] {line} -> {} in {:?}", resp.status(), started.elapsed()),
+                Ok(resp) => println!(
+                    "[log] {line} -> {} in {:?}",
+                    resp.status(),
+                    started.elapsed()
+                ),
                 Err(e) => println!("[log] {line} -> error: {e}"),
             }
             result
@@ -54,13 +58,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let response = client.get(format!("{base}/headers")).await?;
     let body: serde_json::Value = response.json().await?;
-    println!("the server saw X-Trace-Id: {}", body["headers"]["X-Trace-Id"]);
+    println!(
+        "the server saw X-Trace-Id: {}",
+        body["headers"]["X-Trace-Id"]
+    );
     if body["headers"]["X-Trace-Id"] != "1" {
         return Err("the agent's header did not reach the server".into());
     }
 
     client.get(format!("{base}/status/418")).await?;
     client.post(format!("{base}/post")).data("x").await?;
-    println!("{} requests went through the agent", agent.next_id.load(Ordering::Relaxed) - 1);
+    println!(
+        "{} requests went through the agent",
+        agent.next_id.load(Ordering::Relaxed) - 1
+    );
     Ok(())
 }

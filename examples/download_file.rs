@@ -15,7 +15,11 @@ mod httpbin;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let given = std::env::args().nth(1);
     // The real httpbin serves at most 100 KiB from /stream-bytes.
-    let size: u64 = if given.is_some() { 100 * 1024 } else { 5 * 1024 * 1024 };
+    let size: u64 = if given.is_some() {
+        100 * 1024
+    } else {
+        5 * 1024 * 1024
+    };
     let base = given.unwrap_or_else(httpbin::start);
     let url = format!("{base}/stream-bytes/{size}?chunk_size=65536&seed=7");
 
@@ -23,7 +27,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("GET {url}\n  -> {}", path.display());
 
     let response = treq::get(&url).unbuffered(true).await?.error_for_status()?;
-    println!("{} {} (Content-Length: {:?})", response.code(), response.phrase(), response.length());
+    println!(
+        "{} {} (Content-Length: {:?})",
+        response.code(),
+        response.phrase(),
+        response.length()
+    );
 
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
     let (mut chunks, mut written) = (0u64, 0u64);
@@ -53,6 +62,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // An unbuffered body can be read once: a second read is a clear error.
     let again = response.content().await;
-    println!("reading it again: {}", again.map(|_| "ok".to_owned()).unwrap_or_else(|e| e.to_string()));
+    println!(
+        "reading it again: {}",
+        again
+            .map(|_| "ok".to_owned())
+            .unwrap_or_else(|e| e.to_string())
+    );
     Ok(())
 }

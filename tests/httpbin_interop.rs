@@ -97,7 +97,11 @@ async fn post_form() {
 async fn post_raw_data_and_empty_body() {
     let Some(base) = httpbin() else { return };
     let c = client();
-    let resp = c.put(format!("{base}/put")).data("raw bytes").await.unwrap();
+    let resp = c
+        .put(format!("{base}/put"))
+        .data("raw bytes")
+        .await
+        .unwrap();
     assert_eq!(json_of(&resp).await["data"], "raw bytes");
     // treq sends Content-Length: 0 on an empty POST.
     let resp = c.post(format!("{base}/post")).await.unwrap();
@@ -267,7 +271,11 @@ async fn status_418_is_a_response_not_an_error() {
     let resp = client().get(format!("{base}/status/418")).await.unwrap();
     assert_eq!(resp.code(), 418);
     // The phrase is the server's own (gunicorn says "I'M A TEAPOT").
-    assert!(resp.phrase().eq_ignore_ascii_case("I'm a teapot"), "{}", resp.phrase());
+    assert!(
+        resp.phrase().eq_ignore_ascii_case("I'm a teapot"),
+        "{}",
+        resp.phrase()
+    );
     assert!(resp.text().await.unwrap().contains("teapot"));
     let err = resp.error_for_status().unwrap_err();
     assert!(err.is_status());
@@ -276,13 +284,14 @@ async fn status_418_is_a_response_not_an_error() {
 #[tokio::test]
 async fn utf8_page_decodes() {
     let Some(base) = httpbin() else { return };
-    let resp = client()
-        .get(format!("{base}/encoding/utf8"))
-        .await
-        .unwrap();
+    let resp = client().get(format!("{base}/encoding/utf8")).await.unwrap();
     assert_eq!(resp.code(), 200);
     let text = resp.text().await.unwrap();
-    assert!(text.contains("∮ E⋅da = Q"), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.contains("∮ E⋅da = Q"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
     assert!(text.contains("ði ıntəˈnæʃənəl fəˈnɛtık"));
 }
 

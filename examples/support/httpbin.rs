@@ -72,12 +72,15 @@ async fn serve(listener: std::net::TcpListener) {
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: http::Request<Incoming>| async move {
-                Ok::<_, Infallible>(handle(req, peer).await)
-            });
+            let service =
+                hyper::service::service_fn(move |req: http::Request<Incoming>| async move {
+                    Ok::<_, Infallible>(handle(req, peer).await)
+                });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             // A client hanging up mid-response is normal (e.g. a timeout example).
-            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
@@ -104,7 +107,10 @@ impl Req {
     }
 
     fn query_value(&self, name: &str) -> Option<String> {
-        self.query().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.query()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// The full URL as the client asked for it (`http://HOST/path?query`).
@@ -158,11 +164,11 @@ impl Req {
     }
 
     /// The shape of `/post` and friends: get_json plus data, files, form, json.
-    async fn body_json(&self) -> Result<Map<String, Value>, Resp> {
+    async fn body_json(&self) -> Result<Map<String, Value>, BadRequest> {
         let mut m = self.get_json();
         let parsed = form::parse_body(self.header("content-type"), &self.body)
             .await
-            .map_err(|why| bad_request(&why))?;
+            .map_err(BadRequest)?;
         m.insert("data".into(), parsed.data.into());
         m.insert("files".into(), multi_map(parsed.files));
         m.insert("form".into(), multi_map(parsed.form));
@@ -204,7 +210,9 @@ fn multi_map(pairs: Vec<(String, String)>) -> Value {
 }
 
 fn full(body: impl Into<Bytes>) -> BoxBody<Bytes, std::io::Error> {
-    Full::new(body.into()).map_err(|never| match never {}).boxed()
+    Full::new(body.into())
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
@@ -225,12 +233,29 @@ fn not_found() -> Resp {
     respond(404, "text/html; charset=utf-8", "<h1>Not Found</h1>\n")
 }
 
+/// Why a request gets a 400 answer (kept small: a `Resp` is large to return).
+struct BadRequest(String);
+
+impl BadRequest {
+    fn new(why: &str) -> Self {
+        BadRequest(why.to_owned())
+    }
+
+    fn into_response(self) -> Resp {
+        bad_request(&self.0)
+    }
+}
+
 fn bad_request(why: &str) -> Resp {
     respond(400, "text/plain; charset=utf-8", format!("{why}\n"))
 }
 
 fn method_not_allowed() -> Resp {
-    respond(405, "text/html; charset=utf-8", "<h1>Method Not Allowed</h1>\n")
+    respond(
+        405,
+        "text/html; charset=utf-8",
+        "<h1>Method Not Allowed</h1>\n",
+    )
 }
 
 fn redirect(status: u16, location: &str) -> Resp {
@@ -242,10 +267,10 @@ fn redirect(status: u16, location: &str) -> Resp {
 }
 
 /// Parses a path segment as a number, or answers 400.
-fn number<T: std::str::FromStr>(segment: &str) -> Result<T, Resp> {
+fn number<T: std::str::FromStr>(segment: &str) -> Result<T, BadRequest> {
     segment
         .parse()
-        .map_err(|_| bad_request(&format!("not a number: {segment}")))
+        .map_err(|_| BadRequest(format!("not a number: {segment}")))
 }
 
 async fn handle(req: http::Request<Incoming>, peer: SocketAddr) -> Resp {
@@ -261,11 +286,11 @@ async fn handle(req: http::Request<Incoming>, peer: SocketAddr) -> Resp {
         body,
         peer,
     };
-    route(&req).await.unwrap_or_else(|resp| resp)
+    route(&req).await.unwrap_or_else(BadRequest::into_response)
 }
 
-/// Dispatches on the path. `Err` carries an early answer (400 etc.).
-async fn route(req: &Req) -> Result<Resp, Resp> {
+/// Dispatches on the path. `Err` is a 400 answer.
+async fn route(req: &Req) -> Result<Resp, BadRequest> {
     let path = req.uri.path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let m = &req.method;
@@ -335,7 +360,7 @@ fn only(method: &Method, allowed: &[Method], f: impl FnOnce() -> Resp) -> Resp {
 }
 
 /// `/post`, `/put`, `/patch`, `/delete`: echo the body for the one allowed method.
-async fn body_endpoint(req: &Req, allowed: Method) -> Result<Resp, Resp> {
+async fn body_endpoint(req: &Req, allowed: Method) -> Result<Resp, BadRequest> {
     if req.method != allowed {
         return Ok(method_not_allowed());
     }
@@ -355,12 +380,12 @@ const TEAPOT: &str = r#"
 "#;
 
 /// `/status/418` or `/status/200,404` (one of the listed codes, at random).
-fn status(codes: &str) -> Result<Resp, Resp> {
+fn status(codes: &str) -> Result<Resp, BadRequest> {
     let list: Vec<&str> = codes.split(',').collect();
     let pick = list[payload::random_index(list.len())];
     let code: u16 = number(pick)?;
     if StatusCode::from_u16(code).is_err() {
-        return Err(bad_request(&format!("invalid status code: {code}")));
+        return Err(BadRequest::new(&format!("invalid status code: {code}")));
     }
     Ok(match code {
         418 => {
@@ -405,16 +430,16 @@ fn absolute_redirect(req: &Req, n: u32) -> Resp {
 }
 
 /// `/redirect-to?url=...&status_code=307`.
-fn redirect_to(req: &Req) -> Result<Resp, Resp> {
+fn redirect_to(req: &Req) -> Result<Resp, BadRequest> {
     let url = req
         .query_value("url")
-        .ok_or_else(|| bad_request("missing url parameter"))?;
+        .ok_or_else(|| BadRequest::new("missing url parameter"))?;
     let code = match req.query_value("status_code") {
         Some(code) => number(&code)?,
         None => 302,
     };
     if !(300..400).contains(&code) {
-        return Err(bad_request("status_code must be 3xx"));
+        return Err(BadRequest::new("status_code must be 3xx"));
     }
     Ok(redirect(code, &url))
 }

@@ -32,7 +32,11 @@ pub(super) fn basic(req: &Req, user: &str, passwd: &str, fail_status: u16) -> Re
     let given = req
         .header("authorization")
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok());
+        .and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+        });
     if given.as_deref() == Some(format!("{user}:{passwd}").as_bytes()) {
         return authenticated(user);
     }
@@ -45,7 +49,10 @@ pub(super) fn basic(req: &Req, user: &str, passwd: &str, fail_status: u16) -> Re
 
 /// `/bearer`: any bearer token is accepted and echoed.
 pub(super) fn bearer(req: &Req) -> Resp {
-    match req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")) {
+    match req
+        .header("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
         Some(token) => json_response(200, &json!({ "authenticated": true, "token": token })),
         None => challenge(401, "Bearer"),
     }
@@ -74,7 +81,9 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Hashes with the algorithm's function (without its `-sess` suffix).
 fn hash(algorithm: &str, data: &str) -> Option<String> {
-    let base = algorithm.trim_end_matches("-sess").trim_end_matches("-SESS");
+    let base = algorithm
+        .trim_end_matches("-sess")
+        .trim_end_matches("-SESS");
     Some(match base.to_ascii_uppercase().as_str() {
         "MD5" => hex(&Md5::digest(data.as_bytes())),
         "SHA-256" => hex(&Sha256::digest(data.as_bytes())),
@@ -91,7 +100,11 @@ fn parse_params(input: &str) -> Vec<(String, String)> {
         let Some((key, after)) = rest.split_once('=') else {
             break;
         };
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
             let mut value = String::new();

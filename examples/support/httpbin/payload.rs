@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 use serde_json::{json, Value};
 
-use super::{bad_request, number, respond, Req, Resp};
+use super::{bad_request, number, respond, BadRequest, Req, Resp};
 
 /// The most `/bytes/{n}` answers with (it is built in memory).
 const MAX_BYTES: usize = 64 * 1024 * 1024;
@@ -39,7 +39,8 @@ pub(super) fn compressed(req: &Req, encoding: &str) -> Resp {
             enc.finish().expect("in-memory write")
         }
         "deflate" => {
-            let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut enc =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
             enc.write_all(&plain).expect("in-memory write");
             enc.finish().expect("in-memory write")
         }
@@ -98,7 +99,7 @@ pub(super) fn random_index(len: usize) -> usize {
     (Rng::new(None).next_u64() % len.max(1) as u64) as usize
 }
 
-fn seed(req: &Req) -> Result<Option<u64>, Resp> {
+fn seed(req: &Req) -> Result<Option<u64>, BadRequest> {
     req.query_value("seed").map(|s| number(&s)).transpose()
 }
 
@@ -109,13 +110,16 @@ pub(super) fn bytes(req: &Req, n: usize) -> Resp {
     }
     match seed(req) {
         Ok(seed) => respond(200, "application/octet-stream", Rng::new(seed).fill(n)),
-        Err(resp) => resp,
+        Err(e) => e.into_response(),
     }
 }
 
 type Frames = Result<Frame<Bytes>, std::io::Error>;
 
-fn streaming(content_type: &str, stream: impl futures_util::Stream<Item = Frames> + Send + Sync + 'static) -> Resp {
+fn streaming(
+    content_type: &str,
+    stream: impl futures_util::Stream<Item = Frames> + Send + Sync + 'static,
+) -> Resp {
     http::Response::builder()
         .status(200)
         .header(header::CONTENT_TYPE, content_type)
@@ -138,7 +142,7 @@ pub(super) fn stream_json(req: &Req, n: usize) -> Resp {
 
 /// `/stream-bytes/{n}?chunk_size=&seed=`: n random bytes in chunks, with no
 /// Content-Length. Generated lazily, so any size streams in constant memory.
-pub(super) fn stream_bytes(req: &Req, n: u64) -> Result<Resp, Resp> {
+pub(super) fn stream_bytes(req: &Req, n: u64) -> Result<Resp, BadRequest> {
     let chunk: usize = match req.query_value("chunk_size") {
         Some(size) => number(&size)?,
         None => 10 * 1024,
@@ -158,14 +162,16 @@ pub(super) fn stream_bytes(req: &Req, n: u64) -> Result<Resp, Resp> {
 
 /// `/drip?duration=2&numbytes=10&code=200&delay=0`: `numbytes` asterisks spread
 /// evenly over `duration` seconds, after `delay` seconds.
-pub(super) async fn drip(req: &Req) -> Result<Resp, Resp> {
-    let param = |name: &str, default: f64| -> Result<f64, Resp> {
+pub(super) async fn drip(req: &Req) -> Result<Resp, BadRequest> {
+    let param = |name: &str, default: f64| -> Result<f64, BadRequest> {
         match req.query_value(name) {
             Some(v) => number::<f64>(&v).and_then(|x| {
                 if x.is_finite() && x >= 0.0 {
                     Ok(x)
                 } else {
-                    Err(bad_request(&format!("{name} must be a non-negative number")))
+                    Err(BadRequest::new(&format!(
+                        "{name} must be a non-negative number"
+                    )))
                 }
             }),
             None => Ok(default),
@@ -178,14 +184,14 @@ pub(super) async fn drip(req: &Req) -> Result<Resp, Resp> {
         None => 10,
     };
     if numbytes == 0 || numbytes > 10 * 1024 * 1024 {
-        return Err(bad_request("numbytes must be between 1 and 10 MiB"));
+        return Err(BadRequest::new("numbytes must be between 1 and 10 MiB"));
     }
     let code: u16 = match req.query_value("code") {
         Some(v) => number(&v)?,
         None => 200,
     };
     if http::StatusCode::from_u16(code).is_err() {
-        return Err(bad_request("invalid code"));
+        return Err(BadRequest::new("invalid code"));
     }
     tokio::time::sleep(Duration::from_secs_f64(delay)).await;
     let pause = Duration::from_secs_f64(duration / numbytes as f64);
