@@ -20,7 +20,9 @@ mod httpbin;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mib: u64 = match std::env::args().nth(1) {
-        Some(arg) => arg.parse().map_err(|_| format!("not a size in MiB: {arg}"))?,
+        Some(arg) => arg
+            .parse()
+            .map_err(|_| format!("not a size in MiB: {arg}"))?,
         None => 1024,
     };
     let size = mib * 1024 * 1024;
@@ -31,14 +33,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let response = treq::get(&url).unbuffered(true).await?.error_for_status()?;
     let mut received = 0u64;
-    response.collect(|chunk| received += chunk.len() as u64).await?;
+    response
+        .collect(|chunk| received += chunk.len() as u64)
+        .await?;
     let elapsed = started.elapsed();
     println!(
         "received {received} bytes in {elapsed:.2?} ({:.0} MiB/s)",
         received as f64 / 1048576.0 / elapsed.as_secs_f64()
     );
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        for line in status.lines().filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS")) {
+        for line in status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        {
             println!("{line}");
         }
     }
