@@ -141,7 +141,12 @@ fn raw_client(url: &str) -> Fetch {
         let uri = uri.clone();
         Box::pin(async move {
             let resp = client.get(uri).await.expect("raw GET");
-            let body = resp.into_body().collect().await.expect("raw body").to_bytes();
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .expect("raw body")
+                .to_bytes();
             assert_eq!(body.len(), BODY.len());
         })
     })
@@ -194,7 +199,9 @@ fn start_server() -> SocketAddr {
                 let _ = stream.set_nodelay(true);
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(|_req| async {
-                        Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(BODY))))
+                        Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(
+                            BODY,
+                        ))))
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
