@@ -84,6 +84,11 @@ pub use url::Url;
 #[cfg(feature = "hyper-agent")]
 pub use crate::agent::RootStore;
 
+/// Runs the workspace README's code blocks as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 #[allow(dead_code)]
 fn _assert_impls() {
     fn send_sync<T: Send + Sync>() {}
