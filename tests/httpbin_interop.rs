@@ -232,6 +232,18 @@ async fn cookies_persist_in_the_session() {
 }
 
 #[tokio::test]
+async fn cookies_set_then_read_through_the_redirect() {
+    let Some(base) = httpbin() else { return };
+    let c = client();
+    let resp = c.get(format!("{base}/cookies/set?k=v")).await.unwrap();
+    assert_eq!(resp.history().len(), 1);
+    assert_eq!(resp.history()[0].code(), 302);
+    assert_eq!(json_of(&resp).await["cookies"], json!({"k": "v"}));
+    assert_eq!(&resp.cookies()["k"], "v");
+    assert_eq!(c.cookie_jar().get("k"), Some("v"));
+}
+
+#[tokio::test]
 async fn request_cookies_are_sent() {
     let Some(base) = httpbin() else { return };
     let resp = client()
