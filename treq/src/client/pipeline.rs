@@ -43,11 +43,14 @@ pub(crate) struct RecordAgent<A> {
 
 impl<A: Agent> Agent for RecordAgent<A> {
     fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-        let sent = SentRequest::new(
+        let mut sent = SentRequest::new(
             request.method().clone(),
             request.uri().clone(),
             request.headers().clone(),
         );
+        if let Some(url::RequestUrl(known)) = request.extensions().get::<url::RequestUrl>() {
+            sent = sent.with_url(known.clone());
+        }
         let fut = self.inner.request(request);
         Box::pin(async move {
             let mut response = fut.await?;
@@ -131,6 +134,9 @@ impl<A: Agent> HttpClient<A> {
         let mut request = http::Request::new(body);
         *request.method_mut() = req.method;
         *request.uri_mut() = url::to_uri(&req.url)?;
+        request
+            .extensions_mut()
+            .insert(url::RequestUrl::wire(&req.url));
         *request.headers_mut() = headers;
         request.extensions_mut().insert(RedirectOptions {
             follow: req.allow_redirects.unwrap_or(true),

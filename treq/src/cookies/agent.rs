@@ -42,17 +42,26 @@ impl<A: Agent> Agent for CookieAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         // The URL is parsed only when there is something to do (cookies to send
         // or to store), to keep the common cookieless request cheap.
-        let uri = request.uri().clone();
+        let mut url = None;
         if !request.headers().contains_key(COOKIE) {
             let store = self.jar.lock();
             if store.iter_any().next().is_some() {
-                if let Some(value) =
-                    to_url(&uri).and_then(|url| policy::cookie_header(&store, &url))
+                url = crate::request::url::url_of(&request);
+                if let Some(value) = url
+                    .as_ref()
+                    .and_then(|url| policy::cookie_header(&store, url))
                 {
                     request.headers_mut().insert(COOKIE, value);
                 }
             }
         }
+        let uri = request.uri().clone();
+        let known = url.or_else(|| {
+            request
+                .extensions()
+                .get::<crate::request::url::RequestUrl>()
+                .map(|u| u.0.clone())
+        });
         let future = self.inner.request(request);
         let jar = self.jar.clone();
         Box::pin(async move {
@@ -60,7 +69,7 @@ impl<A: Agent> Agent for CookieAgent<A> {
             let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
             if values.peek().is_some() {
                 // Relative URIs (a misused agent) have no origin: nothing is stored.
-                if let Some(url) = to_url(&uri) {
+                if let Some(url) = known.or_else(|| to_url(&uri)) {
                     let mut store = jar.lock();
                     for value in values {
                         // A cookie the policy refuses is ignored, as browsers do.

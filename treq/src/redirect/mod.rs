@@ -170,7 +170,7 @@ impl<A: Agent> Agent for RedirectAgent<A> {
             return self.inner.request(request);
         }
         // A relative URI cannot be redirected from: send it as it is.
-        let Ok(url) = Url::parse(&request.uri().to_string()) else {
+        let Some(url) = crate::request::url::url_of(&request) else {
             return self.inner.request(request);
         };
         let chain = Chain {
@@ -226,6 +226,11 @@ impl<A: Agent> Chain<A> {
             };
             *hop.headers_mut() = headers.clone();
             *hop.extensions_mut() = extensions.clone();
+            if !history.is_empty() {
+                // Later hops: the wrapper agents inside read the hop's URL from here.
+                hop.extensions_mut()
+                    .insert(crate::request::url::RequestUrl(url.clone()));
+            }
             if origin_changed {
                 hop.extensions_mut().insert(OriginChanged);
             }

@@ -43,6 +43,12 @@ impl SentRequest {
         }
     }
 
+    /// Sets the URL already known for `uri`, sparing a parse.
+    pub(crate) fn with_url(self, url: Url) -> Self {
+        let _ = self.url.set(Some(url));
+        self
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method
