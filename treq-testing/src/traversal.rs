@@ -83,10 +83,18 @@ impl RequestTraversalAgent {
     /// response) to move the bytes to the client, as with treq's
     /// `stub.flush()`. Must be called inside a tokio runtime.
     pub async fn flush(&self) {
+        // Two idle turns in a row: a task woken by another task's last poll
+        // (the client body reader, say) gets its turn before we stop.
+        let mut idle_turns = 0;
         for _ in 0..MAX_FLUSH_TURNS {
             tokio::task::yield_now().await;
             if self.idle() {
-                return;
+                idle_turns += 1;
+                if idle_turns == 2 {
+                    return;
+                }
+            } else {
+                idle_turns = 0;
             }
         }
     }
