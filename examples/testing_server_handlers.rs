@@ -26,9 +26,15 @@ fn app() -> Router {
             "/items",
             post(|headers: HeaderMap, Json(item): Json<Value>| async move {
                 if headers.get("authorization").is_none() {
-                    return (StatusCode::UNAUTHORIZED, Json(json!({"error": "login first"})));
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        Json(json!({"error": "login first"})),
+                    );
                 }
-                (StatusCode::CREATED, Json(json!({"id": 1, "name": item["name"]})))
+                (
+                    StatusCode::CREATED,
+                    Json(json!({"id": 1, "name": item["name"]})),
+                )
             }),
         )
 }
@@ -39,9 +45,16 @@ async fn main() -> treq::Result<()> {
 
     let health = stub.get("http://app.test/health").await?;
     assert_eq!(health.code(), 200);
-    println!("GET /health -> {} {:?}", health.code(), health.text().await?);
+    println!(
+        "GET /health -> {} {:?}",
+        health.code(),
+        health.text().await?
+    );
 
-    let greet = stub.get("http://app.test/greet").params([("name", "ann")]).await?;
+    let greet = stub
+        .get("http://app.test/greet")
+        .params([("name", "ann")])
+        .await?;
     println!("GET /greet?name=ann -> {:?}", greet.text().await?);
 
     let denied = stub
@@ -49,7 +62,11 @@ async fn main() -> treq::Result<()> {
         .json(&json!({"name": "widget"}))
         .await?;
     assert_eq!(denied.code(), 401);
-    println!("POST /items without auth -> {} {}", denied.code(), denied.text().await?);
+    println!(
+        "POST /items without auth -> {} {}",
+        denied.code(),
+        denied.text().await?
+    );
 
     let created = stub
         .post("http://app.test/items")

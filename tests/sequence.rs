@@ -8,7 +8,10 @@ use treq_testing::{
     StringStubbingResource, StubResponse, StubTreq,
 };
 
-fn collector() -> (Arc<Mutex<Vec<String>>>, impl Fn(String) + Send + Sync + 'static) {
+fn collector() -> (
+    Arc<Mutex<Vec<String>>>,
+    impl Fn(String) + Send + Sync + 'static,
+) {
     let messages = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&messages);
     (messages, move |msg| sink.lock().unwrap().push(msg))
@@ -62,7 +65,10 @@ async fn mismatched_request_causes_failure() {
         let messages = messages.lock().unwrap();
         assert_eq!(messages.len(), 1);
         let msg = &messages[0];
-        assert!(msg.contains("Expected the next request to be request #2 of 2"), "{msg}");
+        assert!(
+            msg.contains("Expected the next request to be request #2 of 2"),
+            "{msg}"
+        );
         assert!(msg.contains("Mismatched fields: url\n"), "{msg}");
         assert!(msg.contains("expected: \"http://anything/\""), "{msg}");
         assert!(msg.contains("got:      \"https://anything/\""), "{msg}");
@@ -103,7 +109,10 @@ async fn unexpected_extra_request_causes_failure() {
 #[tokio::test]
 async fn any_matches_every_field() {
     let seq = RequestSequence::new([(
-        Expect::new(any(), any()).params(any()).headers(any()).body(any()),
+        Expect::new(any(), any())
+            .params(any())
+            .headers(any())
+            .body(any()),
         StubResponse::new(418).body("body"),
     )]);
     let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
@@ -124,7 +133,10 @@ async fn any_matches_every_field() {
 fn consume_reports_remaining_requests_once() {
     let seq = RequestSequence::new([
         (
-            Expect::new(any(), any()).params(any()).headers(any()).body(any()),
+            Expect::new(any(), any())
+                .params(any())
+                .headers(any())
+                .body(any()),
             StubResponse::new(418),
         ),
         (
@@ -156,7 +168,9 @@ async fn default_guard_panics_on_a_mismatch() {
 }
 
 #[test]
-#[should_panic(expected = "Not all expected requests were made. Still expecting:\n- request #1 of 1: GET")]
+#[should_panic(
+    expected = "Not all expected requests were made. Still expecting:\n- request #1 of 1: GET"
+)]
 fn default_guard_panics_on_leftovers() {
     let seq = RequestSequence::new([(Expect::new("get", "http://a/"), StubResponse::new(200))]);
     let _guard = seq.consume();
@@ -170,7 +184,10 @@ fn guard_does_not_panic_twice_while_unwinding() {
         panic!("the test's own failure");
     });
     let err = result.unwrap_err();
-    assert_eq!(*err.downcast_ref::<&str>().unwrap(), "the test's own failure");
+    assert_eq!(
+        *err.downcast_ref::<&str>().unwrap(),
+        "the test's own failure"
+    );
 }
 
 // The field-by-field report: every differing field, the position, a diff
@@ -178,7 +195,10 @@ fn guard_does_not_panic_twice_while_unwinding() {
 #[tokio::test]
 async fn mismatch_report_names_position_and_each_differing_field() {
     let seq = RequestSequence::new([
-        (Expect::new("GET", "http://api.test/one"), StubResponse::new(200)),
+        (
+            Expect::new("GET", "http://api.test/one"),
+            StubResponse::new(200),
+        ),
         (
             Expect::new("POST", "http://api.test/two")
                 .params(params(&[("page", "2")]))
@@ -186,7 +206,10 @@ async fn mismatch_report_names_position_and_each_differing_field() {
                 .body(json_body(serde_json::json!({"a": 1}))),
             StubResponse::new(201),
         ),
-        (Expect::new("GET", regex("^http://api\\.test/")), StubResponse::new(200)),
+        (
+            Expect::new("GET", regex("^http://api\\.test/")),
+            StubResponse::new(200),
+        ),
     ]);
     let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
     let (messages, reporter) = collector();
@@ -201,28 +224,48 @@ async fn mismatch_report_names_position_and_each_differing_field() {
     assert_eq!(resp.code(), 500);
     let msg = messages.lock().unwrap()[0].clone();
     assert!(msg.contains("request #2 of 3"), "{msg}");
-    assert!(msg.contains("Mismatched fields: method, params, headers, body\n"), "{msg}");
-    assert!(msg.contains("method:\n  expected: POST\n  got:      PUT"), "{msg}");
-    assert!(msg.contains("params:\n  diff (- expected, + got):"), "{msg}");
+    assert!(
+        msg.contains("Mismatched fields: method, params, headers, body\n"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("method:\n  expected: POST\n  got:      PUT"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("params:\n  diff (- expected, + got):"),
+        "{msg}"
+    );
     assert!(msg.contains("-         \"2\","), "{msg}");
     assert!(msg.contains("+         \"3\","), "{msg}");
     assert!(msg.contains("HasHeaders({"), "{msg}");
-    assert!(msg.contains("body:\n  expected: json({\"a\":1})\n  got:      \"{\\\"a\\\":2}\""), "{msg}");
+    assert!(
+        msg.contains("body:\n  expected: json({\"a\":1})\n  got:      \"{\\\"a\\\":2}\""),
+        "{msg}"
+    );
     assert!(!msg.contains("\nurl:"), "the url matched: {msg}");
-    assert!(msg.contains("Got request:      PUT \"http://api.test/two\""), "{msg}");
+    assert!(
+        msg.contains("Got request:      PUT \"http://api.test/two\""),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
 async fn sequence_is_thread_safe_and_clones_share_state() {
     let seq = RequestSequence::new((0..8).map(|_| {
-        (Expect::new("GET", regex("^http://c\\.test/")), StubResponse::new(200))
+        (
+            Expect::new("GET", regex("^http://c\\.test/")),
+            StubResponse::new(200),
+        )
     }));
     let stub = Arc::new(StubTreq::new(StringStubbingResource::from(&seq)));
     let guard = seq.consume();
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let stub = Arc::clone(&stub);
-            tokio::spawn(async move { stub.get(format!("http://c.test/{i}")).await.unwrap().code() })
+            tokio::spawn(
+                async move { stub.get(format!("http://c.test/{i}")).await.unwrap().code() },
+            )
         })
         .collect();
     for t in tasks {
@@ -235,6 +278,9 @@ async fn sequence_is_thread_safe_and_clones_share_state() {
 #[test]
 fn verify_lists_failures_then_leftovers() {
     let seq = RequestSequence::new([(Expect::new("GET", "http://a/"), StubResponse::new(200))]);
-    assert!(seq.verify().unwrap_err().starts_with("Not all expected requests"));
+    assert!(seq
+        .verify()
+        .unwrap_err()
+        .starts_with("Not all expected requests"));
     assert!(seq.failures().is_empty());
 }

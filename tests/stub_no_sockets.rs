@@ -25,7 +25,11 @@ fn stub_requests_need_no_io_driver_and_open_no_socket() {
     let before = socket_count();
     runtime.block_on(async {
         let stub = StubTreq::new(StringStubbingResource::new(|req| (200, req.url.clone())));
-        for host in ["http://a.test/", "https://b.test:8443/x", "http://127.0.0.1:1/"] {
+        for host in [
+            "http://a.test/",
+            "https://b.test:8443/x",
+            "http://127.0.0.1:1/",
+        ] {
             let resp = stub.post(host).data("body").await.unwrap();
             assert_eq!(resp.code(), 200);
             assert!(resp.text().await.unwrap().starts_with(&host[..10]));

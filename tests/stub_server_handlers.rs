@@ -19,7 +19,10 @@ use treq_testing::{
 };
 
 /// Client code under test, written once against any agent.
-async fn make_a_request<A: treq::Agent>(c: &treq::HttpClient<A>, base: &str) -> treq::Result<Value> {
+async fn make_a_request<A: treq::Agent>(
+    c: &treq::HttpClient<A>,
+    base: &str,
+) -> treq::Result<Value> {
     c.post(format!("{base}/items"))
         .params([("tag", "x")])
         .header("Accept", "application/json")
@@ -49,19 +52,28 @@ async fn the_same_client_code_passes_against_the_stub_and_a_loopback_server() {
             req.header("accept"),
             &body,
         );
-        StubResponse::new(200).header("Content-Type", "application/json").body(text)
+        StubResponse::new(200)
+            .header("Content-Type", "application/json")
+            .body(text)
     }));
     let server = Server::http(|req| async move {
         reply(
             200,
-            echo(req.method.as_str(), req.query(), req.header("accept"), &req.body),
+            echo(
+                req.method.as_str(),
+                req.query(),
+                req.header("accept"),
+                &req.body,
+            ),
         )
     });
     let real_client = treq::HttpClient::new(treq::HyperAgent::new());
 
     let from_stub = make_a_request(&stub, "http://service.test").await.unwrap();
     let base = server.url("");
-    let from_server = make_a_request(&real_client, base.trim_end_matches('/')).await.unwrap();
+    let from_server = make_a_request(&real_client, base.trim_end_matches('/'))
+        .await
+        .unwrap();
     let expected = json!({
         "method": "POST",
         "query": "tag=x",
@@ -77,7 +89,9 @@ fn app() -> Router {
         .route(
             "/items",
             post(
-                |Query(q): Query<HashMap<String, String>>, headers: HeaderMap, Json(body): Json<Value>| async move {
+                |Query(q): Query<HashMap<String, String>>,
+                 headers: HeaderMap,
+                 Json(body): Json<Value>| async move {
                     Json(json!({
                         "tag": q.get("tag"),
                         "accept": headers.get("accept").and_then(|v| v.to_str().ok()),
@@ -100,7 +114,10 @@ async fn an_axum_router_is_tested_through_the_stub() {
     );
     let health = stub.get("https://api.test/health").await.unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
-    assert_eq!(stub.get("http://api.test/missing").await.unwrap().code(), 404);
+    assert_eq!(
+        stub.get("http://api.test/missing").await.unwrap().code(),
+        404
+    );
     // A body axum's Json extractor rejects gets axum's own answer.
     let bad = stub
         .post("http://api.test/items")
@@ -120,7 +137,11 @@ async fn a_reset_connection_is_a_request_error() {
     assert!(err.is_request(), "{err:?}");
     // A user resource can return a fault too.
     let stub = StubTreq::new(resource_fn(|_req| async { Fault::Reset.into_response() }));
-    assert!(stub.get("http://flaky.test/").await.unwrap_err().is_request());
+    assert!(stub
+        .get("http://flaky.test/")
+        .await
+        .unwrap_err()
+        .is_request());
 }
 
 #[tokio::test]
@@ -138,7 +159,10 @@ async fn a_truncated_body_is_a_body_error() {
 }
 
 /// A retry loop, the kind of code faults exist to test.
-async fn get_with_retries<A: treq::Agent>(c: &treq::HttpClient<A>, url: &str) -> treq::Result<String> {
+async fn get_with_retries<A: treq::Agent>(
+    c: &treq::HttpClient<A>,
+    url: &str,
+) -> treq::Result<String> {
     let mut last = None;
     for _ in 0..3 {
         match c.get(url).timeout(Duration::from_secs(2)).await {
@@ -165,13 +189,21 @@ async fn delays_and_timeouts_take_no_real_time_under_the_paused_clock() {
     let text = get_with_retries(&stub, "http://slow.test/").await.unwrap();
     assert_eq!(text, "third time lucky");
     assert_eq!(recorder.len(), 3);
-    assert!(virtual_start.elapsed() >= Duration::from_secs(4), "two 2 s timeouts passed");
-    assert!(started.elapsed() < Duration::from_secs(2), "but no real time");
+    assert!(
+        virtual_start.elapsed() >= Duration::from_secs(4),
+        "two 2 s timeouts passed"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "but no real time"
+    );
 
     // A delay shorter than the timeout is just a slow answer.
     let stub = StubTreq::with_builder(
         StringStubbingResource::new(|_req| {
-            StubResponse::new(200).body("slow").delay(Duration::from_secs(1))
+            StubResponse::new(200)
+                .body("slow")
+                .delay(Duration::from_secs(1))
         }),
         |b| b.timeout(Duration::from_secs(2)),
     );
@@ -201,7 +233,9 @@ async fn recording_resource_keeps_every_request() {
     }
     let requests = recorder.requests();
     assert_eq!(requests.len(), 3);
-    assert!(requests.iter().all(|r| r.method == "POST" && r.url == "http://rec.test/things"));
+    assert!(requests
+        .iter()
+        .all(|r| r.method == "POST" && r.url == "http://rec.test/things"));
     assert_eq!(requests[2].body, "n=2");
     assert_eq!(
         requests[0].header("content-type"),

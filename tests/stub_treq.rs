@@ -124,7 +124,10 @@ async fn files_work_through_the_stub() {
         .await
         .unwrap();
     let req = recorder.last().unwrap();
-    assert!(req.header("content-type").unwrap().starts_with("multipart/form-data"));
+    assert!(req
+        .header("content-type")
+        .unwrap()
+        .starts_with("multipart/form-data"));
     assert_eq!(req.params["k"], ["v"]);
     assert_eq!(req.params["file1"], ["file body"]);
 }
@@ -141,7 +144,10 @@ async fn empty_data_of_every_kind_is_accepted() {
     stub.post(url).data(Vec::<u8>::new()).await.unwrap();
     stub.post(url).data(&b""[..]).await.unwrap();
     stub.post(url).data(Bytes::new()).await.unwrap();
-    stub.post(url).form(Vec::<(&str, &str)>::new()).await.unwrap();
+    stub.post(url)
+        .form(Vec::<(&str, &str)>::new())
+        .await
+        .unwrap();
     for req in recorder.requests() {
         assert!(req.body.is_empty());
         assert_eq!(req.header("content-length"), Some("0"));
@@ -218,7 +224,10 @@ async fn a_streaming_response_is_stepped_with_flush() {
     let mut pending = stub.get("http://stream.test/").into_future();
     assert!((&mut pending).now_or_never().is_none());
     stub.flush().await;
-    let resp = (&mut pending).now_or_never().expect("headers flushed").unwrap();
+    let resp = (&mut pending)
+        .now_or_never()
+        .expect("headers flushed")
+        .unwrap();
     assert_eq!(resp.code(), 200);
     assert_eq!(resp.headers()["transfer-encoding"], "chunked");
 
@@ -274,7 +283,10 @@ async fn cancelling_a_pending_request_fails_it_and_frees_the_connection() {
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "paused clock");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "paused clock"
+    );
     stub.flush().await;
     assert_eq!(stub.agent().live_connections(), 0);
     assert!(*dropped.lock().unwrap(), "the resource future was dropped");
@@ -345,11 +357,20 @@ async fn stub_request_fields_follow_treq() {
     let stub = StubTreq::new(recorder.clone());
     let urls = [
         ("http://example.com", "http://example.com/"),
-        ("http://example.com:8080/foo/bar?x=1", "http://example.com:8080/foo/bar"),
+        (
+            "http://example.com:8080/foo/bar?x=1",
+            "http://example.com:8080/foo/bar",
+        ),
         ("https://example.com:443/x", "https://example.com/x"),
         ("http://example.com/a/../b", "http://example.com/b"),
-        ("http://example.com/path;param?q=1", "http://example.com/path;param"),
-        ("http://EXAMPLE.com/č/ü#frag", "http://example.com/%C4%8D/%C3%BC"),
+        (
+            "http://example.com/path;param?q=1",
+            "http://example.com/path;param",
+        ),
+        (
+            "http://EXAMPLE.com/č/ü#frag",
+            "http://example.com/%C4%8D/%C3%BC",
+        ),
     ];
     for (url, _) in urls {
         stub.request("get", url).await.unwrap();
@@ -403,7 +424,10 @@ async fn the_resource_sees_the_real_http_exchange() {
         }
     }));
     stub.get("https://secure.test:8443/p?q=1").await.unwrap();
-    stub.post("http://plain.test/up").data("12345").await.unwrap();
+    stub.post("http://plain.test/up")
+        .data("12345")
+        .await
+        .unwrap();
     let stream = futures_util::stream::iter([Ok::<_, std::io::Error>("ab"), Ok("cd")]);
     stub.put("http://plain.test/chunked")
         .data(Body::wrap_stream(stream))
@@ -437,7 +461,11 @@ async fn a_panicking_resource_answers_500_and_reports_the_panic() {
     }));
     let resp = stub.get("http://p.test/boom").await.unwrap();
     assert_eq!(resp.code(), 500);
-    assert!(resp.text().await.unwrap().contains("exploded on http://p.test/boom"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("exploded on http://p.test/boom"));
     assert_eq!(stub.get("http://p.test/fine").await.unwrap().code(), 200);
     assert_eq!(stub.take_failures(), ["exploded on http://p.test/boom"]);
 }
@@ -445,7 +473,9 @@ async fn a_panicking_resource_answers_500_and_reports_the_panic() {
 #[tokio::test]
 #[should_panic(expected = "the stubbed resource panicked while serving 1 request(s):\n- kaboom")]
 async fn dropping_the_stub_fails_the_test_after_a_resource_panic() {
-    let stub = StubTreq::new(StringStubbingResource::new(|_req| -> u16 { panic!("kaboom") }));
+    let stub = StubTreq::new(StringStubbingResource::new(|_req| -> u16 {
+        panic!("kaboom")
+    }));
     assert_eq!(stub.get("http://p.test/").await.unwrap().code(), 500);
     drop(stub);
 }
@@ -457,5 +487,8 @@ async fn an_invalid_stub_response_is_a_500_with_a_clear_report() {
     }));
     assert_eq!(stub.get("http://p.test/").await.unwrap().code(), 500);
     let failures = stub.take_failures();
-    assert_eq!(failures, [r#"invalid header name "bad header" in StubResponse"#]);
+    assert_eq!(
+        failures,
+        [r#"invalid header name "bad header" in StubResponse"#]
+    );
 }

@@ -29,7 +29,9 @@ async fn make_a_request<A: treq::Agent>(
         .await?;
     if response.code() != 200 {
         let body = response.text().await?;
-        return Err(MyError::Http(format!("Got an error from the server: {body}")));
+        return Err(MyError::Http(format!(
+            "Got an error from the server: {body}"
+        )));
     }
     Ok(response.json().await?)
 }
@@ -70,6 +72,8 @@ async fn test_418_teapot() {
     drop(guard);
     assert_eq!(
         result,
-        Err(MyError::Http("Got an error from the server: I'm a teapot!".into()))
+        Err(MyError::Http(
+            "Got an error from the server: I'm a teapot!".into()
+        ))
     );
 }

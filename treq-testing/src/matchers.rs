@@ -574,7 +574,10 @@ mod tests {
     #[test]
     fn has_headers_is_a_superset_match() {
         let h = has_headers([("one", ["two", "three"])]);
-        assert!(h.matches(&map(&[("one", &["two", "three", "four"]), ("ten", &["six"])])));
+        assert!(h.matches(&map(&[
+            ("one", &["two", "three", "four"]),
+            ("ten", &["six"])
+        ])));
         assert!(!h.matches(&map(&[("one", &["three", "four"])])));
         assert!(!h.matches(&map(&[("one", &["two"])])));
         assert!(!h.matches(&map(&[("ten", &["six"])])));

@@ -35,12 +35,18 @@ pub(crate) fn mismatch(
         let (expected, actual) = match *field {
             "method" => (format!("{:?}", expect.method), got.method.clone()),
             "url" => (format!("{:#?}", expect.url), format!("{:?}", got.url)),
-            "params" => (format!("{:#?}", expect.params), format!("{:#?}", got.params)),
+            "params" => (
+                format!("{:#?}", expect.params),
+                format!("{:#?}", got.params),
+            ),
             "headers" => (
                 format!("{:#?}", expect.headers),
                 format!("{:#?}", got.headers),
             ),
-            _ => (format!("{:?}", expect.body), format!("{:?}", Bytes(&got.body))),
+            _ => (
+                format!("{:?}", expect.body),
+                format!("{:?}", Bytes(&got.body)),
+            ),
         };
         let _ = write!(out, "\n{field}:\n");
         if expected.contains('\n') || actual.contains('\n') {

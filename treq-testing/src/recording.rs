@@ -40,9 +40,7 @@ impl RecordingResource {
 
     /// Records and answers `200` with an empty body.
     pub fn ok() -> Self {
-        RecordingResource::new(|_req: ServerRequest| async {
-            http::Response::new(Body::empty())
-        })
+        RecordingResource::new(|_req: ServerRequest| async { http::Response::new(Body::empty()) })
     }
 
     /// Every request so far, oldest first.

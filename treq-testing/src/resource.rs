@@ -144,7 +144,10 @@ impl ServerRequest {
 
     /// The first value of a header as text, if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.request.headers().get(name).and_then(|v| v.to_str().ok())
+        self.request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
     }
 
     /// The HTTP version.
@@ -249,7 +252,10 @@ async fn add_multipart(map: &mut MultiMap, body: Bytes, boundary: &str) -> treq:
             .map_err(treq::Error::from_body_failure)?;
         let Some(field) = field else { break };
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(treq::Error::from_body_failure)?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(treq::Error::from_body_failure)?;
         map.entry(name)
             .or_default()
             .push(String::from_utf8_lossy(&bytes).into_owned());
@@ -322,12 +328,10 @@ where
             };
             match result {
                 Ok(response) => response.map(Body::wrap),
-                Err(e) => {
-                    http::Response::builder()
-                        .status(500)
-                        .body(Body::from(format!("service error: {e}")))
-                        .unwrap_or_default()
-                }
+                Err(e) => http::Response::builder()
+                    .status(500)
+                    .body(Body::from(format!("service error: {e}")))
+                    .unwrap_or_default(),
             }
         })
     }

@@ -281,8 +281,7 @@ pub struct ConsumeGuard {
 }
 
 impl ConsumeGuard {
-    /// Checks now instead of on drop (the drop check still runs, so call
-    /// this through `std::mem::forget`-free code only if you also want it).
+    /// Checks now, without waiting for the drop (which still checks).
     pub fn verify(&self) -> Result<(), String> {
         self.sequence.verify()
     }

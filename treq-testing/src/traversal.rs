@@ -158,15 +158,17 @@ impl Agent for RequestTraversalAgent {
 
 impl RequestTraversalAgent {
     async fn send(&self, mut request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
-        let scheme = request.uri().scheme_str().unwrap_or("").to_ascii_lowercase();
+        let scheme = request
+            .uri()
+            .scheme_str()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let secure = match scheme.as_str() {
             "http" => false,
             "https" => true,
-            other => {
-                return Err(Error::from_builder_failure(format!(
-                    "scheme {other:?} is not supported by RequestTraversalAgent (only http and https)"
-                )))
-            }
+            other => return Err(Error::from_builder_failure(format!(
+                "scheme {other:?} is not supported by RequestTraversalAgent (only http and https)"
+            ))),
         };
         let Some(authority) = request.uri().authority().cloned() else {
             return Err(Error::from_builder_failure("the URL has no host"));
@@ -189,9 +191,10 @@ impl RequestTraversalAgent {
         *request.uri_mut() = origin;
 
         let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
-        let (mut sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
-            .await
-            .map_err(Error::from_request_failure)?;
+        let (mut sender, client_conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(client_io))
+                .await
+                .map_err(Error::from_request_failure)?;
         let shared = Arc::clone(&self.shared);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             serve(Arc::clone(&shared), secure, req)
@@ -237,7 +240,11 @@ async fn serve(
     let (mut parts, body) = request.into_parts();
     let scheme = if secure { "https" } else { "http" };
     if let Some(host) = parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        let pq = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let pq = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         if let Ok(uri) = format!("{scheme}://{host}{pq}").parse() {
             parts.uri = uri;
         }
@@ -323,7 +330,10 @@ impl<F: Future<Output = ()>> Future for Tracked<F> {
             }
         }
         this.state.notified.store(false, Ordering::Release);
-        let result = this.future.as_mut().poll(&mut Context::from_waker(&this.waker));
+        let result = this
+            .future
+            .as_mut()
+            .poll(&mut Context::from_waker(&this.waker));
         if result.is_ready() {
             this.state.done.store(true, Ordering::Release);
         }

@@ -32,7 +32,10 @@ fn expansion() -> ::treq_testing::__private::RequestSequence {
                 ::treq_testing::__private::serde_json::json!({"k": [1, 2]}),
             )),
             ::treq_testing::__private::StubResponse::new(201u16)
-                .header(::std::string::String::from("X-A"), ::std::string::String::from("b"))
+                .header(
+                    ::std::string::String::from("X-A"),
+                    ::std::string::String::from("b")
+                )
                 .json_value(::treq_testing::__private::serde_json::json!({"id": 7})),
         ),
         (

@@ -52,9 +52,7 @@ where
     start.elapsed() / n
 }
 
-async fn raw_server(
-    io: tokio::io::DuplexStream,
-) {
+async fn raw_server(io: tokio::io::DuplexStream) {
     let service = hyper::service::service_fn(|_req: http::Request<hyper::body::Incoming>| async {
         Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(b"ok"))))
     });
@@ -85,18 +83,29 @@ async fn raw_fresh() {
 fn report(name: &str, per: Duration, baseline: Option<Duration>) {
     let rate = 1.0 / per.as_secs_f64();
     let ratio = baseline
-        .map(|b| format!("  ({:.2}x the raw rate, {:.2}x the raw time)", b.as_secs_f64() / per.as_secs_f64(), per.as_secs_f64() / b.as_secs_f64()))
+        .map(|b| {
+            format!(
+                "  ({:.2}x the raw rate, {:.2}x the raw time)",
+                b.as_secs_f64() / per.as_secs_f64(),
+                per.as_secs_f64() / b.as_secs_f64()
+            )
+        })
         .unwrap_or_default();
-    println!("{name:<48} {:>9.2} us/op {:>10.0} ops/s{ratio}", per.as_secs_f64() * 1e6, rate);
+    println!(
+        "{name:<48} {:>9.2} us/op {:>10.0} ops/s{ratio}",
+        per.as_secs_f64() * 1e6,
+        rate
+    );
 }
 
 async fn run(cfg: Config) {
     // Raw keep-alive: one connection, sequential requests.
     let (client_io, server_io) = tokio::io::duplex(64 * 1024);
     tokio::spawn(raw_server(server_io));
-    let (sender, conn) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(client_io))
-        .await
-        .unwrap();
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(client_io))
+            .await
+            .unwrap();
     tokio::spawn(conn);
     let sender = std::cell::RefCell::new(sender);
     let raw_keepalive = measure(&cfg, || async {
@@ -108,7 +117,11 @@ async fn run(cfg: Config) {
     report("raw hyper over duplex, keep-alive", raw_keepalive, None);
 
     let raw_fresh_t = measure(&cfg, raw_fresh).await;
-    report("raw hyper over duplex, fresh pipe+handshake+1 req", raw_fresh_t, None);
+    report(
+        "raw hyper over duplex, fresh pipe+handshake+1 req",
+        raw_fresh_t,
+        None,
+    );
 
     let agent = RequestTraversalAgent::new(StringStubbingResource::new(|_req| (200, "ok")));
     let traversal = measure(&cfg, || async {
@@ -120,7 +133,11 @@ async fn run(cfg: Config) {
         black_box(resp.into_body().collect_bytes(None).await.unwrap());
     })
     .await;
-    report("RequestTraversalAgent (StringStubbingResource)", traversal, Some(raw_keepalive));
+    report(
+        "RequestTraversalAgent (StringStubbingResource)",
+        traversal,
+        Some(raw_keepalive),
+    );
 
     let stub = StubTreq::new(StringStubbingResource::new(|_req| (200, "ok")));
     let stub_rate = measure(&cfg, || async {
@@ -128,7 +145,11 @@ async fn run(cfg: Config) {
         black_box(resp.content().await.unwrap());
     })
     .await;
-    report("StubTreq GET (StringStubbingResource)", stub_rate, Some(raw_keepalive));
+    report(
+        "StubTreq GET (StringStubbingResource)",
+        stub_rate,
+        Some(raw_keepalive),
+    );
 
     let whole = measure(&cfg, || async {
         let seq = RequestSequence::new([(
@@ -152,9 +173,15 @@ async fn run(cfg: Config) {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let cfg = if quick {
-        Config { warmup: Duration::from_millis(100), measure: Duration::from_millis(300) }
+        Config {
+            warmup: Duration::from_millis(100),
+            measure: Duration::from_millis(300),
+        }
     } else {
-        Config { warmup: Duration::from_secs(1), measure: Duration::from_secs(3) }
+        Config {
+            warmup: Duration::from_secs(1),
+            measure: Duration::from_secs(3),
+        }
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
