@@ -254,7 +254,58 @@ async fn a_streaming_response_is_stepped_with_flush() {
         .expect("finished after flush")
         .unwrap()
         .unwrap();
-    assert_eq!(stub.agent().live_connections(), 0);
+    assert_eq!(
+        stub.agent().live_connections(),
+        1,
+        "the finished connection is idle in the pool"
+    );
+}
+
+// Idle connections are reused; a busy one (a response still pending) is
+// never waited for.
+#[tokio::test]
+async fn idle_connections_are_reused_and_busy_ones_are_not_waited_for() {
+    let stub = StubTreq::new(resource_fn(|req: ServerRequest| async move {
+        if req.uri().path() == "/hang" {
+            std::future::pending::<()>().await;
+        }
+        StubResponse::new(200).body("ok")
+    }));
+    for _ in 0..3 {
+        assert_eq!(
+            stub.get("http://a.test/")
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "ok"
+        );
+        assert_eq!(
+            stub.get("http://b.test/")
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "ok"
+        );
+    }
+    assert_eq!(
+        stub.agent().live_connections(),
+        1,
+        "one keep-alive connection"
+    );
+    let mut hanging = stub.get("http://a.test/hang").into_future();
+    assert!((&mut hanging).now_or_never().is_none());
+    let resp = stub.get("http://a.test/").await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "ok");
+    assert_eq!(stub.agent().live_connections(), 2);
+    stub.get("https://a.test/").await.unwrap();
+    assert_eq!(stub.agent().live_connections(), 3, "https has its own");
+    drop(hanging);
+    stub.flush().await;
+    assert_eq!(stub.agent().live_connections(), 2);
 }
 
 // NOT_DONE_YET ...failing...: cancelling a pending request is an error (a

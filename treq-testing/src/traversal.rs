@@ -4,8 +4,10 @@
 //! so the resource sees exactly what a server would (Host, Content-Length or
 //! Transfer-Encoding, every header).
 //!
-//! Each request gets a fresh pipe and connection pair, driven by one spawned
-//! tokio task. The agent tracks those tasks so that [`flush`](RequestTraversalAgent::flush)
+//! Each connection (a pipe and a client/server connection pair) is driven by
+//! one spawned tokio task and kept alive for later requests of the same
+//! scheme while it is idle, like a real client's pool; a busy connection (a
+//! response still streaming) is never waited for: a new one is opened. The agent tracks those tasks so that [`flush`](RequestTraversalAgent::flush)
 //! can drive them until nothing more can happen without outside input.
 
 use std::fmt;
@@ -26,6 +28,10 @@ use treq::{Agent, Body, Error, ResponseFuture};
 use crate::fault::{self, InjectedFault};
 use crate::resource::{Resource, ServerRequest};
 
+type Sender = hyper::client::conn::http1::SendRequest<Body>;
+
+/// How many idle connections to keep per scheme.
+const MAX_IDLE: usize = 4;
 /// Size of each direction of the in-memory pipe.
 const PIPE_CAPACITY: usize = 64 * 1024;
 /// Upper bound on scheduler turns in one `flush`, so a resource that keeps
@@ -52,6 +58,9 @@ pub struct RequestTraversalAgent {
 
 struct Shared {
     resource: Box<dyn Resource>,
+    /// Idle keep-alive connections, `[http, https]`: the scheme is fixed per
+    /// connection (the server side's `secure`), the host is per request.
+    idle: [Mutex<Vec<Sender>>; 2],
     tasks: Mutex<Vec<Weak<TaskState>>>,
     failures: Mutex<Vec<String>>,
 }
@@ -70,6 +79,7 @@ impl RequestTraversalAgent {
         RequestTraversalAgent {
             shared: Arc::new(Shared {
                 resource: Box::new(resource),
+                idle: Default::default(),
                 tasks: Mutex::new(Vec::new()),
                 failures: Mutex::new(Vec::new()),
             }),
@@ -104,7 +114,7 @@ impl RequestTraversalAgent {
         tasks.iter().filter_map(Weak::upgrade).all(|t| t.is_idle())
     }
 
-    /// How many in-memory connections are still open.
+    /// How many in-memory connections are open (busy or idle in the pool).
     pub fn live_connections(&self) -> usize {
         let tasks = lock(&self.shared.tasks);
         tasks
@@ -166,9 +176,11 @@ impl RequestTraversalAgent {
         let secure = match scheme.as_str() {
             "http" => false,
             "https" => true,
-            other => return Err(Error::from_builder_failure(format!(
+            other => {
+                return Err(Error::from_builder_failure(format!(
                 "scheme {other:?} is not supported by RequestTraversalAgent (only http and https)"
-            ))),
+            )))
+            }
         };
         let Some(authority) = request.uri().authority().cloned() else {
             return Err(Error::from_builder_failure("the URL has no host"));
@@ -190,11 +202,42 @@ impl RequestTraversalAgent {
             .map_err(|e| Error::from_builder_failure(format!("invalid request target: {e}")))?;
         *request.uri_mut() = origin;
 
+        let mut sender = match self.idle_sender(secure) {
+            Some(sender) => sender,
+            None => self.connect(secure).await?,
+        };
+        let response = sender.send_request(request);
+        self.release(secure, sender);
+        let response = response.await.map_err(Error::from_request_failure)?;
+        Ok(response.map(Body::wrap))
+    }
+}
+
+impl RequestTraversalAgent {
+    /// An idle connection ready for a request now. Busy ones (a response
+    /// still streaming) stay pooled; closed ones are dropped.
+    fn idle_sender(&self, secure: bool) -> Option<Sender> {
+        let mut idle = lock(&self.shared.idle[usize::from(secure)]);
+        idle.retain(|s| !s.is_closed());
+        let ready = idle.iter().position(Sender::is_ready)?;
+        Some(idle.swap_remove(ready))
+    }
+
+    /// Keeps the connection for later requests (up to `MAX_IDLE`; dropping
+    /// the sender of an extra one closes it once its response is done).
+    fn release(&self, secure: bool, sender: Sender) {
+        let mut idle = lock(&self.shared.idle[usize::from(secure)]);
+        if idle.len() < MAX_IDLE && !sender.is_closed() {
+            idle.push(sender);
+        }
+    }
+
+    /// A fresh in-memory connection: pipe, both handshakes, one task.
+    async fn connect(&self, secure: bool) -> treq::Result<Sender> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
-        let (mut sender, client_conn) =
-            hyper::client::conn::http1::handshake(TokioIo::new(client_io))
-                .await
-                .map_err(Error::from_request_failure)?;
+        let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
+            .await
+            .map_err(Error::from_request_failure)?;
         let shared = Arc::clone(&self.shared);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             serve(Arc::clone(&shared), secure, req)
@@ -204,9 +247,9 @@ impl RequestTraversalAgent {
         self.spawn(async move {
             // The client side decides when the exchange is over; if the
             // server side ends first (Connection: close), let the client
-            // read what is left.
-            // Owned (boxed) so that a finished side is dropped at once: its
-            // half of the pipe closes and the other side sees EOF.
+            // read what is left. Owned (boxed) so that a finished side is
+            // dropped at once: its half of the pipe closes and the other
+            // side sees EOF.
             match select(Box::pin(client_conn), Box::pin(server_conn)).await {
                 Either::Left((_, server_conn)) => drop(server_conn),
                 Either::Right((_, client_conn)) => {
@@ -214,10 +257,7 @@ impl RequestTraversalAgent {
                 }
             }
         });
-        let response = sender.send_request(request);
-        drop(sender);
-        let response = response.await.map_err(Error::from_request_failure)?;
-        Ok(response.map(Body::wrap))
+        Ok(sender)
     }
 }
 
