@@ -543,3 +543,32 @@ async fn an_invalid_stub_response_is_a_500_with_a_clear_report() {
         [r#"invalid header name "bad header" in StubResponse"#]
     );
 }
+
+// Dropping the stub closes its pooled connections and drops the resource
+// (nothing leaks from one test to the next).
+#[tokio::test]
+async fn dropping_the_stub_closes_its_connections_and_drops_the_resource() {
+    struct Flag(Arc<Mutex<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            *self.0.lock().unwrap() = true;
+        }
+    }
+    let dropped = Arc::new(Mutex::new(false));
+    let flag = Flag(Arc::clone(&dropped));
+    let stub = StubTreq::new(StringStubbingResource::new(move |_req| {
+        let _keep = &flag;
+        200
+    }));
+    stub.get("http://a.test/").await.unwrap();
+    stub.get("https://a.test/").await.unwrap();
+    assert_eq!(stub.agent().live_connections(), 2);
+    drop(stub);
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        *dropped.lock().unwrap(),
+        "the resource was dropped with the stub"
+    );
+}

@@ -57,11 +57,17 @@ pub struct RequestTraversalAgent {
 }
 
 struct Shared {
-    resource: Box<dyn Resource>,
+    /// What connection tasks need. Kept apart from the pool: a task holding
+    /// the pool would keep its own idle sender (and so itself) alive forever.
+    server: Arc<ServerSide>,
     /// Idle keep-alive connections, `[http, https]`: the scheme is fixed per
     /// connection (the server side's `secure`), the host is per request.
     idle: [Mutex<Vec<Sender>>; 2],
     tasks: Mutex<Vec<Weak<TaskState>>>,
+}
+
+struct ServerSide {
+    resource: Box<dyn Resource>,
     failures: Mutex<Vec<String>>,
 }
 
@@ -78,10 +84,12 @@ impl RequestTraversalAgent {
     pub fn new(resource: impl Resource) -> Self {
         RequestTraversalAgent {
             shared: Arc::new(Shared {
-                resource: Box::new(resource),
+                server: Arc::new(ServerSide {
+                    resource: Box::new(resource),
+                    failures: Mutex::new(Vec::new()),
+                }),
                 idle: Default::default(),
                 tasks: Mutex::new(Vec::new()),
-                failures: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -127,12 +135,12 @@ impl RequestTraversalAgent {
     /// Panic messages of the resource so far (each request that panicked
     /// answered 500).
     pub fn failures(&self) -> Vec<String> {
-        lock(&self.shared.failures).clone()
+        lock(&self.shared.server.failures).clone()
     }
 
     /// Returns and forgets the panic messages of the resource.
     pub fn take_failures(&self) -> Vec<String> {
-        std::mem::take(&mut *lock(&self.shared.failures))
+        std::mem::take(&mut *lock(&self.shared.server.failures))
     }
 
     fn spawn(&self, future: impl Future<Output = ()> + Send + 'static) {
@@ -238,9 +246,9 @@ impl RequestTraversalAgent {
         let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
             .await
             .map_err(Error::from_request_failure)?;
-        let shared = Arc::clone(&self.shared);
+        let server = Arc::clone(&self.shared.server);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            serve(Arc::clone(&shared), secure, req)
+            serve(Arc::clone(&server), secure, req)
         });
         let server_conn = hyper::server::conn::http1::Builder::new()
             .serve_connection(TokioIo::new(server_io), service);
@@ -273,7 +281,7 @@ fn host_header(authority: &http::uri::Authority, secure: bool) -> String {
 /// The server side of one request: rebuild the absolute URI, call the
 /// resource (catching panics), apply any fault.
 async fn serve(
-    shared: Arc<Shared>,
+    shared: Arc<ServerSide>,
     secure: bool,
     request: http::Request<Incoming>,
 ) -> Result<http::Response<Body>, InjectedFault> {
