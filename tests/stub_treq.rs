@@ -114,7 +114,6 @@ async fn invalid_schemes_fail_and_the_stub_keeps_working() {
 
 // test_files_are_rejected becomes: files work through StubTreq.
 #[tokio::test]
-#[ignore = "needs treq's multipart encoder (multipart branch); run with --ignored after merging it"]
 async fn files_work_through_the_stub() {
     let recorder = RecordingResource::ok();
     let stub = StubTreq::new(recorder.clone());
@@ -354,7 +353,6 @@ async fn cancelling_a_pending_request_fails_it_and_frees_the_connection() {
 
 // test_session_persistence_between_requests and the cookie domain tests.
 #[tokio::test]
-#[ignore = "needs treq's CookieAgent (cookies branch); run with --ignored after merging it"]
 async fn cookies_persist_across_stub_requests_for_the_same_host() {
     let stub = StubTreq::new(StringStubbingResource::new(|req| {
         match req.header("cookie") {
