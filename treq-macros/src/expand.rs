@@ -90,9 +90,7 @@ fn expand_exchange(exchange: &Exchange) -> TokenStream {
         let matcher = match body {
             Body::Any(span) => any(*span),
             Body::Text(lit) => lit.into_token_stream(),
-            Body::Bytes(lit) => {
-                quote_spanned!(lit.span()=> ::std::borrow::ToOwned::to_owned(&#lit[..]))
-            }
+            Body::Bytes(lit) => lit.into_token_stream(),
             Body::Regex(pattern) => quote_spanned!(pattern.span()=> #p::regex(#pattern)),
             Body::Json(json) => {
                 let value = json_value(json);
@@ -136,7 +134,7 @@ fn expand_response(response: &Response) -> TokenStream {
         });
     let body = response.body.as_ref().map(|body| match body {
         ResponseBody::Text(lit) => quote!(.body(#lit)),
-        ResponseBody::Bytes(lit) => quote_spanned!(lit.span()=> .body(&#lit[..])),
+        ResponseBody::Bytes(lit) => quote!(.body(#lit)),
         ResponseBody::Expr(expr) => quote!(.body(#expr)),
         ResponseBody::Json(json) => {
             let value = json_value(json);
