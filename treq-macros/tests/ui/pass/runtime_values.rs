@@ -10,7 +10,7 @@ fn main() {
         (method) (format!("{base}/items")) params { "page" => (page), ("per_page") => ["10", (20)] }
             headers { "Authorization" => (format!("Bearer {token}")) } body (payload.clone())
             => (http::StatusCode::CREATED) headers { (header_name) => (42) } body (payload);
-        GET (url::Url::parse("http://an.example/x").unwrap()) body (treq_testing::__private::any())
+        GET (url::Url::parse("http://an.example/x").unwrap()) body (treq_testing::any())
             => (204u16) body (String::from("done"));
     };
 }
