@@ -1,0 +1,651 @@
+//! Matchers: one value per field of an [`Expect`](crate::Expect).
+//!
+//! A [`Matcher`] answers one question (does this actual value fit?) and
+//! describes itself through `Debug` for failure reports. [`IntoMatcher`] lets
+//! each field of an `Expect` take plain values (exact match), [`any()`],
+//! [`HasHeaders`], a [`Regex`], a JSON value ([`json_body`]) or any
+//! `predicates` predicate ([`pred`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use bytes::Bytes;
+
+/// A sorted multi-map: names to their values (values sorted too).
+///
+/// Used for [`StubRequest::params`](crate::StubRequest::params) and
+/// [`StubRequest::headers`](crate::StubRequest::headers).
+pub type MultiMap = BTreeMap<String, Vec<String>>;
+
+/// Decides whether an actual value of type `T` is acceptable.
+///
+/// `Debug` is the description shown as "expected" in failure reports.
+pub trait Matcher<T: ?Sized>: fmt::Debug + Send + Sync + 'static {
+    /// True if `actual` fits.
+    fn matches(&self, actual: &T) -> bool;
+}
+
+/// A boxed matcher for values of type `T`.
+pub type BoxMatcher<T> = Box<dyn Matcher<T>>;
+
+/// Names a field of a request so that one value (for example a `&str`) can
+/// mean different things for different fields: a method compares
+/// case-insensitively, a URL is normalised first, a body compares bytes.
+pub trait Field {
+    /// The type of the actual value a matcher of this field sees.
+    type Value: ?Sized + fmt::Debug;
+}
+
+/// The method field: the actual value is the uppercase method name.
+#[derive(Debug, Clone, Copy)]
+pub struct MethodField;
+/// The URL field: the actual value is the normalised URL without query or
+/// fragment (see [`StubRequest::url`](crate::StubRequest::url)).
+#[derive(Debug, Clone, Copy)]
+pub struct UrlField;
+/// The params field: query and form fields as a sorted [`MultiMap`].
+#[derive(Debug, Clone, Copy)]
+pub struct ParamsField;
+/// The headers field: lowercase names to sorted values.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadersField;
+/// The body field: the raw request body.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyField;
+
+impl Field for MethodField {
+    type Value = str;
+}
+impl Field for UrlField {
+    type Value = str;
+}
+impl Field for ParamsField {
+    type Value = MultiMap;
+}
+impl Field for HeadersField {
+    type Value = MultiMap;
+}
+impl Field for BodyField {
+    type Value = [u8];
+}
+
+/// Converts a value into the matcher of field `F`.
+///
+/// Implemented for exact values (`&str`, `String`, bytes, ...), [`Any`],
+/// [`Regex`], [`HasHeaders`], [`ParamsExact`], [`JsonBody`], [`Pred`] and boxed
+/// matchers, each for the fields where it makes sense.
+pub trait IntoMatcher<F: Field> {
+    /// The matcher.
+    fn into_matcher(self) -> BoxMatcher<F::Value>;
+}
+
+impl<F: Field> IntoMatcher<F> for BoxMatcher<F::Value> {
+    fn into_matcher(self) -> BoxMatcher<F::Value> {
+        self
+    }
+}
+
+// ---------------------------------------------------------------- any
+
+/// Matches anything (treq's `mock.ANY`). Made by [`any()`].
+#[derive(Clone, Copy, Default)]
+pub struct Any;
+
+/// A matcher that accepts any value, for any field.
+///
+/// ```
+/// use treq_testing::{any, Expect};
+/// let expect = Expect::new(any(), any()).body(any());
+/// ```
+pub fn any() -> Any {
+    Any
+}
+
+impl fmt::Debug for Any {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<ANY>")
+    }
+}
+
+impl<T: ?Sized> Matcher<T> for Any {
+    fn matches(&self, _actual: &T) -> bool {
+        true
+    }
+}
+
+impl<F: Field> IntoMatcher<F> for Any {
+    fn into_matcher(self) -> BoxMatcher<F::Value> {
+        Box::new(Any)
+    }
+}
+
+// ---------------------------------------------------------------- method
+
+/// Exact method, compared case-insensitively.
+struct MethodIs(String);
+
+impl fmt::Debug for MethodIs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Matcher<str> for MethodIs {
+    fn matches(&self, actual: &str) -> bool {
+        self.0.eq_ignore_ascii_case(actual)
+    }
+}
+
+impl IntoMatcher<MethodField> for &str {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        Box::new(MethodIs(self.to_ascii_uppercase()))
+    }
+}
+impl IntoMatcher<MethodField> for String {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        IntoMatcher::<MethodField>::into_matcher(self.as_str())
+    }
+}
+impl IntoMatcher<MethodField> for &String {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        IntoMatcher::<MethodField>::into_matcher(self.as_str())
+    }
+}
+impl IntoMatcher<MethodField> for http::Method {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        IntoMatcher::<MethodField>::into_matcher(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------- url
+
+/// Exact URL; the expected URL is normalised like the actual one, so
+/// `http://Example.com:80` equals `http://example.com/`.
+struct UrlIs(String);
+
+impl fmt::Debug for UrlIs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl Matcher<str> for UrlIs {
+    fn matches(&self, actual: &str) -> bool {
+        self.0 == actual
+    }
+}
+
+/// Normalises a URL the way [`StubRequest::url`](crate::StubRequest::url)
+/// is: query and fragment removed, host lowercased, default port dropped,
+/// `/` for an empty path. A string that does not parse is kept as it is.
+pub(crate) fn normalize_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
+impl IntoMatcher<UrlField> for &str {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        Box::new(UrlIs(normalize_url(self)))
+    }
+}
+impl IntoMatcher<UrlField> for String {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        IntoMatcher::<UrlField>::into_matcher(self.as_str())
+    }
+}
+impl IntoMatcher<UrlField> for &String {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        IntoMatcher::<UrlField>::into_matcher(self.as_str())
+    }
+}
+impl IntoMatcher<UrlField> for url::Url {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        IntoMatcher::<UrlField>::into_matcher(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------- regex
+
+/// A regular expression matcher for text fields (method, URL) and bodies.
+/// Made by [`regex()`].
+///
+/// A pattern that does not compile never matches, and its `Debug` (shown in
+/// every failure report) names the pattern and the compile error, so the
+/// mistake surfaces as a test failure instead of a panic.
+#[derive(Clone)]
+pub struct Regex {
+    pattern: String,
+    compiled: Result<regex::Regex, String>,
+}
+
+/// A [`Regex`] matcher from a pattern (searched anywhere: anchor it with
+/// `^...$` to match the whole value).
+///
+/// ```
+/// use treq_testing::{regex, Expect};
+/// let expect = Expect::new("GET", regex("^http://api\\.example/v[0-9]+/"));
+/// ```
+pub fn regex(pattern: impl AsRef<str>) -> Regex {
+    let pattern = pattern.as_ref().to_owned();
+    let compiled = regex::Regex::new(&pattern).map_err(|e| e.to_string());
+    Regex { pattern, compiled }
+}
+
+impl Regex {
+    /// The error if the pattern did not compile.
+    pub fn error(&self) -> Option<&str> {
+        self.compiled.as_ref().err().map(String::as_str)
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match &self.compiled {
+            Ok(re) => re.is_match(text),
+            Err(_) => false,
+        }
+    }
+}
+
+impl fmt::Debug for Regex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.compiled {
+            Ok(_) => write!(f, "regex({:?})", self.pattern),
+            Err(e) => write!(f, "invalid regex({:?}): {e}", self.pattern),
+        }
+    }
+}
+
+impl Matcher<str> for Regex {
+    fn matches(&self, actual: &str) -> bool {
+        self.is_match(actual)
+    }
+}
+
+impl Matcher<[u8]> for Regex {
+    fn matches(&self, actual: &[u8]) -> bool {
+        std::str::from_utf8(actual).is_ok_and(|s| self.is_match(s))
+    }
+}
+
+impl IntoMatcher<MethodField> for Regex {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        Box::new(self)
+    }
+}
+impl IntoMatcher<UrlField> for Regex {
+    fn into_matcher(self) -> BoxMatcher<str> {
+        Box::new(self)
+    }
+}
+impl IntoMatcher<BodyField> for Regex {
+    fn into_matcher(self) -> BoxMatcher<[u8]> {
+        Box::new(self)
+    }
+}
+impl<F: Field> IntoMatcher<F> for regex::Regex
+where
+    Regex: IntoMatcher<F>,
+{
+    fn into_matcher(self) -> BoxMatcher<F::Value> {
+        Regex {
+            pattern: self.as_str().to_owned(),
+            compiled: Ok(self),
+        }
+        .into_matcher()
+    }
+}
+
+// ---------------------------------------------------------------- params
+
+/// Exact params: the same names with the same values (order ignored).
+/// Made by [`params_exact`]; an empty list means "no params at all".
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParamsExact(MultiMap);
+
+/// Params that must equal these exactly (values compared as sorted lists).
+///
+/// ```
+/// use treq_testing::{params_exact, Expect};
+/// let expect = Expect::new("GET", "http://a.example/")
+///     .params(params_exact(vec![("page".to_string(), vec!["1".to_string()])]));
+/// ```
+pub fn params_exact(pairs: Vec<(String, Vec<String>)>) -> ParamsExact {
+    ParamsExact(to_multimap(pairs, false))
+}
+
+fn to_multimap<K, V, I>(pairs: impl IntoIterator<Item = (K, I)>, lower: bool) -> MultiMap
+where
+    K: AsRef<str>,
+    I: IntoIterator<Item = V>,
+    V: AsRef<str>,
+{
+    let mut map = MultiMap::new();
+    for (k, vs) in pairs {
+        let key = if lower {
+            k.as_ref().to_ascii_lowercase()
+        } else {
+            k.as_ref().to_owned()
+        };
+        map.entry(key)
+            .or_default()
+            .extend(vs.into_iter().map(|v| v.as_ref().to_owned()));
+    }
+    for values in map.values_mut() {
+        values.sort();
+    }
+    map
+}
+
+impl fmt::Debug for ParamsExact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl Matcher<MultiMap> for ParamsExact {
+    fn matches(&self, actual: &MultiMap) -> bool {
+        &self.0 == actual
+    }
+}
+
+impl IntoMatcher<ParamsField> for ParamsExact {
+    fn into_matcher(self) -> BoxMatcher<MultiMap> {
+        Box::new(self)
+    }
+}
+
+impl IntoMatcher<ParamsField> for MultiMap {
+    fn into_matcher(self) -> BoxMatcher<MultiMap> {
+        Box::new(ParamsExact(to_multimap(self, false)))
+    }
+}
+
+// ---------------------------------------------------------------- headers
+
+/// Matches headers that include these (treq's `HasHeaders`, rule 89).
+///
+/// Every expected name must be present (names compare case-insensitively)
+/// and its expected values must be a subset of the actual values (values
+/// compare case-sensitively; order and duplicates are ignored). An empty
+/// `HasHeaders` matches any headers.
+///
+/// ```
+/// use treq_testing::{has_headers, MultiMap};
+/// use treq_testing::Matcher;
+///
+/// let expected = has_headers([("One", ["two", "three"])]);
+/// let mut actual = MultiMap::new();
+/// actual.insert("one".into(), vec!["four".into(), "three".into(), "two".into()]);
+/// assert!(expected.matches(&actual));
+/// assert_eq!(format!("{expected:?}"), r#"HasHeaders({"one": ["three", "two"]})"#);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct HasHeaders(MultiMap);
+
+impl HasHeaders {
+    /// Expected headers as `(name, values)` pairs (the form `request_sequence!`
+    /// emits); see [`has_headers`] for a generic constructor.
+    pub fn new(pairs: Vec<(String, Vec<String>)>) -> Self {
+        HasHeaders(to_multimap(pairs, true))
+    }
+
+    /// The expected headers: lowercase names to sorted values.
+    pub fn expected(&self) -> &MultiMap {
+        &self.0
+    }
+}
+
+/// A [`HasHeaders`] from any `(name, values)` pairs.
+///
+/// ```
+/// use treq_testing::has_headers;
+/// let h = has_headers([("Accept", vec!["application/json"])]);
+/// ```
+pub fn has_headers<K, V, I>(pairs: impl IntoIterator<Item = (K, I)>) -> HasHeaders
+where
+    K: AsRef<str>,
+    I: IntoIterator<Item = V>,
+    V: AsRef<str>,
+{
+    HasHeaders(to_multimap(pairs, true))
+}
+
+impl fmt::Debug for HasHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HasHeaders({:?})", self.0)
+    }
+}
+
+impl Matcher<MultiMap> for HasHeaders {
+    fn matches(&self, actual: &MultiMap) -> bool {
+        self.0.iter().all(|(name, expected)| {
+            let found = actual
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v);
+            match found {
+                Some(values) => expected.iter().all(|e| values.contains(e)),
+                None => false,
+            }
+        })
+    }
+}
+
+impl IntoMatcher<HeadersField> for HasHeaders {
+    fn into_matcher(self) -> BoxMatcher<MultiMap> {
+        Box::new(self)
+    }
+}
+
+// ---------------------------------------------------------------- body
+
+/// Exact body bytes.
+struct BodyIs(Bytes);
+
+impl fmt::Debug for BodyIs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt_bytes(&self.0, f)
+    }
+}
+
+/// Shows bytes as a string when they are UTF-8, else as `b"..."` escapes.
+pub(crate) fn fmt_bytes(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => write!(f, "{s:?}"),
+        Err(_) => write!(f, "b\"{}\"", bytes.escape_ascii()),
+    }
+}
+
+impl Matcher<[u8]> for BodyIs {
+    fn matches(&self, actual: &[u8]) -> bool {
+        self.0 == actual
+    }
+}
+
+macro_rules! body_exact {
+    ($($t:ty),*) => {$(
+        impl IntoMatcher<BodyField> for $t {
+            fn into_matcher(self) -> BoxMatcher<[u8]> {
+                Box::new(BodyIs(Bytes::copy_from_slice(AsRef::<[u8]>::as_ref(&self))))
+            }
+        }
+    )*};
+}
+body_exact!(&str, String, &String, Vec<u8>, &[u8], Bytes);
+
+impl<const N: usize> IntoMatcher<BodyField> for &[u8; N] {
+    fn into_matcher(self) -> BoxMatcher<[u8]> {
+        Box::new(BodyIs(Bytes::copy_from_slice(self)))
+    }
+}
+
+/// A body that parses as JSON equal to this value (whitespace and key order
+/// do not matter). Made by [`json_body`].
+#[derive(Clone, PartialEq)]
+pub struct JsonBody(serde_json::Value);
+
+/// A body matcher comparing JSON values instead of bytes.
+///
+/// ```
+/// use treq_testing::{json_body, Expect};
+/// let expect = Expect::new("POST", "http://a.example/")
+///     .body(json_body(serde_json::json!({"msg": "hi"})));
+/// ```
+pub fn json_body(value: serde_json::Value) -> JsonBody {
+    JsonBody(value)
+}
+
+impl fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "json({})", self.0)
+    }
+}
+
+impl Matcher<[u8]> for JsonBody {
+    fn matches(&self, actual: &[u8]) -> bool {
+        serde_json::from_slice::<serde_json::Value>(actual).is_ok_and(|v| v == self.0)
+    }
+}
+
+impl IntoMatcher<BodyField> for JsonBody {
+    fn into_matcher(self) -> BoxMatcher<[u8]> {
+        Box::new(self)
+    }
+}
+
+// ---------------------------------------------------------------- predicates
+
+/// Wraps any [`predicates::Predicate`] as a matcher. Made by [`pred`].
+#[derive(Clone)]
+pub struct Pred<P>(P);
+
+/// A matcher from a `predicates` predicate over the field's value (`str` for
+/// method and URL, `[u8]` for the body, [`MultiMap`] for params and headers).
+///
+/// ```
+/// use predicates::prelude::*;
+/// use treq_testing::{pred, Expect};
+/// let expect = Expect::new("GET", pred(predicates::str::ends_with("/health")));
+/// ```
+pub fn pred<P>(predicate: P) -> Pred<P> {
+    Pred(predicate)
+}
+
+impl<P: fmt::Display> fmt::Debug for Pred<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pred({})", self.0)
+    }
+}
+
+impl<T, P> Matcher<T> for Pred<P>
+where
+    T: ?Sized,
+    P: predicates::Predicate<T> + Send + Sync + 'static,
+{
+    fn matches(&self, actual: &T) -> bool {
+        self.0.eval(actual)
+    }
+}
+
+impl<F, P> IntoMatcher<F> for Pred<P>
+where
+    F: Field,
+    P: predicates::Predicate<F::Value> + Send + Sync + 'static,
+{
+    fn into_matcher(self) -> BoxMatcher<F::Value> {
+        Box::new(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &[&str])]) -> MultiMap {
+        to_multimap(pairs.iter().map(|(k, v)| (*k, v.iter())), false)
+    }
+
+    // treq rule 89, test_testing HasHeadersTests.
+    #[test]
+    fn has_headers_is_a_superset_match() {
+        let h = has_headers([("one", ["two", "three"])]);
+        assert!(h.matches(&map(&[("one", &["two", "three", "four"]), ("ten", &["six"])])));
+        assert!(!h.matches(&map(&[("one", &["three", "four"])])));
+        assert!(!h.matches(&map(&[("one", &["two"])])));
+        assert!(!h.matches(&map(&[("ten", &["six"])])));
+    }
+
+    #[test]
+    fn has_headers_names_are_case_insensitive_values_are_not() {
+        assert!(has_headers([("A", ["1"])]).matches(&map(&[("a", &["1"])])));
+        assert!(has_headers([("a", ["1"])]).matches(&map(&[("A", &["1"])])));
+        assert!(!has_headers([("a", ["a"])]).matches(&map(&[("a", &["A"])])));
+    }
+
+    #[test]
+    fn empty_has_headers_matches_anything() {
+        let h = HasHeaders::new(vec![]);
+        assert!(h.matches(&MultiMap::new()));
+        assert!(h.matches(&map(&[("x", &["y"])])));
+    }
+
+    #[test]
+    fn has_headers_debug_is_readable() {
+        let h = HasHeaders::new(vec![("A".into(), vec!["b".into()])]);
+        assert_eq!(format!("{h:?}"), r#"HasHeaders({"a": ["b"]})"#);
+    }
+
+    #[test]
+    fn method_matches_case_insensitively() {
+        let m = IntoMatcher::<MethodField>::into_matcher("get");
+        assert!(m.matches("GET"));
+        assert!(!m.matches("POST"));
+    }
+
+    #[test]
+    fn url_is_normalised_before_comparing() {
+        let m = IntoMatcher::<UrlField>::into_matcher("http://Example.COM:80?x=1");
+        assert!(m.matches("http://example.com/"));
+    }
+
+    #[test]
+    fn invalid_regex_never_matches_and_says_why() {
+        let r = regex("(unclosed");
+        assert!(r.error().is_some());
+        assert!(!Matcher::<str>::matches(&r, "(unclosed"));
+        assert!(format!("{r:?}").starts_with("invalid regex(\"(unclosed\")"));
+    }
+
+    #[test]
+    fn json_body_ignores_formatting() {
+        let m = json_body(serde_json::json!({"a": 1, "b": [true]}));
+        assert!(m.matches(br#"{ "b": [true], "a": 1 }"#));
+        assert!(!m.matches(br#"{"a": 2}"#));
+        assert!(!m.matches(b"not json"));
+    }
+
+    #[test]
+    fn predicates_work_on_each_field() {
+        use predicates::prelude::*;
+        let p = IntoMatcher::<UrlField>::into_matcher(pred(predicate::str::contains("api")));
+        assert!(p.matches("http://x/api"));
+        let b = IntoMatcher::<BodyField>::into_matcher(pred(predicate::function(|b: &[u8]| {
+            b.len() == 3
+        })));
+        assert!(b.matches(b"abc"));
+        assert!(!b.matches(b"ab"));
+    }
+
+    #[test]
+    fn params_exact_sorts_values_and_empty_means_none() {
+        let p = params_exact(vec![("b".into(), vec!["2".into(), "1".into()])]);
+        assert!(p.matches(&map(&[("b", &["1", "2"])])));
+        assert!(params_exact(vec![]).matches(&MultiMap::new()));
+        assert!(!params_exact(vec![]).matches(&map(&[("x", &["1"])])));
+    }
+}

@@ -1,0 +1,90 @@
+//! The failure reports of a [`RequestSequence`](crate::RequestSequence):
+//! expected vs got, field by field, with a line diff for the fields that
+//! differ (similar's unified diff, `-` expected / `+` got).
+
+use std::fmt::Write;
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::matchers::fmt_bytes;
+use crate::sequence::Expect;
+use crate::stubbing::StubRequest;
+
+struct Bytes<'a>(&'a [u8]);
+
+impl std::fmt::Debug for Bytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fmt_bytes(self.0, f)
+    }
+}
+
+/// The report for a request that does not match expectation `position`.
+pub(crate) fn mismatch(
+    position: usize,
+    total: usize,
+    expect: &Expect,
+    got: &StubRequest,
+    fields: &[&str],
+) -> String {
+    let mut out = format!(
+        "Expected the next request to be request #{position} of {total}, but it did not match.\n\
+         Mismatched fields: {}\n",
+        fields.join(", ")
+    );
+    for field in fields {
+        let (expected, actual) = match *field {
+            "method" => (format!("{:?}", expect.method), got.method.clone()),
+            "url" => (format!("{:#?}", expect.url), format!("{:?}", got.url)),
+            "params" => (format!("{:#?}", expect.params), format!("{:#?}", got.params)),
+            "headers" => (
+                format!("{:#?}", expect.headers),
+                format!("{:#?}", got.headers),
+            ),
+            _ => (format!("{:?}", expect.body), format!("{:?}", Bytes(&got.body))),
+        };
+        let _ = write!(out, "\n{field}:\n");
+        if expected.contains('\n') || actual.contains('\n') {
+            out.push_str(&diff(&expected, &actual));
+        } else {
+            let _ = writeln!(out, "  expected: {expected}\n  got:      {actual}");
+        }
+    }
+    let _ = write!(
+        out,
+        "\nExpected request: {expect:?}\nGot request:      {got:?}"
+    );
+    out
+}
+
+/// The report for a request arriving after the sequence is exhausted.
+pub(crate) fn extra_request(got: &StubRequest, number: usize, total: usize) -> String {
+    format!(
+        "No more requests expected, but got request #{number} (the sequence expected {total}): {got:?}"
+    )
+}
+
+/// The report for expectations left when the guard is dropped.
+pub(crate) fn unconsumed(first: usize, total: usize, left: &[&Expect]) -> String {
+    let mut out = String::from("Not all expected requests were made. Still expecting:");
+    for (i, expect) in left.iter().enumerate() {
+        let _ = write!(out, "\n- request #{} of {total}: {expect:?}", first + i);
+    }
+    out
+}
+
+/// A unified line diff of two pretty renderings.
+fn diff(expected: &str, actual: &str) -> String {
+    let mut out = String::from("  diff (- expected, + got):\n");
+    for change in TextDiff::from_lines(expected, actual).iter_all_changes() {
+        let sign = match change.tag() {
+            ChangeTag::Delete => '-',
+            ChangeTag::Insert => '+',
+            ChangeTag::Equal => ' ',
+        };
+        let _ = write!(out, "  {sign} {}", change.value());
+        if !change.value().ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}

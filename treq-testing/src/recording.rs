@@ -1,0 +1,102 @@
+//! `RecordingResource`: keeps every request for assertions after the fact.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use treq::Body;
+
+use crate::resource::{Resource, ResourceFuture, ServerRequest};
+use crate::stubbing::StubRequest;
+
+/// Records each request (as a [`StubRequest`]) and passes it on to an inner
+/// resource. Clone it before handing it to the stub: clones share the record.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use treq_testing::{RecordingResource, StubTreq};
+///
+/// let recorder = RecordingResource::ok();
+/// let stub = StubTreq::new(recorder.clone());
+/// stub.post("http://api.test/items").data("hello").await.unwrap();
+/// let requests = recorder.requests();
+/// assert_eq!(requests[0].method, "POST");
+/// assert_eq!(requests[0].body, "hello");
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RecordingResource {
+    inner: Arc<dyn Resource>,
+    requests: Arc<Mutex<Vec<StubRequest>>>,
+}
+
+impl RecordingResource {
+    /// Records, then lets `inner` answer.
+    pub fn new(inner: impl Resource) -> Self {
+        RecordingResource {
+            inner: Arc::new(inner),
+            requests: Arc::default(),
+        }
+    }
+
+    /// Records and answers `200` with an empty body.
+    pub fn ok() -> Self {
+        RecordingResource::new(|_req: ServerRequest| async {
+            http::Response::new(Body::empty())
+        })
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<StubRequest> {
+        self.lock().clone()
+    }
+
+    /// The latest request.
+    pub fn last(&self) -> Option<StubRequest> {
+        self.lock().last().cloned()
+    }
+
+    /// How many requests were recorded.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True if no request was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<StubRequest>> {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for RecordingResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordingResource")
+            .field("requests", &*self.lock())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resource for RecordingResource {
+    fn call(&self, mut request: ServerRequest) -> ResourceFuture {
+        let this = self.clone();
+        Box::pin(async move {
+            match StubRequest::from_server_request(&mut request).await {
+                Ok(stub) => this.lock().push(stub),
+                Err(e) => {
+                    return http::Response::builder()
+                        .status(400)
+                        .body(Body::from(format!("could not read the request: {e}")))
+                        .unwrap_or_default()
+                }
+            }
+            this.inner.call(request).await
+        })
+    }
+}

@@ -1,0 +1,128 @@
+//! `StubTreq`: an `HttpClient` over the in-memory traversal agent.
+
+use std::fmt;
+use std::ops::Deref;
+
+use treq::{ClientBuilder, HttpClient};
+
+use crate::resource::{Resource, ServiceResource};
+use crate::traversal::RequestTraversalAgent;
+
+/// A treq client whose requests are served in memory by a [`Resource`].
+///
+/// Derefs to [`HttpClient<RequestTraversalAgent>`](treq::HttpClient), so code
+/// written against `HttpClient<A: Agent>` takes it unchanged (pass `&stub`).
+/// There is one client: cookies persist across requests, as in a session.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> treq::Result<()> {
+/// use treq_testing::{StringStubbingResource, StubTreq};
+///
+/// async fn fetch_status<A: treq::Agent>(client: &treq::HttpClient<A>) -> treq::Result<u16> {
+///     Ok(client.get("http://service.test/status").await?.code())
+/// }
+///
+/// let stub = StubTreq::new(StringStubbingResource::new(|_req| (204, "")));
+/// assert_eq!(fetch_status(&stub).await?, 204);
+/// # Ok(()) }
+/// ```
+///
+/// When dropped, it panics (failing the test) if the resource panicked while
+/// serving a request — unless the thread is already panicking. Use
+/// [`take_failures`](Self::take_failures) to inspect and clear them first.
+pub struct StubTreq {
+    client: HttpClient<RequestTraversalAgent>,
+}
+
+impl StubTreq {
+    /// A client serving every request with `resource`.
+    pub fn new(resource: impl Resource) -> Self {
+        StubTreq {
+            client: HttpClient::new(RequestTraversalAgent::new(resource)),
+        }
+    }
+
+    /// A client serving a `tower::Service` (for example an axum `Router`);
+    /// see [`ServiceResource`].
+    pub fn from_service<S>(service: S) -> Self
+    where
+        ServiceResource<S>: Resource,
+    {
+        StubTreq::new(ServiceResource::new(service))
+    }
+
+    /// A client configured by `configure` (default headers, a timeout, ...).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use treq_testing::{StringStubbingResource, StubTreq};
+    /// let stub = StubTreq::with_builder(StringStubbingResource::new(|_r| 200), |b| {
+    ///     b.timeout(Duration::from_secs(2))
+    /// });
+    /// ```
+    pub fn with_builder(
+        resource: impl Resource,
+        configure: impl FnOnce(
+            ClientBuilder<RequestTraversalAgent>,
+        ) -> ClientBuilder<RequestTraversalAgent>,
+    ) -> Self {
+        let builder = HttpClient::builder(RequestTraversalAgent::new(resource));
+        StubTreq {
+            client: configure(builder).build(),
+        }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &HttpClient<RequestTraversalAgent> {
+        &self.client
+    }
+
+    /// Drives pending in-memory I/O until nothing can progress; see
+    /// [`RequestTraversalAgent::flush`].
+    pub async fn flush(&self) {
+        self.client.agent().flush().await;
+    }
+
+    /// Panic messages of the resource so far.
+    pub fn failures(&self) -> Vec<String> {
+        self.client.agent().failures()
+    }
+
+    /// Returns and clears the panic messages of the resource, so that
+    /// dropping the stub does not fail the test.
+    pub fn take_failures(&self) -> Vec<String> {
+        self.client.agent().take_failures()
+    }
+}
+
+impl Deref for StubTreq {
+    type Target = HttpClient<RequestTraversalAgent>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl fmt::Debug for StubTreq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StubTreq")
+            .field("agent", self.client.agent())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for StubTreq {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let failures = self.take_failures();
+        if !failures.is_empty() {
+            panic!(
+                "the stubbed resource panicked while serving {} request(s):\n- {}",
+                failures.len(),
+                failures.join("\n- ")
+            );
+        }
+    }
+}

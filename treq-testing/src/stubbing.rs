@@ -1,0 +1,367 @@
+//! treq's `StringStubbingResource`: a resource that hands each request to a
+//! plain function as a [`StubRequest`] and sends back its [`StubResponse`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use treq::Body;
+
+use crate::fault::Fault;
+use crate::matchers::{fmt_bytes, normalize_url, MultiMap};
+use crate::resource::{Resource, ResourceFuture, ServerRequest};
+use crate::sequence::RequestSequence;
+
+/// One request as a stub function sees it (treq rule 83).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StubRequest {
+    /// The method, uppercase (`"GET"` even if the client wrote `"get"`).
+    pub method: String,
+    /// `scheme://host[:non-default port]/path`: no query or fragment, host
+    /// lowercased, `/` for an empty path, dot segments resolved.
+    pub url: String,
+    /// Query arguments plus urlencoded or multipart form fields, names to
+    /// sorted values (a bare `?y` is dropped, `k=` gives `[""]`).
+    pub params: MultiMap,
+    /// Every request header as the server received it (`host`,
+    /// `content-length`, ...): lowercase names to sorted values.
+    pub headers: MultiMap,
+    /// The raw body (empty when there is none).
+    pub body: Bytes,
+}
+
+impl StubRequest {
+    /// Reads a [`ServerRequest`] (buffering its body) into a `StubRequest`.
+    pub async fn from_server_request(request: &mut ServerRequest) -> treq::Result<Self> {
+        let params = request.args().await?;
+        let body = request.body_bytes().await?;
+        let mut headers = MultiMap::new();
+        for (name, value) in request.headers() {
+            headers
+                .entry(name.as_str().to_owned())
+                .or_default()
+                .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+        for values in headers.values_mut() {
+            values.sort();
+        }
+        Ok(StubRequest {
+            method: request.method().as_str().to_ascii_uppercase(),
+            url: normalize_url(&request.uri().to_string()),
+            params,
+            headers,
+            body,
+        })
+    }
+
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    }
+}
+
+impl fmt::Debug for StubRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?} params={:?} headers={:?} body=",
+            self.method, self.url, self.params, self.headers
+        )?;
+        fmt_bytes(&self.body, f)
+    }
+}
+
+/// Body types accepted by [`StubResponse::body`] and response tuples.
+pub trait IntoStubBody {
+    /// The bytes.
+    fn into_stub_body(self) -> Bytes;
+}
+
+macro_rules! stub_body {
+    ($($t:ty => $e:expr),* $(,)?) => {$(
+        impl IntoStubBody for $t {
+            fn into_stub_body(self) -> Bytes {
+                let f: fn($t) -> Bytes = $e;
+                f(self)
+            }
+        }
+    )*};
+}
+stub_body!(
+    &str => |s| Bytes::copy_from_slice(s.as_bytes()),
+    String => Bytes::from,
+    &String => |s| Bytes::copy_from_slice(s.as_bytes()),
+    Vec<u8> => Bytes::from,
+    &[u8] => Bytes::copy_from_slice,
+    Bytes => |b| b,
+);
+
+impl<const N: usize> IntoStubBody for &[u8; N] {
+    fn into_stub_body(self) -> Bytes {
+        Bytes::copy_from_slice(self)
+    }
+}
+
+/// A canned response: status, headers, body, and optionally a [`Fault`].
+///
+/// ```
+/// use treq_testing::StubResponse;
+/// let r = StubResponse::new(200)
+///     .header("Content-Type", "application/json")
+///     .body(r#"{"status": "ok"}"#);
+/// let j = StubResponse::new(201).json_value(serde_json::json!({"id": 1}));
+/// let t: StubResponse = (418, [("x-teapot", "teapot!")], "I'm a teapot").into();
+/// ```
+///
+/// A status outside 100–999 or an invalid header makes the resource serving
+/// it panic; the in-memory server turns that into a 500 and reports the
+/// message to the test (see [`StubTreq`](crate::StubTreq)).
+#[derive(Clone)]
+pub struct StubResponse {
+    status: u16,
+    headers: Vec<(String, Bytes)>,
+    body: Bytes,
+    json: bool,
+    faults: Vec<Fault>,
+}
+
+impl StubResponse {
+    /// A response with this status, no headers and an empty body.
+    pub fn new(status: u16) -> Self {
+        StubResponse {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+            json: false,
+            faults: Vec::new(),
+        }
+    }
+
+    /// Adds a header (repeat the name to send several values).
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<[u8]>) -> Self {
+        self.headers.push((
+            name.as_ref().to_owned(),
+            Bytes::copy_from_slice(value.as_ref()),
+        ));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl IntoStubBody) -> Self {
+        self.body = body.into_stub_body();
+        self
+    }
+
+    /// Sets a JSON body; `Content-Type: application/json` is added unless a
+    /// Content-Type header is set.
+    pub fn json_value(mut self, value: serde_json::Value) -> Self {
+        self.body = Bytes::from(value.to_string());
+        self.json = true;
+        self
+    }
+
+    /// Serialises `value` as the JSON body (see [`json_value`](Self::json_value)).
+    /// A value that cannot be serialised gives an empty JSON body `null`.
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
+        self.json_value(serde_json::to_value(value).unwrap_or_default())
+    }
+
+    /// Applies a fault when this response is served.
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// Waits this long (tokio time) before answering.
+    pub fn delay(self, delay: Duration) -> Self {
+        self.fault(Fault::Delay(delay))
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The headers, in the order they were added.
+    pub fn headers(&self) -> &[(String, Bytes)] {
+        &self.headers
+    }
+
+    /// The body.
+    pub fn body_bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Builds the `http::Response`, or says what is invalid.
+    pub fn try_into_http(self) -> Result<http::Response<Body>, String> {
+        let status = http::StatusCode::from_u16(self.status)
+            .map_err(|_| format!("invalid status code {} in StubResponse", self.status))?;
+        let mut builder = http::Response::builder().status(status);
+        let mut has_content_type = false;
+        for (name, value) in &self.headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("invalid header name {name:?} in StubResponse"))?;
+            let value = http::HeaderValue::from_maybe_shared(value.clone())
+                .map_err(|_| format!("invalid value for header {name} in StubResponse"))?;
+            has_content_type |= name == CONTENT_TYPE;
+            builder = builder.header(name, value);
+        }
+        if self.json && !has_content_type {
+            builder = builder.header(CONTENT_TYPE, "application/json");
+        }
+        let mut response = builder
+            .body(Body::from_bytes(self.body))
+            .map_err(|e| e.to_string())?;
+        for fault in self.faults {
+            fault.attach(&mut response);
+        }
+        Ok(response)
+    }
+
+    /// Builds the `http::Response`, panicking with a clear message if the
+    /// status or a header is invalid (inside a resource, the in-memory server
+    /// turns the panic into a 500 and reports it).
+    pub fn into_http(self) -> http::Response<Body> {
+        match self.try_into_http() {
+            Ok(r) => r,
+            Err(msg) => panic!("{msg}"),
+        }
+    }
+}
+
+impl fmt::Debug for StubResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} headers=[", self.status)?;
+        for (i, (k, v)) in self.headers.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{k}: ")?;
+            fmt_bytes(v, f)?;
+        }
+        f.write_str("] body=")?;
+        fmt_bytes(&self.body, f)?;
+        if !self.faults.is_empty() {
+            write!(f, " faults={:?}", self.faults)?;
+        }
+        Ok(())
+    }
+}
+
+impl crate::resource::IntoResourceResponse for StubResponse {
+    fn into_resource_response(self) -> http::Response<Body> {
+        self.into_http()
+    }
+}
+
+impl From<u16> for StubResponse {
+    fn from(status: u16) -> Self {
+        StubResponse::new(status)
+    }
+}
+
+impl<B: IntoStubBody> From<(u16, B)> for StubResponse {
+    fn from((status, body): (u16, B)) -> Self {
+        StubResponse::new(status).body(body)
+    }
+}
+
+impl<H, K, V, B> From<(u16, H, B)> for StubResponse
+where
+    H: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<[u8]>,
+    B: IntoStubBody,
+{
+    fn from((status, headers, body): (u16, H, B)) -> Self {
+        headers
+            .into_iter()
+            .fold(StubResponse::new(status), |r, (k, v)| r.header(k, v))
+            .body(body)
+    }
+}
+
+type StubFn = dyn Fn(&StubRequest) -> StubResponse + Send + Sync;
+
+/// A resource that calls a function with each [`StubRequest`] and answers
+/// with what it returns (treq rules 83–84).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use treq_testing::{StringStubbingResource, StubTreq};
+///
+/// let stub = StubTreq::new(StringStubbingResource::new(|req| {
+///     assert_eq!(req.method, "DELETE");
+///     (418, [("x-response", "responseheader")], "response body")
+/// }));
+/// let resp = stub.delete("http://what/a/thing").await.unwrap();
+/// assert_eq!(resp.code(), 418);
+/// assert_eq!(resp.text().await.unwrap(), "response body");
+/// # }
+/// ```
+///
+/// If the function panics, the client gets a 500 and the panic is reported
+/// when the [`StubTreq`](crate::StubTreq) is dropped.
+#[derive(Clone)]
+pub struct StringStubbingResource {
+    f: Arc<StubFn>,
+}
+
+impl StringStubbingResource {
+    /// Serves `f`: it gets each request and returns anything that converts
+    /// into a [`StubResponse`], such as `(code, headers, body)`.
+    pub fn new<F, R>(f: F) -> Self
+    where
+        F: Fn(&StubRequest) -> R + Send + Sync + 'static,
+        R: Into<StubResponse>,
+    {
+        StringStubbingResource {
+            f: Arc::new(move |req| f(req).into()),
+        }
+    }
+
+    /// Serves a [`RequestSequence`]: each request is checked against the next
+    /// expectation (see [`RequestSequence::respond`]).
+    pub fn from_sequence(sequence: RequestSequence) -> Self {
+        StringStubbingResource::new(move |req| sequence.respond(req))
+    }
+}
+
+impl From<RequestSequence> for StringStubbingResource {
+    fn from(sequence: RequestSequence) -> Self {
+        StringStubbingResource::from_sequence(sequence)
+    }
+}
+
+impl From<&RequestSequence> for StringStubbingResource {
+    fn from(sequence: &RequestSequence) -> Self {
+        StringStubbingResource::from_sequence(sequence.clone())
+    }
+}
+
+impl fmt::Debug for StringStubbingResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StringStubbingResource")
+    }
+}
+
+impl Resource for StringStubbingResource {
+    fn call(&self, mut request: ServerRequest) -> ResourceFuture {
+        let f = Arc::clone(&self.f);
+        Box::pin(async move {
+            match StubRequest::from_server_request(&mut request).await {
+                Ok(stub) => f(&stub).into_http(),
+                Err(e) => http::Response::builder()
+                    .status(400)
+                    .body(Body::from(format!("could not read the request: {e}")))
+                    .unwrap_or_default(),
+            }
+        })
+    }
+}
