@@ -21,9 +21,16 @@ use crate::{parse, validate};
 /// expansion, so the surrounding test still type-checks and no spurious errors follow.
 pub(crate) fn request_sequence(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let mut sequence = parse::parse_sequence(input, &mut errors);
-    validate::validate(&mut sequence, &mut errors);
-    let expansion = expand(&sequence);
+    // Per entry, parse then validate, so errors are reported in source order.
+    let entries = parse::split_entries(input)
+        .into_iter()
+        .map(|chunk| {
+            let mut entry = parse::parse_chunk(chunk, &mut errors);
+            validate::validate_entry(&mut entry, &mut errors);
+            entry
+        })
+        .collect();
+    let expansion = expand(&Sequence { entries });
     match errors.into_error() {
         None => expansion,
         Some(error) => {
@@ -158,7 +165,10 @@ fn map_pairs(map: &Map) -> TokenStream {
 
 fn owned_text(text: &Text) -> TokenStream {
     match text {
-        Text::Literal(lit) => quote_spanned!(lit.span()=> ::std::string::String::from(#lit)),
+        // Trait-qualified so it resolves even under `#![no_implicit_prelude]`.
+        Text::Literal(lit) => quote_spanned!(lit.span()=>
+            <::std::string::String as ::std::convert::From<&str>>::from(#lit)
+        ),
         Text::Expr(expr) => to_string(expr),
     }
 }
@@ -174,7 +184,15 @@ fn header_text(text: &Text) -> TokenStream {
 fn json_value(json: &Json) -> TokenStream {
     let p = private();
     match json {
-        Json::Inline(tokens) => quote!(#p::serde_json::json!(#tokens)),
+        // Spanned at the document, so json!'s own syntax errors point at it.
+        Json::Inline(tokens) => {
+            let span = tokens
+                .clone()
+                .into_iter()
+                .next()
+                .map_or_else(Span::call_site, |t| t.span());
+            quote_spanned!(span=> #p::serde_json::json!(#tokens))
+        }
         Json::Expr(expr) => quote_spanned!(expr.span()=> #p::serde_json::json!(#expr)),
     }
 }
@@ -210,12 +228,12 @@ mod tests {
             ::treq_testing::__private::RequestSequence::new(::std::vec![(
                 ::treq_testing::__private::Expect::new("GET", "http://an.example/foo")
                     .params(::treq_testing::__private::params_exact(::std::vec![(
-                        ::std::string::String::from("a"),
-                        ::std::vec![::std::string::String::from("b")]
+                        <::std::string::String as ::std::convert::From<&str>>::from("a"),
+                        ::std::vec![<::std::string::String as ::std::convert::From<&str>>::from("b")]
                     )]))
                     .headers(::treq_testing::__private::HasHeaders::new(::std::vec![(
-                        ::std::string::String::from("Accept"),
-                        ::std::vec![::std::string::String::from("application/json")]
+                        <::std::string::String as ::std::convert::From<&str>>::from("Accept"),
+                        ::std::vec![<::std::string::String as ::std::convert::From<&str>>::from("application/json")]
                     )])),
                 ::treq_testing::__private::StubResponse::new(200u16)
                     .header("Content-Type", "application/json")
@@ -258,7 +276,12 @@ mod tests {
             "{actual}"
         );
         assert!(actual.contains("did you mean `GET`?"));
-        assert!(actual.contains("expected `=>` between the request and the response status"));
+        let typo = actual.find("did you mean `GET`?").unwrap();
+        let arrow = actual.find("expected `=>` between the request and the response status");
+        assert!(
+            arrow.is_some_and(|arrow| typo < arrow),
+            "errors in source order: {actual}"
+        );
         // The bad method became `any()`, the broken entry a placeholder; both keep the type.
         assert!(actual.contains(
             &quote!(::treq_testing::__private::Expect::new(

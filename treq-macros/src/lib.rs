@@ -101,12 +101,17 @@ mod validate;
 /// http/https, status codes outside 100–999, invalid header names or values, invalid
 /// regexes, a key given twice in one map, a part given twice, a missing `=>` or `;`.
 ///
-/// ```compile_fail
-/// # use treq_testing::request_sequence;
-/// let seq = request_sequence! {
-///     GTE "http://an.example/" => 200;
-/// };
+/// ```text
+/// error: unknown HTTP method `GTE`: did you mean `GET`?
+///  --> tests/api.rs:6:9
+///   |
+/// 6 |         GTE "http://an.example/" => 200;
+///   |         ^^^
 /// ```
+///
+/// The other entries still expand (a rejected part becomes `_`), so the rest of the
+/// test type-checks and only these errors are shown. The full set of messages is
+/// pinned by the crate's trybuild tests (`tests/ui/fail/*.stderr`).
 ///
 /// [`RequestSequence`]: https://docs.rs/treq-testing/latest/treq_testing/struct.RequestSequence.html
 #[proc_macro]

@@ -23,9 +23,11 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::{token, Expr, Ident, LitByteStr, LitInt, LitStr, Token};
 
+#[cfg(test)]
+use crate::ast::Sequence;
 use crate::ast::{
     Body, Entry, Errors, Exchange, Json, Map, MapEntry, MapSpec, Method, Request, Response,
-    ResponseBody, Sequence, Status, Text, Url,
+    ResponseBody, Status, Text, Url,
 };
 
 mod kw {
@@ -36,26 +38,41 @@ mod kw {
     syn::custom_keyword!(regex);
 }
 
-/// Parses a whole invocation. Never fails: errors go to `errors` and the entries that
-/// did not parse become [`Entry::Broken`].
+/// One entry's tokens (up to and including its `;`) and the span of its last token,
+/// where a missing `;` is reported.
+pub(crate) struct Chunk {
+    tokens: TokenStream,
+    last_span: Span,
+}
+
+/// Parses a whole invocation (the unit tests' entry point; the macro itself
+/// interleaves parsing and validation per entry so errors come out in source order).
+#[cfg(test)]
 pub(crate) fn parse_sequence(tokens: TokenStream, errors: &mut Errors) -> Sequence {
-    let mut entries = Vec::new();
-    for (chunk, last_span) in split_entries(tokens) {
-        let parser = |input: ParseStream<'_>| parse_entry(input, last_span, errors);
-        match parser.parse2(chunk) {
-            Ok(exchange) => entries.push(Entry::Exchange(Box::new(exchange))),
-            Err(error) => {
-                errors.push(error);
-                entries.push(Entry::Broken);
-            }
-        }
-    }
+    let entries = split_entries(tokens)
+        .into_iter()
+        .map(|chunk| parse_chunk(chunk, errors))
+        .collect();
     Sequence { entries }
 }
 
-/// Splits at each top-level `;` (kept at the end of its chunk), returning each chunk with
-/// the span of its last token (where a missing `;` is reported).
-fn split_entries(tokens: TokenStream) -> Vec<(TokenStream, Span)> {
+/// Parses one entry. Never fails: errors go to `errors`, and an entry that does not
+/// parse becomes [`Entry::Broken`].
+pub(crate) fn parse_chunk(chunk: Chunk, errors: &mut Errors) -> Entry {
+    let Chunk { tokens, last_span } = chunk;
+    let parser = |input: ParseStream<'_>| parse_entry(input, last_span, errors);
+    match parser.parse2(tokens) {
+        Ok(exchange) => Entry::Exchange(Box::new(exchange)),
+        Err(error) => {
+            errors.push(error);
+            Entry::Broken
+        }
+    }
+}
+
+/// Splits at each top-level `;` (kept at the end of its chunk). A `;` inside a group
+/// (a JSON document, an expression) is inside one token tree, so it never splits.
+pub(crate) fn split_entries(tokens: TokenStream) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut current = Vec::new();
     for tree in tokens {
@@ -71,13 +88,16 @@ fn split_entries(tokens: TokenStream) -> Vec<(TokenStream, Span)> {
     chunks
 }
 
-fn finish_chunk(current: &mut Vec<TokenTree>) -> (TokenStream, Span) {
+fn finish_chunk(current: &mut Vec<TokenTree>) -> Chunk {
     let last_span = match current.last() {
         Some(TokenTree::Group(group)) => group.span_close(),
         Some(tree) => tree.span(),
         None => Span::call_site(),
     };
-    (current.drain(..).collect(), last_span)
+    Chunk {
+        tokens: current.drain(..).collect(),
+        last_span,
+    }
 }
 
 /// One entry, including its `;`. Problems that do not stop parsing (a part given twice,

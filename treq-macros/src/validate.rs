@@ -8,44 +8,63 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Spacing, Span, TokenStream, TokenTree};
 use syn::{LitInt, LitStr};
 
-use crate::ast::{Body, Entry, Errors, Map, MapSpec, Method, Sequence, Status, Text, Url};
+#[cfg(test)]
+use crate::ast::Sequence;
+use crate::ast::{
+    Body, Entry, Errors, Json, Map, MapSpec, Method, ResponseBody, Status, Text, Url,
+};
 
 /// The methods of RFC 9110 plus PATCH (RFC 5789).
 const STANDARD_METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
 
+/// Validates a whole invocation (the unit tests' entry point; see `parse::parse_sequence`).
+#[cfg(test)]
 pub(crate) fn validate(sequence: &mut Sequence, errors: &mut Errors) {
     for entry in &mut sequence.entries {
-        let Entry::Exchange(exchange) = entry else {
-            continue;
-        };
-        let request = &mut exchange.request;
-        validate_method(&mut request.method, errors);
-        validate_url(&mut request.url, errors);
-        if let Some(MapSpec::Map(params)) = &mut request.params {
-            validate_map(params, MapKind::Params, errors);
+        validate_entry(entry, errors);
+    }
+}
+
+pub(crate) fn validate_entry(entry: &mut Entry, errors: &mut Errors) {
+    let Entry::Exchange(exchange) = entry else {
+        return;
+    };
+    let request = &mut exchange.request;
+    validate_method(&mut request.method, errors);
+    validate_url(&mut request.url, errors);
+    if let Some(MapSpec::Map(params)) = &mut request.params {
+        validate_map(params, MapKind::Params, errors);
+    }
+    if let Some(MapSpec::Map(headers)) = &mut request.headers {
+        validate_map(headers, MapKind::Headers, errors);
+    }
+    match &request.body {
+        Some(Body::Regex(pattern)) if !regex_is_valid(pattern, errors) => {
+            request.body = Some(Body::Any(pattern.span()));
         }
-        if let Some(MapSpec::Map(headers)) = &mut request.headers {
-            validate_map(headers, MapKind::Headers, errors);
+        Some(Body::Json(Json::Inline(json))) if !json_is_valid(json, errors) => {
+            request.body = Some(Body::Any(Span::call_site()));
         }
-        if let Some(Body::Regex(pattern)) = &request.body {
-            if !regex_is_valid(pattern, errors) {
-                request.body = Some(Body::Any(pattern.span()));
-            }
+        _ => {}
+    }
+    let response = &mut exchange.response;
+    if let Status::Literal(status) = &response.status {
+        if let Err(error) = check_status(status) {
+            response.status = Status::Invalid(status.span());
+            errors.push(error);
         }
-        let response = &mut exchange.response;
-        if let Status::Literal(status) = &response.status {
-            if let Err(error) = check_status(status) {
-                response.status = Status::Invalid(status.span());
-                errors.push(error);
-            }
-        }
-        if let Some(headers) = &mut response.headers {
-            validate_map(headers, MapKind::Headers, errors);
+    }
+    if let Some(headers) = &mut response.headers {
+        validate_map(headers, MapKind::Headers, errors);
+    }
+    if let Some(ResponseBody::Json(Json::Inline(json))) = &response.body {
+        if !json_is_valid(json, errors) {
+            response.body = None;
         }
     }
 }
@@ -188,6 +207,81 @@ fn check_status(status: &LitInt) -> syn::Result<()> {
     }
 }
 
+/// A light structural check of inline JSON before it reaches `serde_json::json!`, whose
+/// own errors ("unexpected end of macro invocation") point at the whole macro call:
+/// every object member needs a key, a `:` and a value, and no array element or member
+/// may be empty. Everything else (the values themselves) is left to `json!`.
+fn json_is_valid(json: &TokenStream, errors: &mut Errors) -> bool {
+    let mut valid = true;
+    for tree in json.clone() {
+        if let TokenTree::Group(group) = tree {
+            check_json_group(&group, errors, &mut valid);
+        }
+    }
+    valid
+}
+
+fn check_json_group(group: &proc_macro2::Group, errors: &mut Errors, valid: &mut bool) {
+    let object = match group.delimiter() {
+        Delimiter::Brace => true,
+        Delimiter::Bracket => false,
+        _ => return,
+    };
+    let trees: Vec<TokenTree> = group.stream().into_iter().collect();
+    let mut segments: Vec<&[TokenTree]> = trees.split(|t| is_punct(t, ',')).collect();
+    if segments.last().is_some_and(|last| last.is_empty()) {
+        segments.pop(); // a trailing comma (or an empty document)
+    }
+    let commas: Vec<Span> = trees
+        .iter()
+        .filter(|t| is_punct(t, ','))
+        .map(TokenTree::span)
+        .collect();
+    for (index, segment) in segments.into_iter().enumerate() {
+        let Some(first) = segment.first() else {
+            // Segment `index` is ended by comma `index`: point at that comma.
+            let span = commas.get(index).copied().unwrap_or_else(|| group.span());
+            errors.error(span, "expected a value before this comma");
+            *valid = false;
+            continue;
+        };
+        let value = if object {
+            let colon = segment.iter().enumerate().position(|(i, t)| {
+                is_punct(t, ':')
+                    && !matches!(t, TokenTree::Punct(p) if p.spacing() == Spacing::Joint)
+                    && !(i > 0 && is_punct(&segment[i - 1], ':'))
+            });
+            match colon {
+                None => {
+                    errors.error(first.span(), "expected `:` and a value after this key");
+                    *valid = false;
+                    continue;
+                }
+                Some(0) => {
+                    errors.error(first.span(), "expected a key before `:`");
+                    *valid = false;
+                    continue;
+                }
+                Some(i) if i + 1 == segment.len() => {
+                    errors.error(segment[i].span(), "expected a value after `:`");
+                    *valid = false;
+                    continue;
+                }
+                Some(i) => &segment[i + 1..],
+            }
+        } else {
+            segment
+        };
+        if let [TokenTree::Group(inner)] = value {
+            check_json_group(inner, errors, valid);
+        }
+    }
+}
+
+fn is_punct(tree: &TokenTree, ch: char) -> bool {
+    matches!(tree, TokenTree::Punct(p) if p.as_char() == ch)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum MapKind {
     Params,
@@ -204,8 +298,15 @@ fn validate_map(map: &mut Map, kind: MapKind, errors: &mut Errors) {
         };
         let name = key.value();
         if kind == MapKind::Headers {
-            if let Err(error) = http::HeaderName::from_bytes(name.as_bytes()) {
-                errors.error(key.span(), format!("invalid header name `{name}`: {error}"));
+            // (http's own message, "invalid HTTP header name", adds nothing.)
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                errors.error(
+                    key.span(),
+                    format!(
+                        "invalid header name `{name}`: a header name is a token of letters, \
+                         digits and !#$%&'*+-.^_`|~ (no spaces, colons or control characters)"
+                    ),
+                );
                 return false;
             }
         }
@@ -404,6 +505,26 @@ mod tests {
             Some(1)
         );
         assert!(matches!(exchange(&sequence, 1).request.url, Url::Any(_)));
+    }
+
+    #[test]
+    fn inline_json_structure_is_checked() {
+        let (sequence, errors) = check(quote! {
+            POST "http://a/" json { "a": , "b" } => 200 json [1, , { "c": }];
+            POST "http://a/" json { "ok": [1, { "x": std::f64::consts::PI }], (k): v, } => 200 json [];
+        });
+        assert_eq!(
+            errors,
+            [
+                "expected a value after `:`",
+                "expected `:` and a value after this key",
+                "expected a value before this comma",
+                "expected a value after `:`",
+            ]
+        );
+        let first = exchange(&sequence, 0);
+        assert!(matches!(first.request.body, Some(Body::Any(_))));
+        assert!(first.response.body.is_none());
     }
 
     #[test]

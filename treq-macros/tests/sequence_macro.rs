@@ -66,9 +66,17 @@ struct Observed {
     consumed: bool,
 }
 
-/// Sends `requests` (method, url, params, body) through a stub serving `seq`, with
+/// A request to send: method, URL, params, body.
+type Sent = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+/// Sends `requests` through a stub serving `seq`, with
 /// failures collected by `consume_with` instead of panicking.
-async fn run(seq: RequestSequence, requests: &[(&str, &str, &[(&str, &str)], &str)]) -> Observed {
+async fn run(seq: RequestSequence, requests: &[Sent]) -> Observed {
     let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
     let failures = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&failures);
@@ -145,7 +153,7 @@ fn hand_built() -> RequestSequence {
     ])
 }
 
-const MATCHING: &[(&str, &str, &[(&str, &str)], &str)] = &[
+const MATCHING: &[Sent] = &[
     ("GET", "http://an.example/foo", &[("a", "b")], ""),
     (
         "POST",
@@ -184,7 +192,7 @@ async fn macro_and_hand_built_sequences_serve_the_same_responses() {
 #[tokio::test]
 async fn macro_and_hand_built_sequences_report_the_same_mismatches() {
     // The first request has the wrong params and body; the PUT the wrong URL shape.
-    let requests: &[(&str, &str, &[(&str, &str)], &str)] = &[
+    let requests: &[Sent] = &[
         ("GET", "http://an.example/foo", &[("a", "c")], ""),
         ("GET", "http://an.example/foo", &[("a", "b")], ""),
         (

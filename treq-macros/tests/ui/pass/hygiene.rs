@@ -1,5 +1,6 @@
-// The expansion names only absolute paths: it works with no imports, next to
-// user items that shadow common names, and without the prelude.
+// The expansion names only absolute, trait-qualified paths: it works with no imports,
+// next to user items that shadow common names, and without the prelude.
+// (Inline `json { ... }` is left out: serde_json's own `json!` needs the prelude.)
 #![no_implicit_prelude]
 
 #[allow(dead_code)]
@@ -10,9 +11,11 @@ struct Vec;
 fn any() {}
 
 fn main() {
+    let page = 2;
     let _seq = ::treq_testing::request_sequence! {
-        GET "http://an.example/" params { "a" => ["1", "2"] } headers { "Accept" => "text/html" }
-            json { "k": [1, 2] } => 200 headers { "X" => "y" } json { "ok": true };
-        _ _ body _ => 500 body "x";
+        GET "http://an.example/" params { "a" => ["1", "2"], "page" => (page) }
+            headers { "Accept" => "text/html" } body regex("^x") => 200 headers { "X" => "y" } body "ok";
+        _ _ params _ headers _ body _ => 500 body b"x";
+        (page) (page) => (204u16);
     };
 }
