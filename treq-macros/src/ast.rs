@@ -41,7 +41,7 @@ pub(crate) enum Method {
     Any(Span),
     /// `GET`, `POST`, a custom uppercase token...
     Name(Ident),
-    /// `(expr)`: anything `ToString`.
+    /// `(expr)`: anything `Expect::new` accepts (a string, `http::Method`, a matcher).
     Expr(Expr),
 }
 

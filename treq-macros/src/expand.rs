@@ -65,13 +65,15 @@ fn expand_exchange(exchange: &Exchange) -> TokenStream {
         Method::Name(ident) => {
             syn::LitStr::new(&ident.to_string(), ident.span()).into_token_stream()
         }
-        Method::Expr(expr) => to_string(expr),
+        // Passed as is: `Expect::new` takes strings, `http::Method` and matchers.
+        Method::Expr(expr) => expr.into_token_stream(),
     };
     let url = match &request.url {
         Url::Any(span) => any(*span),
         Url::Literal(lit) => lit.into_token_stream(),
         Url::Regex(pattern) => quote_spanned!(pattern.span()=> #p::regex(#pattern)),
-        Url::Expr(expr) => to_string(expr),
+        // Passed as is: strings, `url::Url` and matchers (a runtime `regex(..)`).
+        Url::Expr(expr) => expr.into_token_stream(),
     };
     let params = request.params.as_ref().map(|params| match params {
         MapSpec::Any(span) => {
@@ -252,7 +254,7 @@ mod tests {
             ::treq_testing::__private::RequestSequence::new(::std::vec![(
                 ::treq_testing::__private::Expect::new(
                     ::treq_testing::__private::any(),
-                    ::std::string::ToString::to_string(&(base))
+                    base
                 )
                 .params(::treq_testing::__private::any())
                 .body(::treq_testing::__private::json_body(

@@ -8,6 +8,8 @@
 //! `validate` (compile-time checks with spans, all errors at once) and `expand`
 //! (builder calls). They work on `proc_macro2` types so they are unit-tested directly.
 
+#![warn(missing_docs)]
+
 mod ast;
 mod expand;
 mod parse;
@@ -78,10 +80,16 @@ mod validate;
 ///
 /// # Runtime values
 ///
-/// Wherever a literal goes, a parenthesized expression may go instead: the method, the
-/// URL, map keys and values (anything `ToString`), a request body (anything
-/// `Expect::body` accepts, matchers included), the status (a `u16` or
-/// `http::StatusCode`), response header names and values and the response body.
+/// Wherever a literal goes, a parenthesized expression may go instead:
+///
+/// - the method, the URL and a request body: anything `Expect::new` / `Expect::body`
+///   accept — strings, `http::Method`, `url::Url`, bytes, and matchers such as a
+///   runtime `treq_testing::regex(..)` or `treq_testing::pred(..)`;
+/// - map keys and values, response header names and values: anything `ToString`;
+/// - the status: a `u16` or an `http::StatusCode`;
+/// - the response body: anything `StubResponse::body` accepts; `json(value)`: anything
+///   `Serialize`.
+///
 /// Expressions are checked when the test runs, not at compile time.
 ///
 /// ```
@@ -89,7 +97,9 @@ mod validate;
 /// let base = "http://127.0.0.1:8080";
 /// let page = 2;
 /// let seq = request_sequence! {
-///     GET (format!("{base}/items")) params { "page" => (page) } => (http::StatusCode::OK) body (vec![1u8, 2]);
+///     GET (format!("{base}/items")) params { "page" => (page) }
+///         => (http::StatusCode::OK) body (vec![1u8, 2]);
+///     (http::Method::DELETE) (treq_testing::regex(format!("^{base}/items/[0-9]+$"))) => 204;
 /// };
 /// # let _ = seq;
 /// ```

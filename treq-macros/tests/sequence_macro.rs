@@ -287,3 +287,33 @@ async fn runtime_values_and_byte_bodies() {
     assert_eq!(response.headers()["x-reply"], "20");
     assert_eq!(&response.content().await.unwrap()[..], b"\x00done");
 }
+
+#[tokio::test]
+async fn runtime_method_and_regex_url_are_matchers() {
+    let base = "http://an.example";
+    let seq = request_sequence! {
+        (http::Method::DELETE) (regex(format!("^{base}/items/[0-9]+$"))) => 204;
+        (http::Method::DELETE) (regex(format!("^{base}/items/[0-9]+$"))) => 204;
+    };
+    let observed = run(
+        seq,
+        &[
+            ("DELETE", "http://an.example/items/5", &[], ""),
+            ("DELETE", "http://an.example/items/x", &[], ""),
+            ("GET", "http://an.example/items/6", &[], ""),
+        ],
+    )
+    .await;
+    let codes: Vec<u16> = observed.responses.iter().map(|(code, _)| *code).collect();
+    assert_eq!(codes, [204, 500, 500]);
+    assert!(
+        observed.failures[0].contains("Mismatched fields: url\n"),
+        "{:#?}",
+        observed.failures
+    );
+    assert!(
+        observed.failures[1].contains("Mismatched fields: method\n"),
+        "{:#?}",
+        observed.failures
+    );
+}

@@ -12,10 +12,12 @@ fn any() {}
 
 fn main() {
     let page = 2;
+    let method = "GET";
+    let url = "http://an.example/";
     let _seq = ::treq_testing::request_sequence! {
         GET "http://an.example/" params { "a" => ["1", "2"], "page" => (page) }
             headers { "Accept" => "text/html" } body regex("^x") => 200 headers { "X" => "y" } body "ok";
         _ _ params _ headers _ body _ => 500 body b"x";
-        (page) (page) => (204u16);
+        (method) (url) => (204u16) headers { ("X-Page") => (page) };
     };
 }

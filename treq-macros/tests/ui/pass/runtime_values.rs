@@ -12,5 +12,7 @@ fn main() {
             => (http::StatusCode::CREATED) headers { (header_name) => (42) } body (payload);
         GET (url::Url::parse("http://an.example/x").unwrap()) body (treq_testing::any())
             => (204u16) body (String::from("done"));
+        (String::from("PUT")) (treq_testing::regex(format!("^{base}/items/[0-9]+$"))) body (b"x".to_vec()) => 200;
+        ("GET") ("http://an.example/") => 200;
     };
 }
