@@ -170,6 +170,14 @@ const MATCHING: &[Sent] = &[
     ),
 ];
 
+#[test]
+fn macro_and_hand_built_sequences_hold_the_same_expectations() {
+    // Debug shows every matcher and response of every entry.
+    let from_macro = format!("{:#?}", macro_form());
+    assert_eq!(from_macro, format!("{:#?}", hand_built()));
+    assert!(from_macro.contains("HasHeaders"), "{from_macro}");
+}
+
 #[tokio::test]
 async fn macro_and_hand_built_sequences_serve_the_same_responses() {
     let from_macro = run(macro_form(), MATCHING).await;
