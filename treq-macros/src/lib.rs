@@ -47,17 +47,19 @@ mod validate;
 /// | `headers { "Accept" => "text/html" }` | **at least** these headers (a superset match: names case-insensitive, values case-sensitive) |
 /// | `body "text"`, `body b"bytes"` | exactly this body |
 /// | `body regex("^a.*z$")` | a body matching the regex |
-/// | `json { "k": [1, 2] }`, `json [..]`, `json(value)` | a body equal to this JSON document (syntax of `serde_json::json!`; `value` is anything `Serialize`) |
+/// | `json { "k": [1, 2] }`, `json [..]`, `json(value)` | a body equal to this JSON document, compared as JSON (whitespace and key order do not matter); the syntax of `serde_json::json!`, `value` is anything `Serialize` |
 ///
 /// **An omitted part matches anything.** `_` is an explicit wildcard for any part:
 /// the method, the URL, `params _`, `headers _`, `body _`.
 ///
 /// The method is a standard one (`GET`, `HEAD`, `POST`, `PUT`, `DELETE`, `CONNECT`,
 /// `OPTIONS`, `TRACE`, `PATCH`) or a custom uppercase token (`PROPFIND`); a token one
-/// typo away from a standard method is rejected with a suggestion. The URL is a string
-/// literal (parsed at compile time: `http` or `https`, no query — the query is matched
-/// by `params` — and normalised the way the stub reports URLs, e.g. `http://A.example`
-/// becomes `http://a.example/`) or `regex("^https://api\\.example/")`.
+/// typo away from a standard method is rejected with a suggestion. A method that is
+/// not an identifier, like `M-SEARCH`, is written as an expression: `("M-SEARCH")`.
+/// The URL is a string literal (parsed at compile time: `http` or `https`, no query —
+/// the query is matched by `params` — and normalised the way the stub reports URLs,
+/// e.g. `http://A.example:80` becomes `http://a.example/`) or
+/// `regex("^https://api\\.example/")`.
 ///
 /// ```
 /// # use treq_testing::request_sequence;
