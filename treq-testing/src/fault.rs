@@ -110,6 +110,7 @@ pub(crate) async fn apply(
             Body::wrap(Truncated {
                 inner: body,
                 remaining: after,
+                yielded: false,
             })
         })),
         Some(Fault::Delay(_)) => Ok(response),
@@ -121,6 +122,7 @@ pub(crate) async fn apply(
 struct Truncated {
     inner: Body,
     remaining: usize,
+    yielded: bool,
 }
 
 impl http_body::Body for Truncated {
@@ -132,6 +134,14 @@ impl http_body::Body for Truncated {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         if self.remaining == 0 {
+            // Yield once first: hyper flushes what it buffered (the head and
+            // the bytes let through) only when the body is pending; an error
+            // right away would drop them.
+            if !self.yielded {
+                self.yielded = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             return Poll::Ready(Some(Err(Box::new(InjectedFault("truncated body")))));
         }
         match Pin::new(&mut self.inner).poll_frame(cx) {

@@ -202,10 +202,13 @@ impl RequestTraversalAgent {
             // The client side decides when the exchange is over; if the
             // server side ends first (Connection: close), let the client
             // read what is left.
-            let client_conn = std::pin::pin!(client_conn);
-            let server_conn = std::pin::pin!(server_conn);
-            if let Either::Right((_, client_conn)) = select(client_conn, server_conn).await {
-                let _ = client_conn.await;
+            // Owned (boxed) so that a finished side is dropped at once: its
+            // half of the pipe closes and the other side sees EOF.
+            match select(Box::pin(client_conn), Box::pin(server_conn)).await {
+                Either::Left((_, server_conn)) => drop(server_conn),
+                Either::Right((_, client_conn)) => {
+                    let _ = client_conn.await;
+                }
             }
         });
         let response = sender.send_request(request);
