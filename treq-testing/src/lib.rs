@@ -104,6 +104,8 @@ pub use crate::sequence::{ConsumeGuard, Expect, RequestSequence};
 pub use crate::stub::StubTreq;
 pub use crate::stubbing::{IntoStubBody, StringStubbingResource, StubRequest, StubResponse};
 pub use crate::traversal::RequestTraversalAgent;
+#[doc(inline)]
+pub use treq_macros::request_sequence;
 
 #[allow(dead_code)]
 fn _assert_impls() {

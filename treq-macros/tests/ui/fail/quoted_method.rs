@@ -1,0 +1,5 @@
+fn main() {
+    let _seq = treq_testing::request_sequence! {
+        "get" "http://an.example/" => 200;
+    };
+}
