@@ -94,6 +94,18 @@ async fn the_client_builder_reports_bad_default_headers() {
     assert!(err.is_builder(), "{err:?}");
 }
 
+#[tokio::test]
+async fn a_client_built_with_a_bad_option_fails_every_request_instead_of_dropping_it() {
+    let client = treq::HttpClient::builder(treq::HyperAgent::new())
+        .default_headers([("X-Evil", "a\r\nb")])
+        .build();
+    // No server is needed: the request fails before anything is sent.
+    let err = client.get("http://127.0.0.1:9/").await.unwrap_err();
+    assert!(err.is_builder(), "{err:?}");
+    assert!(err.to_string().contains("invalid client option"), "{err}");
+    assert!(err.to_string().contains("x-evil"), "{err}");
+}
+
 /// A server that answers every request with `reply` and closes.
 fn answering(reply: &'static [u8]) -> RawServer {
     RawServer::start(move |stream| answer_raw(stream, reply))

@@ -46,6 +46,9 @@ pub(crate) struct ClientConfig {
     pub(crate) sensitive_headers: Vec<HeaderName>,
     pub(crate) max_decompressed_size: Option<u64>,
     pub(crate) netrc: bool,
+    /// The first invalid option given to the builder: every request fails
+    /// with it, so a bad default header is never silently dropped.
+    pub(crate) invalid: Option<String>,
 }
 
 impl Default for ClientConfig {
@@ -57,6 +60,7 @@ impl Default for ClientConfig {
             sensitive_headers: Vec::new(),
             max_decompressed_size: Some(1 << 30),
             netrc: false,
+            invalid: None,
         }
     }
 }
@@ -237,12 +241,20 @@ impl<A: Agent> ClientBuilder<A> {
         self
     }
 
-    /// Builds the client. Invalid options given to the builder panic here? No:
-    /// use [`try_build`](Self::try_build) to see them; `build` keeps the valid ones.
+    /// Builds the client. An invalid option given to the builder (say, a
+    /// default header value with a line break) is not dropped: every request
+    /// of the client then fails with it as a builder error. Use
+    /// [`try_build`](Self::try_build) to see it here instead.
     pub fn build(self) -> HttpClient<A> {
         let ClientBuilder {
-            agent, jar, config, ..
+            agent,
+            jar,
+            mut config,
+            error,
         } = self;
+        if let Some(e) = error {
+            config.invalid = Some(format!("invalid client option: {e}"));
+        }
         let agent = Arc::new(agent);
         let jar = jar.unwrap_or_default();
         let stack = pipeline::build_stack(Arc::clone(&agent), &jar, &config);

@@ -71,6 +71,9 @@ impl<A: Agent> HttpClient<A> {
 
     async fn execute_inner(&self, mut req: PendingRequest) -> crate::Result<Response> {
         let inner = self.inner();
+        if let Some(invalid) = &inner.config.invalid {
+            return Err(error::builder(invalid.clone()));
+        }
         if let Some(conflict) = req.given.conflict() {
             return Err(error::builder(conflict));
         }
