@@ -280,15 +280,26 @@ async fn add_multipart(map: &mut MultiMap, body: Bytes, boundary: &str) -> treq:
 /// assert_eq!(resp.text().await.unwrap(), "hi");
 /// # }
 /// ```
-#[derive(Clone)]
 pub struct ServiceResource<S> {
-    service: S,
+    // Driving the service (readiness, call, body conversion) is the client
+    // side's `ServiceAgent`: one adapter serves both directions.
+    agent: treq::ServiceAgent<S>,
 }
 
 impl<S> ServiceResource<S> {
     /// Wraps `service`.
     pub fn new(service: S) -> Self {
-        ServiceResource { service }
+        ServiceResource {
+            agent: treq::ServiceAgent::new(service),
+        }
+    }
+}
+
+impl<S: Clone> Clone for ServiceResource<S> {
+    fn clone(&self) -> Self {
+        ServiceResource {
+            agent: self.agent.clone(),
+        }
     }
 }
 
@@ -305,7 +316,6 @@ where
     S: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
         + Clone
         + Send
-        + Sync
         + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
@@ -314,24 +324,20 @@ where
     B::Error: Into<BoxError>,
 {
     fn call(&self, request: ServerRequest) -> ResourceFuture {
-        let mut service = self.service.clone();
+        use treq::Agent as _;
+        let response = self.agent.request(request.into_http());
         Box::pin(async move {
-            let ready = futures_util::future::poll_fn(|cx| service.poll_ready(cx))
-                .await
-                .map_err(Into::<BoxError>::into);
-            let result = match ready {
-                Ok(()) => service
-                    .call(request.into_http())
-                    .await
-                    .map_err(Into::<BoxError>::into),
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(response) => response.map(Body::wrap),
-                Err(e) => http::Response::builder()
-                    .status(500)
-                    .body(Body::from(format!("service error: {e}")))
-                    .unwrap_or_default(),
+            match response.await {
+                Ok(response) => response,
+                Err(e) => {
+                    // The service's own error text (the treq error wraps it).
+                    let text = std::error::Error::source(&e)
+                        .map_or_else(|| e.to_string(), ToString::to_string);
+                    http::Response::builder()
+                        .status(500)
+                        .body(Body::from(format!("service error: {text}")))
+                        .unwrap_or_default()
+                }
             }
         })
     }
@@ -382,5 +388,41 @@ mod tests {
         let args = r.args().await.unwrap();
         assert_eq!(args["a"], vec!["one"]);
         assert_eq!(args["f"], vec!["file body"]);
+    }
+
+    /// A service that always fails, to check the 500 answer.
+    #[derive(Clone)]
+    struct Failing;
+
+    impl tower_service::Service<http::Request<Body>> for Failing {
+        type Response = http::Response<Body>;
+        type Error = std::io::Error;
+        type Future = std::future::Ready<Result<http::Response<Body>, std::io::Error>>;
+
+        fn poll_ready(
+            &mut self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), std::io::Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _req: http::Request<Body>) -> Self::Future {
+            std::future::ready(Err(std::io::Error::other("the database is down")))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_service_error_answers_500_with_its_text() {
+        let resource = ServiceResource::new(Failing);
+        let request = ServerRequest::new(
+            http::Request::get("http://app.test/x")
+                .body(Body::empty())
+                .unwrap(),
+            false,
+        );
+        let response = resource.call(request).await;
+        assert_eq!(response.status(), 500);
+        let body = response.into_body().collect_bytes(None).await.unwrap();
+        assert_eq!(body, "service error: the database is down");
     }
 }
