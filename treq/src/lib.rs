@@ -41,6 +41,8 @@
 //! - `gzip`, `deflate`, `brotli`, `zstd` (default): response decompression;
 //!   `Accept-Encoding` lists exactly the enabled codecs.
 
+#![warn(missing_docs)]
+
 mod agent;
 mod auth;
 mod body;
