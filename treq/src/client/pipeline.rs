@@ -104,14 +104,9 @@ impl<A: Agent> HttpClient<A> {
                 Some(pairs) => {
                     set_generated(&mut headers, CONTENT_TYPE, FORM);
                     let mut encoded = String::new();
-                    pairs.into_iter().for_each(|(k, v)| {
-                        if !encoded.is_empty() {
-                            encoded.push('&');
-                        }
-                        params::quote_plus(&k, &mut encoded);
-                        encoded.push('=');
-                        params::quote_plus(&v, &mut encoded);
-                    });
+                    for (key, value) in &pairs {
+                        params::push_pair(&mut encoded, key, value);
+                    }
                     Body::from(encoded)
                 }
                 None => Body::empty(),

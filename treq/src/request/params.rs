@@ -15,7 +15,7 @@ const PARAM: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_');
 
 /// Appends the quote_plus encoding of `bytes` to `out`.
-pub(crate) fn quote_plus(bytes: &[u8], out: &mut String) {
+fn quote_plus(bytes: &[u8], out: &mut String) {
     for piece in percent_encoding::percent_encode(bytes, PARAM) {
         if piece == "%20" {
             out.push('+');
@@ -23,6 +23,17 @@ pub(crate) fn quote_plus(bytes: &[u8], out: &mut String) {
             out.push_str(piece);
         }
     }
+}
+
+/// Appends `key=value`, quote_plus-encoded, to `out` (after a `&` unless
+/// `out` is empty): the one encoding of query params and form bodies.
+pub(crate) fn push_pair(out: &mut String, key: &[u8], value: &[u8]) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    quote_plus(key, out);
+    out.push('=');
+    quote_plus(value, out);
 }
 
 /// One parameter key or value.
@@ -134,14 +145,7 @@ pub trait IntoParams {
     where
         Self: Sized,
     {
-        self.for_each_pair(&mut |key, value| {
-            if !out.is_empty() {
-                out.push('&');
-            }
-            quote_plus(key, out);
-            out.push('=');
-            quote_plus(value, out);
-        });
+        self.for_each_pair(&mut |key, value| push_pair(out, key, value));
     }
 }
 

@@ -237,11 +237,6 @@ impl Response {
             .unwrap_or_default()
     }
 
-    #[allow(dead_code)]
-    pub(crate) fn session_jar(&self) -> Option<&CookieJar> {
-        self.jar.as_ref()
-    }
-
     /// Returns an error for a 4xx or 5xx status, else the response.
     pub fn error_for_status(self) -> crate::Result<Self> {
         if self.status.is_client_error() || self.status.is_server_error() {
