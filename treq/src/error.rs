@@ -8,7 +8,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::request::url::without_userinfo;
+use crate::request::url::{take_userinfo, without_userinfo};
 use crate::Response;
 
 /// A boxed error usable as an error source.
@@ -129,8 +129,9 @@ impl Error {
 
     /// Attaches (or replaces) the URL, without its userinfo: an error is
     /// shown and logged, so `http://user:pass@host/` is kept as `http://host/`.
-    pub fn with_url(mut self, url: Url) -> Self {
-        self.inner.url = Some(without_userinfo(&url));
+    pub fn with_url(mut self, mut url: Url) -> Self {
+        take_userinfo(&mut url);
+        self.inner.url = Some(url);
         self
     }
 

@@ -94,6 +94,8 @@ pub struct OriginChanged;
 ///   and the configured [`sensitive_headers`](Self::sensitive_headers) are
 ///   removed for the rest of the chain, and the hop requests and the final
 ///   response carry the [`OriginChanged`] marker in their extensions.
+/// - A `Location` with userinfo sends its credentials to that target as Basic
+///   auth; the userinfo never appears in a URL of the history or an error.
 /// - Intermediate responses are read (up to 64 KiB kept, so the connection is
 ///   reused) and returned in the final response's history.
 ///

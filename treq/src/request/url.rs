@@ -1,5 +1,6 @@
 //! `IntoUrl` and the URL rules: parsing (IDNA, percent-encoding), appending
-//! params, and turning a `Url` into the request-target the agent sees.
+//! params, taking the userinfo out (it becomes Basic auth and is never shown),
+//! and turning a `Url` into the request-target the agent sees.
 
 use url::{Position, Url};
 
