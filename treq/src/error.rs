@@ -8,6 +8,7 @@ use std::fmt;
 
 use url::Url;
 
+use crate::request::url::{take_userinfo, without_userinfo};
 use crate::Response;
 
 /// A boxed error usable as an error source.
@@ -19,8 +20,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong while building, sending or reading a request.
 ///
 /// Cheap to move (one pointer wide), `Send + Sync`, and carries the URL it
-/// concerns when one is known. Beware that the URL may hold secrets (query
-/// tokens); use [`Error::without_url`] before logging it if that matters.
+/// concerns when one is known. The URL never carries userinfo (a
+/// `user:password@` part is removed before it is stored), but it may still
+/// hold other secrets (query tokens); use [`Error::without_url`] before
+/// logging it if that matters.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -84,7 +87,15 @@ pub enum ErrorKind {
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, source: Option<BoxError>) -> Self {
+    pub(crate) fn new(mut kind: ErrorKind, source: Option<BoxError>) -> Self {
+        // The refused target is shown in Display and Debug: no userinfo.
+        if let ErrorKind::RedirectRefused {
+            location: Some(location),
+            ..
+        } = &mut kind
+        {
+            *location = without_userinfo(location);
+        }
         Error {
             inner: Box::new(Inner {
                 kind,
@@ -116,16 +127,18 @@ impl Error {
         self.inner.url.as_ref()
     }
 
-    /// Attaches (or replaces) the URL.
-    pub fn with_url(mut self, url: Url) -> Self {
+    /// Attaches (or replaces) the URL, without its userinfo: an error is
+    /// shown and logged, so `http://user:pass@host/` is kept as `http://host/`.
+    pub fn with_url(mut self, mut url: Url) -> Self {
+        take_userinfo(&mut url);
         self.inner.url = Some(url);
         self
     }
 
-    /// Attaches the URL unless one is already set.
+    /// Attaches the URL (without its userinfo) unless one is already set.
     pub(crate) fn or_url(mut self, url: &Url) -> Self {
         if self.inner.url.is_none() {
-            self.inner.url = Some(url.clone());
+            self.inner.url = Some(without_userinfo(url));
         }
         self
     }
@@ -466,6 +479,29 @@ mod tests {
         );
         assert_eq!(std::error::Error::source(&err).unwrap().to_string(), "boom");
         assert!(err.without_url().url().is_none());
+    }
+
+    #[test]
+    fn userinfo_never_reaches_the_error() {
+        let url = Url::parse("http://alice:hunter2@example.com/x").unwrap();
+        let err = request(std::io::Error::other("boom")).with_url(url.clone());
+        assert_eq!(err.url().unwrap().as_str(), "http://example.com/x");
+        let err = body_msg("short").or_url(&url);
+        assert_eq!(err.url().unwrap().as_str(), "http://example.com/x");
+        let err = Error::custom(
+            ErrorKind::RedirectRefused {
+                status: 302,
+                location: Some(url),
+            },
+            "refused",
+            None,
+        );
+        for shown in [err.to_string(), format!("{err:?}"), format!("{err:#?}")] {
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("alice"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

@@ -184,13 +184,23 @@ impl Challenge {
 }
 
 /// What the response hash covers, besides the challenge.
-#[derive(Debug)]
 pub(crate) struct Credentials<'a> {
     pub(crate) username: &'a str,
     pub(crate) password: &'a str,
     pub(crate) method: &'a str,
     /// The request-target: path and query, as sent.
     pub(crate) uri: &'a str,
+}
+
+impl std::fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .finish_non_exhaustive()
+    }
 }
 
 /// RFC 5987 attr-char: everything else is percent-encoded.
@@ -364,6 +374,13 @@ mod tests {
         let rest = &header[start..];
         let rest = rest.strip_prefix('"').unwrap_or(rest);
         &rest[..rest.find(['"', ',']).unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn credentials_debug_hides_the_password() {
+        let shown = format!("{:?}", rfc_creds());
+        assert!(shown.contains("Mufasa"), "{shown}");
+        assert!(!shown.contains("Circle"), "{shown}");
     }
 
     #[test]

@@ -40,6 +40,7 @@ use std::sync::{Arc, OnceLock};
 use http::header::{HeaderValue, AUTHORIZATION};
 use http::{StatusCode, Uri};
 
+pub(crate) use self::basic::basic;
 use self::digest::{Challenge, Credentials, DigestCache};
 use crate::agent::{Agent, ResponseFuture};
 use crate::response::SentRequest;
@@ -154,14 +155,14 @@ struct NetrcSource {
 }
 
 impl NetrcSource {
-    fn credentials(&self, host: &str) -> crate::Result<Option<HeaderValue>> {
+    fn credentials(&self, host: &str, https: bool) -> crate::Result<Option<HeaderValue>> {
         let parsed = self.parsed.get_or_init(|| match &self.path {
             Some(path) => netrc::load(path),
             None => Ok(netrc::Netrc::default()),
         });
         match parsed {
             Ok(netrc) => Ok(netrc
-                .lookup(host)
+                .lookup(host, https)
                 .map(|e| basic::basic(e.login.as_bytes(), e.password.as_bytes()))),
             Err(msg) => Err(crate::error::builder(msg.clone())),
         }
@@ -181,6 +182,8 @@ impl<A> AuthAgent<A> {
     /// Wraps `inner`; with `enabled`, requests that carry no auth and no
     /// `Authorization` header get Basic credentials for their host from
     /// `$NETRC`, else `~/.netrc` (read once, at the first such request).
+    /// The file's `default` entry is used for https requests only: over plain
+    /// http only hosts with their own `machine` entry get credentials.
     pub fn with_netrc(inner: A, enabled: bool) -> Self {
         Self::with_netrc_source(inner, enabled.then(netrc::default_path))
     }
@@ -231,8 +234,9 @@ impl<A: Agent> Agent for AuthAgent<A> {
             None => {
                 let from_netrc = match &self.netrc {
                     Some(source) if !request.headers().contains_key(AUTHORIZATION) => {
+                        let https = request.uri().scheme() == Some(&http::uri::Scheme::HTTPS);
                         match request.uri().host() {
-                            Some(host) => source.credentials(host),
+                            Some(host) => source.credentials(host, https),
                             None => Ok(None),
                         }
                     }
@@ -591,6 +595,35 @@ mod tests {
             "{err}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn netrc_default_entry_goes_over_https_only() {
+        let dir = std::env::temp_dir().join(format!("treq-auth-netrc-dflt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("netrc");
+        std::fs::write(
+            &path,
+            "default login anon password guest
+",
+        )
+        .unwrap();
+        let seen = Seen::default();
+        let agent = AuthAgent::with_netrc_file(
+            Spy {
+                seen: Arc::clone(&seen),
+                reply: Box::new(|_, _| ok()),
+            },
+            &path,
+        );
+        for uri in ["http://any.example/", "https://any.example/"] {
+            let req = http::Request::get(uri).body(Body::empty()).unwrap();
+            agent.request(req).await.unwrap();
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(auth_header(&seen, 0), None, "not over plain http");
+        // base64("anon:guest")
+        assert_eq!(auth_header(&seen, 1).unwrap(), "Basic YW5vbjpndWVzdA==");
     }
 
     #[test]

@@ -10,7 +10,11 @@
 //! `account` (ignored) and `port` (ignored) pairs; `macdef NAME` skips its
 //! body up to the next empty line.
 //!
-//! Decisions: a missing file means no credentials; an unreadable or malformed
+//! Decisions: a `default` entry (credentials for any host) is used only over
+//! https. curl and Python send it over plain http too, to whatever host a
+//! request names, where anyone on the path can read it; a `machine` entry,
+//! which names its host, is still used over http as they do. A missing file
+//! means no credentials; an unreadable or malformed
 //! file is a clear error (kind `Builder`, naming the file and line) on every
 //! request that would have used it, because the user opted in and silently
 //! sending no credentials hides the mistake. The file is read once per client,
@@ -43,8 +47,9 @@ pub(crate) struct Netrc {
 }
 
 impl Netrc {
-    /// The entry for `host` (names compare case-insensitively), else `default`.
-    pub(crate) fn lookup(&self, host: &str) -> Option<&Entry> {
+    /// The entry for `host` (names compare case-insensitively), else the
+    /// `default` entry, but only for an https request (`https`).
+    pub(crate) fn lookup(&self, host: &str, https: bool) -> Option<&Entry> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         self.entries
             .iter()
@@ -53,7 +58,11 @@ impl Netrc {
                     .as_deref()
                     .is_some_and(|m| m.eq_ignore_ascii_case(host))
             })
-            .or_else(|| self.entries.iter().find(|e| e.machine.is_none()))
+            .or_else(|| {
+                https
+                    .then(|| self.entries.iter().find(|e| e.machine.is_none()))
+                    .flatten()
+            })
     }
 
     /// Parses the text of a `.netrc` file. The error names the line.
@@ -210,7 +219,7 @@ mod tests {
 
     fn creds(netrc: &Netrc, host: &str) -> Option<(String, String)> {
         netrc
-            .lookup(host)
+            .lookup(host, true)
             .map(|e| (e.login.clone(), e.password.clone()))
     }
 
@@ -234,6 +243,12 @@ mod tests {
         assert_eq!(
             creds(&netrc, "elsewhere"),
             Some(("anon".into(), "guest".into()))
+        );
+        // Over plain http only the named machines get credentials.
+        assert_eq!(netrc.lookup("elsewhere", false), None);
+        assert_eq!(
+            netrc.lookup("example.com", false).map(|e| e.login.as_str()),
+            Some("alice")
         );
     }
 

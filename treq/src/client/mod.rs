@@ -189,7 +189,16 @@ impl<A: Agent> ClientBuilder<A> {
                 self.error.get_or_insert(e);
             }
         }
+        self.mark_sensitive_defaults();
         self
+    }
+
+    /// Secret default headers print as `Sensitive` in every `Debug`.
+    fn mark_sensitive_defaults(&mut self) {
+        crate::request::headers::mark_sensitive(
+            &mut self.config.default_headers,
+            &self.config.sensitive_headers,
+        );
     }
 
     /// A default deadline for every request (a request's own `timeout` wins).
@@ -204,7 +213,9 @@ impl<A: Agent> ClientBuilder<A> {
         self
     }
 
-    /// Extra header names stripped, like `Authorization`, on cross-origin redirects.
+    /// Extra header names stripped, like `Authorization`, on cross-origin
+    /// redirects. Their values also print as `Sensitive` in every `Debug`
+    /// (as `Authorization`, `Proxy-Authorization` and `Cookie` always do).
     pub fn sensitive_headers<I, K>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = K>,
@@ -218,6 +229,7 @@ impl<A: Agent> ClientBuilder<A> {
                 }
             }
         }
+        self.mark_sensitive_defaults();
         self
     }
 
@@ -229,7 +241,9 @@ impl<A: Agent> ClientBuilder<A> {
     }
 
     /// Reads credentials from `.netrc` (`$NETRC`, else `~/.netrc`) for requests
-    /// that carry no auth of their own.
+    /// that carry no auth of their own. The file's `default` entry is used for
+    /// https requests only; over plain http only hosts with their own
+    /// `machine` entry get credentials.
     pub fn netrc(mut self, enabled: bool) -> Self {
         self.config.netrc = enabled;
         self

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::Method;
 
 use super::{ClientConfig, HttpClient};
@@ -14,6 +14,7 @@ use crate::cookies::{CookieAgent, CookieJar};
 use crate::decompress::DecompressAgent;
 use crate::error;
 use crate::redirect::{RedirectAgent, RedirectOptions};
+use crate::request::headers::mark_sensitive;
 use crate::request::{params, set_generated, url, Payload, PendingRequest};
 use crate::response::{Response, SentRequest};
 use crate::timeout::Deadline;
@@ -42,7 +43,9 @@ pub(crate) struct RecordAgent<A> {
 }
 
 impl<A: Agent> Agent for RecordAgent<A> {
-    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        // The cookie and auth layers add their headers unmarked.
+        mark_sensitive(request.headers_mut(), &[]);
         let mut sent = SentRequest::new(
             request.method().clone(),
             request.uri().clone(),
@@ -78,12 +81,19 @@ impl<A: Agent> HttpClient<A> {
             return Err(error::builder(conflict));
         }
 
+        // URL userinfo is Basic auth unless `auth` or the request's own
+        // Authorization says otherwise (a client default is less specific).
+        if req.auth.is_none() && !req.headers.contains_key(AUTHORIZATION) {
+            req.auth = req.url_auth.take();
+        }
+
         // Defaults first; a request's own value for a name replaces them.
         let mut headers = inner.config.default_headers.clone();
         for name in req.headers.keys() {
             headers.remove(name);
         }
         headers.extend(std::mem::take(&mut req.headers));
+        mark_sensitive(&mut headers, &inner.config.sensitive_headers);
 
         let body = match (req.files.take(), std::mem::take(&mut req.payload)) {
             (Some(files), _) => {

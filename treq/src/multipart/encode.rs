@@ -198,12 +198,7 @@ impl Form {
             return Ok((content_type, Body::from_bytes(pending.freeze())));
         }
         segments.push(Segment::Bytes(pending.freeze()));
-        let total = segments
-            .iter()
-            .try_fold(0u64, |sum, segment| match segment {
-                Segment::Bytes(b) => Some(sum + b.len() as u64),
-                Segment::Part(p) => p.len.map(|len| sum + len),
-            });
+        let total = total_length(&segments)?;
         let stream = MultipartStream::new(segments);
         let body = match total {
             Some(total) => Body::sized_stream(stream, total),
@@ -211,6 +206,29 @@ impl Form {
         };
         Ok((content_type, body))
     }
+}
+
+/// The exact length of the body, `None` when a part's length is unknown. The
+/// parts' lengths are the caller's claims: a sum past `u64::MAX` is a builder
+/// error, never a wrapped or panicking addition.
+fn total_length(segments: &[Segment]) -> crate::Result<Option<u64>> {
+    let mut total: u64 = 0;
+    for segment in segments {
+        let len = match segment {
+            Segment::Bytes(b) => b.len() as u64,
+            Segment::Part(p) => match p.len {
+                Some(len) => len,
+                None => return Ok(None),
+            },
+        };
+        total = total.checked_add(len).ok_or_else(|| {
+            error::builder(
+                "the multipart body is too long: its parts' declared lengths add up to more \
+                 than 2^64 - 1 bytes",
+            )
+        })?;
+    }
+    Ok(Some(total))
 }
 
 /// `Content-Disposition: form-data; name="N"[; filename="F"]\r\n`.
@@ -226,15 +244,31 @@ fn put_disposition(out: &mut BytesMut, name: &str, filename: Option<&str>) {
     out.put_slice(CRLF);
 }
 
-/// treq's escaping of parameter values: CR and LF are dropped (they would end
-/// the header) and `"` becomes `\"`; everything else is raw UTF-8.
+/// The escaping of names and filenames browsers and curl use (WHATWG's
+/// "escape a multipart/form-data name"): `"` becomes `%22`, CR `%0D` and LF
+/// `%0A`, so no value can close its quoted string or end the header line;
+/// everything else is raw UTF-8. Python treq escapes `"` as `\"` instead and
+/// leaves `\` alone, so for a parser that reads quoted-pairs a value ending
+/// in `\` (or holding `\"`) ends its quoted string in the wrong place, and
+/// the rest of the value can forge the next parameter.
+///
+/// Backslashes are sent as they are (Windows paths reach every parser
+/// intact), except at the very end of the value: a parser that reads
+/// quoted-pairs (Python's, Go's, multer) would take a final `\` as escaping
+/// the closing quote, so trailing backslashes are sent as `%5C`. Escaping
+/// every `\` as `\\` would not do: multer, for one, never unescapes it.
 fn put_escaped(out: &mut BytesMut, value: &str) {
-    for c in value.chars() {
+    let kept = value.trim_end_matches('\\');
+    for c in kept.chars() {
         match c {
-            '\r' | '\n' => {}
-            '"' => out.put_slice(b"\\\""),
+            '"' => out.put_slice(b"%22"),
+            '\r' => out.put_slice(b"%0D"),
+            '\n' => out.put_slice(b"%0A"),
             c => out.put_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
+    }
+    for _ in kept.len()..value.len() {
+        out.put_slice(b"%5C");
     }
 }
 

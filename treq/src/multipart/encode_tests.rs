@@ -248,7 +248,7 @@ my lovely bytes
 }
 
 #[tokio::test]
-async fn new_lines_in_params_are_removed() {
+async fn new_lines_in_params_are_percent_encoded() {
     let out = output(
         vec![],
         vec![(
@@ -261,7 +261,7 @@ async fn new_lines_in_params_are_removed() {
         out,
         crlf(
             "--heyDavid
-Content-Disposition: form-data; name=\"field\"; filename=\"oops.jpg\"
+Content-Disposition: form-data; name=\"field\"; filename=\"%0D%0Aoops.j%0Apg\"
 Content-Type: image/jpeg
 Content-Length: 15
 
@@ -273,7 +273,7 @@ my lovely bytes
 }
 
 #[tokio::test]
-async fn quotes_in_names_are_escaped() {
+async fn quotes_in_names_are_percent_encoded() {
     let out = output(
         fields(&[("na\"me", "v")]),
         vec![("f\r\nx".into(), Part::bytes("b").filename("a\"b"))],
@@ -281,13 +281,52 @@ async fn quotes_in_names_are_escaped() {
     .await;
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.contains("Content-Disposition: form-data; name=\"na\\\"me\"\r\n"),
+        text.contains("Content-Disposition: form-data; name=\"na%22me\"\r\n"),
         "{text}"
     );
     assert!(
-        text.contains("name=\"fx\"; filename=\"a\\\"b\"\r\n"),
+        text.contains("name=\"f%0D%0Ax\"; filename=\"a%22b\"\r\n"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn trailing_backslashes_are_percent_encoded() {
+    let out = output(
+        fields(&[("a\\b\\\\", "v")]),
+        vec![("f".into(), Part::bytes("b").filename("C:\\dir\\"))],
+    )
+    .await;
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("name=\"a\\b%5C%5C\"\r\n"), "{text}");
+    assert!(text.contains("filename=\"C:\\dir%5C\"\r\n"), "{text}");
+}
+
+#[test]
+fn declared_lengths_past_u64_max_are_builder_errors() {
+    let huge = |len| {
+        Part::stream_with_length(
+            futures_util::stream::empty::<Result<Bytes, std::io::Error>>(),
+            len,
+        )
+    };
+    let err = encode_with_boundary(vec![], vec![("a".into(), huge(u64::MAX))], "b").unwrap_err();
+    assert!(
+        err.is_builder() && err.to_string().contains("too long"),
+        "{err}"
+    );
+    let half = u64::MAX / 2;
+    let err = encode_with_boundary(
+        vec![],
+        vec![("a".into(), huge(half)), ("b".into(), huge(half))],
+        "b",
+    )
+    .unwrap_err();
+    assert!(err.is_builder(), "{err}");
+    // Right up to the limit is fine: the headers fit under it.
+    let (_, body) =
+        encode_with_boundary(vec![], vec![("a".into(), huge(u64::MAX - 1000))], "b").unwrap();
+    assert!(body.content_length().unwrap() > u64::MAX - 1000);
 }
 
 #[tokio::test]

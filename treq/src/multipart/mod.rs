@@ -26,10 +26,16 @@
 //!   `; filename="F"` (when it has a non-empty filename), a `Content-Type`
 //!   and, when its length is known, a `Content-Length`. The body ends with
 //!   `\r\n--BOUNDARY--\r\n`.
-//! - **Escaping.** In names and filenames, CR and LF are removed and `"`
-//!   becomes `\"`; other characters are sent as raw UTF-8 (no RFC 2231
-//!   encoding), as browsers and treq do. A content type that is not ASCII or
-//!   not a valid media type makes `send` fail with a builder error.
+//! - **Escaping.** In names and filenames, `"`, CR and LF are sent as `%22`,
+//!   `%0D` and `%0A`, as browsers and curl do (Python treq drops CR and LF
+//!   and sends `\"`, which a name ending in `\` turns into a forged
+//!   parameter), and trailing backslashes as `%5C` (a parser reading
+//!   quoted-pairs would take a final `\` as escaping the closing quote);
+//!   other characters, inner backslashes included, are sent as raw UTF-8 (no
+//!   RFC 2231 encoding). A content type that is not ASCII or not a valid
+//!   media type makes `send` fail with a builder error.
+//! - **Length overflow.** Declared part lengths whose sum with the part
+//!   headers passes `u64::MAX` make `send` fail with a builder error.
 //! - **Boundary.** A fresh random UUID (122 random bits) per request. It is
 //!   checked against every part held in memory and drawn again on a match;
 //!   file and stream parts are not read ahead to check, and the chance that

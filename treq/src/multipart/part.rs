@@ -159,10 +159,10 @@ impl Part {
         }
     }
 
-    /// Sets the filename sent in `Content-Disposition`. Carriage returns and
-    /// line feeds are removed and `"` is escaped as `\"`; other characters
-    /// are sent as raw UTF-8 (as browsers and Python treq do). An empty name
-    /// means no `filename` parameter.
+    /// Sets the filename sent in `Content-Disposition`. `"`, carriage returns
+    /// and line feeds are sent as `%22`, `%0D` and `%0A` (as browsers and curl
+    /// do) and trailing backslashes as `%5C`; other characters are sent as
+    /// raw UTF-8. An empty name means no `filename` parameter.
     pub fn filename(mut self, name: impl Into<String>) -> Self {
         self.filename = Some(name.into());
         self

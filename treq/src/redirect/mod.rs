@@ -9,6 +9,11 @@
 //! after an origin change, and the final response, carry the [`OriginChanged`]
 //! marker in their extensions, so outer layers (auth) never answer a challenge
 //! from a host the credentials were not given for.
+//!
+//! A `Location` with userinfo (`http://user:pass@host/`) is followed as
+//! browsers, curl and reqwest do: its credentials go to that target as Basic
+//! auth (replacing any `Authorization` left), and the userinfo is removed
+//! from the URL, so no response URL, history entry or error shows it.
 
 mod policy;
 #[cfg(test)]
@@ -89,6 +94,8 @@ pub struct OriginChanged;
 ///   and the configured [`sensitive_headers`](Self::sensitive_headers) are
 ///   removed for the rest of the chain, and the hop requests and the final
 ///   response carry the [`OriginChanged`] marker in their extensions.
+/// - A `Location` with userinfo sends its credentials to that target as Basic
+///   auth; the userinfo never appears in a URL of the history or an error.
 /// - Intermediate responses are read (up to 64 KiB kept, so the connection is
 ///   reused) and returned in the final response's history.
 ///
@@ -246,7 +253,7 @@ impl<A: Agent> Chain<A> {
                 return Ok(response);
             }
 
-            let Some(next) = policy::location(response.headers(), &url) else {
+            let Some(mut next) = policy::location(response.headers(), &url) else {
                 return Err(Error::new(
                     ErrorKind::RedirectWithoutLocation {
                         status: status.as_u16(),
@@ -255,6 +262,9 @@ impl<A: Agent> Chain<A> {
                 )
                 .with_url(url));
             };
+            // Credentials in the target (`http://user:pass@host/`) are used for
+            // it, as browsers, curl and reqwest do, and never kept in a URL.
+            let next_userinfo = crate::request::url::take_userinfo(&mut next);
             let action = policy::decide(status, &method, self.options.browser_like);
             if action == Action::Refuse {
                 return Err(refused(status, &method, next, url, "only GET and HEAD are redirected by default; browser_like_redirects(true) follows 301/302/303/308 as GET"));
@@ -300,6 +310,10 @@ impl<A: Agent> Chain<A> {
                 // Credentials left for inner layers must not cross either.
                 extensions.remove::<crate::auth::Auth>();
                 origin_changed = true;
+            }
+            if let Some(info) = next_userinfo {
+                let value = crate::auth::basic(&info.username, &info.password);
+                headers.insert(http::header::AUTHORIZATION, value);
             }
             url = next;
         }

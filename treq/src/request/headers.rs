@@ -204,9 +204,53 @@ impl<K: HeaderKey, V: HeaderValues> IntoHeaders for &std::collections::BTreeMap<
     }
 }
 
+/// Marks the values of `Authorization`, `Proxy-Authorization`, `Cookie` and
+/// the `extra` names (the client's sensitive headers) as sensitive, so every
+/// `Debug` of them prints `Sensitive` (and HTTP/2 never indexes them).
+pub(crate) fn mark_sensitive(headers: &mut HeaderMap, extra: &[HeaderName]) {
+    use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
+    for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE]
+        .iter()
+        .chain(extra)
+    {
+        if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
+            for value in entry.iter_mut() {
+                value.set_sensitive(true);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_values_are_marked_sensitive() {
+        let mut map = HeaderMap::new();
+        [
+            ("Authorization", vec!["Bearer t1", "Bearer t2"]),
+            ("cookie", vec!["a=c1"]),
+            ("Proxy-Authorization", vec!["Basic p1"]),
+            ("X-Api-Key", vec!["k1"]),
+            ("X-Plain", vec!["shown"]),
+        ]
+        .append_to(&mut map)
+        .unwrap();
+        mark_sensitive(&mut map, &[HeaderName::from_static("x-api-key")]);
+        let shown = format!("{map:?}");
+        for secret in ["t1", "t2", "c1", "p1", "k1"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("shown") && shown.contains("Sensitive"),
+            "{shown}"
+        );
+        assert_eq!(
+            map["authorization"], "Bearer t1",
+            "the value itself is kept"
+        );
+    }
 
     #[test]
     fn multi_values_keep_order_and_source_is_untouched() {

@@ -49,6 +49,9 @@ pub(crate) struct PendingRequest {
     pub(crate) files: Option<Vec<(String, Part)>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) auth: Option<Auth>,
+    /// Basic credentials from the URL's userinfo (taken out of `url`): used
+    /// when the request has neither `auth` nor its own `Authorization`.
+    pub(crate) url_auth: Option<Auth>,
     pub(crate) cookies: Vec<crate::cookies::RequestCookies>,
     pub(crate) allow_redirects: Option<bool>,
     pub(crate) browser_like_redirects: Option<bool>,
@@ -110,8 +113,12 @@ pub struct RequestBuilder<A: Agent> {
 
 impl<A: Agent> RequestBuilder<A> {
     pub(crate) fn new(client: HttpClient<A>, method: Method, url: crate::Result<Url>) -> Self {
-        let request = url.map(|url| PendingRequest {
+        let request = url.map(|mut url| PendingRequest {
             method,
+            // As browsers and curl do: `user:pass@` becomes Basic credentials
+            // and leaves the URL, so no URL shown anywhere carries it.
+            url_auth: self::url::take_userinfo(&mut url)
+                .map(|info| Auth::basic(info.username, info.password)),
             url,
             headers: HeaderMap::new(),
             payload: Payload::None,
@@ -222,6 +229,10 @@ impl<A: Agent> RequestBuilder<A> {
     }
 
     /// Credentials: `("user", "pass")` for Basic, or an [`Auth`] (digest, bearer).
+    ///
+    /// Credentials in the URL (`http://user:pass@host/`, percent-decoded) are
+    /// sent as Basic auth when neither `auth` nor an `Authorization` header
+    /// is given; the userinfo is removed from the URL in every case.
     pub fn auth(self, auth: impl Into<Auth>) -> Self {
         let auth = auth.into();
         self.update(|req| {
@@ -309,14 +320,22 @@ impl<A: Agent> IntoFuture for RequestBuilder<A> {
 }
 
 impl<A: Agent> fmt::Debug for RequestBuilder<A> {
+    /// Secret headers (`Authorization`, `Cookie`, `Proxy-Authorization` and the
+    /// client's sensitive headers) print as `Sensitive`; the URL has no userinfo.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.request {
-            Ok(req) => f
-                .debug_struct("RequestBuilder")
-                .field("method", &req.method)
-                .field("url", &req.url.as_str())
-                .field("headers", &req.headers)
-                .finish_non_exhaustive(),
+            Ok(req) => {
+                let mut headers = req.headers.clone();
+                headers::mark_sensitive(
+                    &mut headers,
+                    &self.client.inner().config.sensitive_headers,
+                );
+                f.debug_struct("RequestBuilder")
+                    .field("method", &req.method)
+                    .field("url", &req.url.as_str())
+                    .field("headers", &headers)
+                    .finish_non_exhaustive()
+            }
             Err(e) => f.debug_struct("RequestBuilder").field("error", e).finish(),
         }
     }

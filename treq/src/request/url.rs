@@ -1,5 +1,6 @@
 //! `IntoUrl` and the URL rules: parsing (IDNA, percent-encoding), appending
-//! params, and turning a `Url` into the request-target the agent sees.
+//! params, taking the userinfo out (it becomes Basic auth and is never shown),
+//! and turning a `Url` into the request-target the agent sees.
 
 use url::{Position, Url};
 
@@ -22,7 +23,10 @@ fn parse(s: &str) -> crate::Result<Url> {
     if s.trim().is_empty() {
         return Err(error::builder("invalid URL: the URL is empty"));
     }
-    Url::parse(s.trim()).map_err(|e| error::builder_with(format!("invalid URL {s:?}: {e}"), e))
+    Url::parse(s.trim()).map_err(|e| {
+        let shown = redact_userinfo(s);
+        error::builder_with(format!("invalid URL {shown:?}: {e}"), e)
+    })
 }
 
 impl sealed::Sealed for &str {}
@@ -73,6 +77,51 @@ pub(crate) fn append_query(url: &mut Url, encoded: &str) {
     url.set_query(Some(&query));
 }
 
+/// Basic credentials taken out of a URL's userinfo, percent-decoded.
+pub(crate) struct Userinfo {
+    pub(crate) username: Vec<u8>,
+    pub(crate) password: Vec<u8>,
+}
+
+/// Removes the userinfo from `url` and returns it, percent-decoded (as curl,
+/// reqwest and browsers read `http://user:pass@host/`). A user name alone
+/// gives an empty password.
+pub(crate) fn take_userinfo(url: &mut Url) -> Option<Userinfo> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    let taken = Userinfo {
+        username: decode(url.username()),
+        password: decode(url.password().unwrap_or("")),
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(taken)
+}
+
+/// `url` without its userinfo, for anything shown or stored.
+pub(crate) fn without_userinfo(url: &Url) -> Url {
+    let mut url = url.clone();
+    take_userinfo(&mut url);
+    url
+}
+
+/// A URL string that did not parse, with anything that looks like userinfo
+/// (between `://` and the last `@` before the path) cut out, so an error
+/// message cannot show a password.
+pub(crate) fn redact_userinfo(s: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = s.find("://").map(|i| i + 3) else {
+        return s.into();
+    };
+    let rest = &s[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &s[..start], &rest[at + 1..]).into(),
+        None => s.into(),
+    }
+}
+
 /// The parsed URL of a request as it goes on the wire (no userinfo, no
 /// fragment), carried in the request extensions so the wrapper agents need not
 /// parse the URI again (URL parsing was the largest per-request cost).
@@ -86,10 +135,7 @@ impl RequestUrl {
         if wire.fragment().is_some() {
             wire.set_fragment(None);
         }
-        if !wire.username().is_empty() || wire.password().is_some() {
-            let _ = wire.set_username("");
-            let _ = wire.set_password(None);
-        }
+        take_userinfo(&mut wire);
         RequestUrl(wire)
     }
 }
@@ -108,7 +154,7 @@ pub(crate) fn to_uri(url: &Url) -> crate::Result<http::Uri> {
     if !url.has_host() {
         return Err(error::builder(format!(
             "invalid URL {:?}: it has no host",
-            url.as_str()
+            without_userinfo(url).as_str()
         )));
     }
     let target = format!(
@@ -116,8 +162,10 @@ pub(crate) fn to_uri(url: &Url) -> crate::Result<http::Uri> {
         url.scheme(),
         &url[Position::BeforeHost..Position::AfterQuery]
     );
-    http::Uri::try_from(target.as_str())
-        .map_err(|e| error::builder_with(format!("invalid URL {:?}: {e}", url.as_str()), e))
+    http::Uri::try_from(target.as_str()).map_err(|e| {
+        let shown = without_userinfo(url);
+        error::builder_with(format!("invalid URL {:?}: {e}", shown.as_str()), e)
+    })
 }
 
 #[cfg(test)]
@@ -157,6 +205,35 @@ mod tests {
             "http://example.com/?a=1"
         );
         assert_eq!(uri("http://user:pass@example.com/"), "http://example.com/");
+    }
+
+    #[test]
+    fn userinfo_is_taken_out_percent_decoded() {
+        let mut url = "http://al%20ice:p%40ss@example.com/x".into_url().unwrap();
+        let taken = take_userinfo(&mut url).unwrap();
+        assert_eq!(taken.username, b"al ice");
+        assert_eq!(taken.password, b"p@ss");
+        assert_eq!(url.as_str(), "http://example.com/x");
+        assert!(take_userinfo(&mut url).is_none());
+        let mut url = "http://alice@example.com/".into_url().unwrap();
+        let taken = take_userinfo(&mut url).unwrap();
+        assert_eq!(
+            (taken.username, taken.password),
+            (b"alice".to_vec(), vec![])
+        );
+    }
+
+    #[test]
+    fn unparsable_urls_are_shown_without_userinfo() {
+        assert_eq!(
+            redact_userinfo("http://a:b@c@exa mple.com/p@q"),
+            "http://exa mple.com/p@q"
+        );
+        assert_eq!(redact_userinfo("http://h/p@q"), "http://h/p@q");
+        assert_eq!(redact_userinfo("not a url"), "not a url");
+        let err = "http://alice:hunter2@exa mple.com/".into_url().unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(!format!("{err:?}").contains("alice"), "{err:?}");
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub(crate) use self::content::{decode_text, encoding_from_headers};
 
 /// The request as it went to the transport, after every wrapper agent
 /// (cookies, auth, decompression) had added its headers.
+///
+/// Its `Debug` prints `Authorization`, `Proxy-Authorization`, `Cookie` and
+/// the client's sensitive headers as `Sensitive`; its URL has no userinfo.
 #[derive(Debug, Clone)]
 pub struct SentRequest {
     method: Method,
@@ -34,7 +37,8 @@ pub struct SentRequest {
 }
 
 impl SentRequest {
-    pub(crate) fn new(method: Method, uri: Uri, headers: HeaderMap) -> Self {
+    pub(crate) fn new(method: Method, uri: Uri, mut headers: HeaderMap) -> Self {
+        crate::request::headers::mark_sensitive(&mut headers, &[]);
         SentRequest {
             method,
             uri,
@@ -44,7 +48,8 @@ impl SentRequest {
     }
 
     /// Sets the URL already known for `uri`, sparing a parse.
-    pub(crate) fn with_url(self, url: Url) -> Self {
+    pub(crate) fn with_url(self, mut url: Url) -> Self {
+        crate::request::url::take_userinfo(&mut url);
         let _ = self.url.set(Some(url));
         self
     }
@@ -63,7 +68,11 @@ impl SentRequest {
     /// URI it could not have sent).
     pub fn url(&self) -> Option<&Url> {
         self.url
-            .get_or_init(|| Url::parse(&self.uri.to_string()).ok())
+            .get_or_init(|| {
+                let mut url = Url::parse(&self.uri.to_string()).ok()?;
+                crate::request::url::take_userinfo(&mut url);
+                Some(url)
+            })
             .as_ref()
     }
 
