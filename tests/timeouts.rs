@@ -86,6 +86,18 @@ async fn client_wide_timeout_applies_and_a_request_may_override_it() {
         .unwrap_err();
     assert!(err.is_timeout());
     assert!(started.elapsed() >= DEADLINE * 2);
+
+    // Zero turns the client's deadline off for this request (as in treq):
+    // only the read timeout given here ends it.
+    let started = Instant::now();
+    let err = client
+        .get(server.url("/"))
+        .timeout(Duration::ZERO)
+        .read_timeout(DEADLINE * 3)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no data"), "{err}");
+    assert!(started.elapsed() >= DEADLINE * 3);
 }
 
 #[tokio::test]

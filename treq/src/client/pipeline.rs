@@ -157,7 +157,11 @@ impl<A: Agent> HttpClient<A> {
             request.extensions_mut().insert(ReadTimeout(limit));
         }
 
-        let deadline = req.timeout.or(inner.config.timeout).map(Deadline::after);
+        let deadline = req
+            .timeout
+            .or(inner.config.timeout)
+            .filter(|t| !t.is_zero())
+            .map(Deadline::after);
         let future = inner.stack.request(request);
         let response = match &deadline {
             Some(deadline) => deadline.run(future).await?,

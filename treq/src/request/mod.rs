@@ -47,6 +47,7 @@ pub(crate) struct PendingRequest {
     /// Form fields: urlencoded alone, or the text parts of a multipart body.
     pub(crate) form: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     pub(crate) files: Option<Vec<(String, Part)>>,
+    /// The request's own deadline; `Some(ZERO)` turns the client's off.
     pub(crate) timeout: Option<Duration>,
     /// The request's own read timeout; `Some(ZERO)` turns the client's off.
     pub(crate) read_timeout: Option<Duration>,
@@ -244,11 +245,11 @@ impl<A: Agent> RequestBuilder<A> {
         })
     }
 
-    /// One deadline from sending to the last body byte read. A deadline of zero
-    /// disables it, as in treq.
+    /// One deadline from sending to the last body byte read; replaces the
+    /// client's. A deadline of zero disables it (the client's too), as in treq.
     pub fn timeout(self, timeout: Duration) -> Self {
         self.update(|req| {
-            req.timeout = (!timeout.is_zero()).then_some(timeout);
+            req.timeout = Some(timeout);
             Ok(())
         })
     }
