@@ -332,3 +332,58 @@ async fn non_http_location_is_refused() {
         ErrorKind::RedirectRefused { status: 302, .. }
     ));
 }
+
+/// `/hop/N` redirects to `/hop/N+1` with a body of `size` bytes, up to `/hop/{hops}`.
+fn chain_with_bodies(hops: u32, size: usize) -> Server {
+    Server::http(move |req| async move {
+        let n: u32 = req
+            .uri
+            .path()
+            .trim_start_matches("/hop/")
+            .parse()
+            .unwrap_or(0);
+        if n >= hops {
+            return support::server::reply(200, "end");
+        }
+        http::Response::builder()
+            .status(302)
+            .header("location", format!("/hop/{}", n + 1))
+            .body(support::server::full(vec![b'x'; size]))
+            .unwrap()
+    })
+}
+
+#[tokio::test]
+async fn history_keeps_at_most_a_mebibyte_of_bodies_for_the_whole_chain() {
+    // 40 bodies of 60 KiB: each small enough to drain (one connection), 2.4 MB
+    // in all, more than the history keeps.
+    let server = chain_with_bodies(40, 60 * 1024);
+    let resp = client()
+        .get(server.url("/hop/0"))
+        .max_redirects(40)
+        .await
+        .unwrap();
+    assert_eq!(resp.history().len(), 40);
+    let mut kept = Vec::new();
+    for hop in resp.history() {
+        kept.push(hop.content().await.unwrap().len());
+    }
+    let total: usize = kept.iter().sum();
+    assert!(total <= 1 << 20, "{total} bytes kept");
+    assert_eq!(kept[0], 60 * 1024, "the first bodies are kept whole");
+    assert_eq!(kept[39], 0, "the last ones are not kept");
+    assert_eq!(server.accepted(), 1, "every body was drained for reuse");
+}
+
+#[tokio::test]
+async fn a_large_redirect_body_is_dropped_with_its_connection() {
+    let server = chain_with_bodies(1, 200 * 1024);
+    let resp = client().get(server.url("/hop/0")).await.unwrap();
+    assert_eq!(resp.text().await.unwrap(), "end");
+    assert_eq!(resp.history()[0].content().await.unwrap(), "");
+    assert_eq!(
+        server.accepted(),
+        2,
+        "the rest of the body was not read: the next hop used a new connection"
+    );
+}

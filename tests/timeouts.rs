@@ -1,6 +1,7 @@
 //! One deadline from send to the last body byte: it fires while the server
 //! withholds the headers and while it trickles the body, and stays quiet when
-//! the response is fast. Each test waits ~200 ms at most.
+//! the response is fast. The read timeout beside it: set on the client or per
+//! request, reported apart from the deadline. Each test waits ~1 s at most.
 
 mod support;
 
@@ -85,6 +86,18 @@ async fn client_wide_timeout_applies_and_a_request_may_override_it() {
         .unwrap_err();
     assert!(err.is_timeout());
     assert!(started.elapsed() >= DEADLINE * 2);
+
+    // Zero turns the client's deadline off for this request (as in treq):
+    // only the read timeout given here ends it.
+    let started = Instant::now();
+    let err = client
+        .get(server.url("/"))
+        .timeout(Duration::ZERO)
+        .read_timeout(DEADLINE * 3)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no data"), "{err}");
+    assert!(started.elapsed() >= DEADLINE * 3);
 }
 
 #[tokio::test]
@@ -210,4 +223,97 @@ async fn a_connect_timeout_is_a_connect_and_timeout_error() {
     assert!(err.is_connect(), "{err:?}");
     assert!(err.is_timeout(), "{err:?}");
     assert!(started.elapsed() < NEVER / 2);
+}
+
+fn read_timeout_client(limit: Duration) -> treq::HttpClient<treq::HyperAgent> {
+    treq::HttpClient::builder(treq::HyperAgent::new())
+        .read_timeout(limit)
+        .build()
+}
+
+#[tokio::test]
+async fn the_error_says_which_timeout_fired() {
+    // A steady body (a byte per 50 ms) never trips a 2 s read timeout: the
+    // 200 ms deadline fires first.
+    let server = trickling_server("HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n");
+    let resp = read_timeout_client(Duration::from_secs(2))
+        .get(server.url("/"))
+        .timeout(DEADLINE)
+        .await
+        .unwrap();
+    let err = resp.content().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("200ms timeout"), "{err}");
+    assert!(!err.to_string().contains("no data"), "{err}");
+
+    // A silent server trips the 200 ms read timeout before a 30 s deadline.
+    let server = silent_server();
+    let started = Instant::now();
+    let err = read_timeout_client(DEADLINE)
+        .get(server.url("/"))
+        .timeout(NEVER)
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(matches!(err.kind(), treq::ErrorKind::Timeout), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "read timed out: no data from the server for 200ms (read_timeout) for url ({})",
+            server.url("/")
+        )
+    );
+    assert!(started.elapsed() < NEVER / 2);
+}
+
+#[tokio::test]
+async fn a_requests_read_timeout_replaces_the_clients_and_zero_turns_it_off() {
+    let server = silent_server();
+    let client = read_timeout_client(DEADLINE);
+
+    let started = Instant::now();
+    let err = client.get(server.url("/")).await.unwrap_err();
+    assert!(err.to_string().contains("no data"), "{err}");
+    assert!(started.elapsed() < DEADLINE * 2, "{:?}", started.elapsed());
+
+    let started = Instant::now();
+    let err = client
+        .get(server.url("/"))
+        .read_timeout(DEADLINE * 2)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("for 400ms"), "{err}");
+    assert!(started.elapsed() >= DEADLINE * 2, "{:?}", started.elapsed());
+
+    // Zero: no read timeout for this request; only its deadline ends it.
+    let started = Instant::now();
+    let err = client
+        .get(server.url("/"))
+        .read_timeout(Duration::ZERO)
+        .timeout(DEADLINE * 3)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("600ms timeout"), "{err}");
+    assert!(started.elapsed() >= DEADLINE * 3, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_streamed_upload_longer_than_the_read_timeout_is_not_cut_off() {
+    // The server answers once the whole body is in: 8 chunks 50 ms apart.
+    let server = Server::http(|req| async move { reply(200, req.body) });
+    let chunks = futures_util::stream::unfold(0, |n| async move {
+        if n == 8 {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Some((Ok::<_, std::io::Error>(bytes::Bytes::from("ab")), n + 1))
+    });
+    let started = Instant::now();
+    let resp = read_timeout_client(Duration::from_millis(150))
+        .post(server.url("/"))
+        .data(treq::Body::wrap_stream(chunks))
+        .await
+        .unwrap();
+    assert!(started.elapsed() > Duration::from_millis(300));
+    assert_eq!(resp.text().await.unwrap(), "ab".repeat(8));
 }

@@ -339,8 +339,11 @@ impl<A: Agent> DigestFlow<A> {
             let Some(value) = self.cache.authorize(&origin, &creds) else {
                 return Ok(response);
             };
-            // Let the connection be reused: read a small 401 body to its end.
-            let _ = response.into_body().collect_bytes(Some(64 * 1024)).await;
+            // Let the connection be reused when the 401 body is small; an
+            // endless or slow one is dropped (with its connection) after at
+            // most 64 KiB or 1 s, and the retry goes over a new connection.
+            let read_timeout = crate::timeout::ReadTimeout::of(&parts.extensions);
+            let _ = crate::timeout::drain(response.into_body(), read_timeout).await;
             request = http::Request::from_parts(parts.clone(), body);
             request.headers_mut().insert(AUTHORIZATION, value);
         }

@@ -42,6 +42,8 @@ pub(crate) struct ClientInner<A: Agent> {
 pub(crate) struct ClientConfig {
     pub(crate) default_headers: HeaderMap,
     pub(crate) timeout: Option<Duration>,
+    /// The longest the server may stay silent (see `ClientBuilder::read_timeout`).
+    pub(crate) read_timeout: Option<Duration>,
     pub(crate) max_redirects: usize,
     pub(crate) sensitive_headers: Vec<HeaderName>,
     pub(crate) max_decompressed_size: Option<u64>,
@@ -56,6 +58,7 @@ impl Default for ClientConfig {
         ClientConfig {
             default_headers: HeaderMap::new(),
             timeout: None,
+            read_timeout: None,
             max_redirects: 20,
             sensitive_headers: Vec::new(),
             max_decompressed_size: Some(1 << 30),
@@ -204,6 +207,38 @@ impl<A: Agent> ClientBuilder<A> {
     /// A default deadline for every request (a request's own `timeout` wins).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.config.timeout = (!timeout.is_zero()).then_some(timeout);
+        self
+    }
+
+    /// A default read timeout for every request (a request's own
+    /// `read_timeout` wins): the longest the server may stay silent. It bounds
+    /// the wait for each response head (a streamed request body still going
+    /// out counts as activity) and each wait for the next piece of the body;
+    /// every piece that arrives starts the count again. So a slow but steady
+    /// download succeeds, and a server that stops sending (or sends the head
+    /// a byte at a time) fails with [`is_timeout`](crate::Error::is_timeout)
+    /// after `read_timeout`. It covers every hop of a redirect chain and
+    /// every digest retry, and works with `timeout`: whichever fires first
+    /// ends the request, and the error says which one it was. Zero means
+    /// none (the default).
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// use std::time::Duration;
+    /// let client = treq::HttpClient::builder(treq::HyperAgent::new())
+    ///     .read_timeout(Duration::from_secs(2))
+    ///     .timeout(Duration::from_secs(60))
+    ///     .build();
+    /// match client.get("http://127.0.0.1:8080/drip").await?.content().await {
+    ///     Ok(body) => println!("{} bytes", body.len()),
+    ///     // "read timed out: no data from the server for 2s (read_timeout)"
+    ///     Err(e) if e.is_timeout() => eprintln!("{e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.read_timeout = (!timeout.is_zero()).then_some(timeout);
         self
     }
 

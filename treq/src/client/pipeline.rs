@@ -1,6 +1,7 @@
 //! The one place that knows the order of the wrapper agents (treq's order,
-//! outermost first): auth -> decompression -> redirects -> cookies -> transport.
-//! Also turns a `PendingRequest` into an `http::Request` and applies the deadline.
+//! outermost first): auth -> decompression -> redirects -> cookies -> read
+//! timeout -> transport. Also turns a `PendingRequest` into an `http::Request`
+//! and applies the deadline.
 
 use std::sync::Arc;
 
@@ -17,11 +18,12 @@ use crate::redirect::{RedirectAgent, RedirectOptions};
 use crate::request::headers::mark_sensitive;
 use crate::request::{params, set_generated, url, Payload, PendingRequest};
 use crate::response::{Response, SentRequest};
-use crate::timeout::Deadline;
+use crate::timeout::{Deadline, ReadTimeout, ReadTimeoutAgent};
 use crate::Body;
 
 /// The wrapper agents around the user's agent, built once per client.
-pub(crate) type Stack<A> = AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<RecordAgent<A>>>>>;
+pub(crate) type Stack<A> =
+    AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<ReadTimeoutAgent<RecordAgent<A>>>>>>;
 
 pub(crate) fn build_stack<A: Agent>(
     agent: Arc<A>,
@@ -29,7 +31,9 @@ pub(crate) fn build_stack<A: Agent>(
     config: &ClientConfig,
 ) -> Stack<A> {
     let record = RecordAgent { inner: agent };
-    let redirects = RedirectAgent::new(CookieAgent::new(record, jar.clone()))
+    // Innermost, so every hop and retry the outer layers make is bounded too.
+    let read_timeout = ReadTimeoutAgent::new(record);
+    let redirects = RedirectAgent::new(CookieAgent::new(read_timeout, jar.clone()))
         .sensitive_headers(config.sensitive_headers.iter().cloned())
         .with_jar(jar.clone());
     let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);
@@ -154,8 +158,20 @@ impl<A: Agent> HttpClient<A> {
         if let Some(auth) = req.auth.take() {
             request.extensions_mut().insert(auth);
         }
+        // A request's own read timeout wins; zero there means none.
+        let read_timeout = req
+            .read_timeout
+            .or(inner.config.read_timeout)
+            .filter(|t| !t.is_zero());
+        if let Some(limit) = read_timeout {
+            request.extensions_mut().insert(ReadTimeout(limit));
+        }
 
-        let deadline = req.timeout.or(inner.config.timeout).map(Deadline::after);
+        let deadline = req
+            .timeout
+            .or(inner.config.timeout)
+            .filter(|t| !t.is_zero())
+            .map(Deadline::after);
         let future = inner.stack.request(request);
         let response = match &deadline {
             Some(deadline) => deadline.run(future).await?,

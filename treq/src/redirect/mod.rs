@@ -34,11 +34,13 @@ use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind};
 use crate::{Body, Response};
 
-/// Streamed bodies of intermediate responses are read (so the connection can
-/// be reused) and kept for `history()` up to this size; past it the rest is not
-/// read (the connection is closed) and the kept body is empty. Bodies already
-/// in memory are kept as they are.
-const HISTORY_BODY_LIMIT: u64 = 64 * 1024;
+/// Intermediate responses are drained (see [`crate::timeout::drain`]: at most
+/// 64 KiB and 1 s, so a small body leaves its connection to be reused and an
+/// endless one cannot stall the chain). A body read to its end is kept for
+/// `history()` while the bodies kept so far total at most this much; past it
+/// (a long chain of large bodies) later ones are kept empty, so the memory a
+/// chain holds does not grow with `max_redirects`.
+const HISTORY_BODIES_LIMIT: usize = 1 << 20;
 
 /// Per-request redirect settings, carried in the request extensions.
 #[derive(Debug, Clone, Copy)]
@@ -96,8 +98,11 @@ pub struct OriginChanged;
 ///   response carry the [`OriginChanged`] marker in their extensions.
 /// - A `Location` with userinfo sends its credentials to that target as Basic
 ///   auth; the userinfo never appears in a URL of the history or an error.
-/// - Intermediate responses are read (up to 64 KiB kept, so the connection is
-///   reused) and returned in the final response's history.
+/// - Intermediate responses are read (at most 64 KiB and 1 s, or the read
+///   timeout if shorter: a small body leaves the connection to be reused, a
+///   larger, slower or endless one is dropped with its connection and the
+///   chain goes on over a new one) and returned in the final response's
+///   history, their bodies kept up to 1 MiB for the whole chain.
 ///
 /// [`HttpClient`](crate::HttpClient) uses it for every request; per-request
 /// settings come from the request builder. On its own it follows with the
@@ -222,6 +227,8 @@ impl<A: Agent> Chain<A> {
         // The first hop goes to the URI as given; later ones are built from URLs.
         let mut next_uri = Some(parts.uri);
         let mut history = Vec::new();
+        let mut kept_bytes = 0;
+        let read_timeout = crate::timeout::ReadTimeout::of(&extensions);
         let mut origin_changed = false;
 
         loop {
@@ -294,7 +301,7 @@ impl<A: Agent> Chain<A> {
                 policy::strip_body_headers(&mut headers);
             }
 
-            history.push(buffer(response).await);
+            history.push(buffer(response, read_timeout, &mut kept_bytes).await);
             if history.len() > self.options.max {
                 let history = history
                     .into_iter()
@@ -335,13 +342,21 @@ fn refused(status: StatusCode, method: &Method, location: Url, url: Url, why: &s
     .with_url(url)
 }
 
-/// Reads an intermediate response's body so its connection goes back to the
-/// pool; keeps it for `history()` when small, else drops it.
-async fn buffer(response: http::Response<Body>) -> http::Response<Body> {
+/// Drains an intermediate response's body and keeps it for `history()` when
+/// it was read to its end and fits in what is left of [`HISTORY_BODIES_LIMIT`];
+/// otherwise the kept body is empty. Either way no connection is held.
+async fn buffer(
+    response: http::Response<Body>,
+    read_timeout: Option<std::time::Duration>,
+    kept_bytes: &mut usize,
+) -> http::Response<Body> {
     let (parts, body) = response.into_parts();
-    let body = match body.collect_bytes(Some(HISTORY_BODY_LIMIT)).await {
-        Ok(bytes) => Body::from(bytes),
-        Err(_) => Body::empty(),
+    let body = match crate::timeout::drain(body, read_timeout).await {
+        Some(bytes) if *kept_bytes + bytes.len() <= HISTORY_BODIES_LIMIT => {
+            *kept_bytes += bytes.len();
+            Body::from(bytes)
+        }
+        _ => Body::empty(),
     };
     http::Response::from_parts(parts, body)
 }

@@ -47,7 +47,10 @@ pub(crate) struct PendingRequest {
     /// Form fields: urlencoded alone, or the text parts of a multipart body.
     pub(crate) form: Option<Vec<(Vec<u8>, Vec<u8>)>>,
     pub(crate) files: Option<Vec<(String, Part)>>,
+    /// The request's own deadline; `Some(ZERO)` turns the client's off.
     pub(crate) timeout: Option<Duration>,
+    /// The request's own read timeout; `Some(ZERO)` turns the client's off.
+    pub(crate) read_timeout: Option<Duration>,
     pub(crate) auth: Option<Auth>,
     /// Basic credentials from the URL's userinfo (taken out of `url`): used
     /// when the request has neither `auth` nor its own `Authorization`.
@@ -125,6 +128,7 @@ impl<A: Agent> RequestBuilder<A> {
             form: None,
             files: None,
             timeout: None,
+            read_timeout: None,
             auth: None,
             cookies: Vec::new(),
             allow_redirects: None,
@@ -252,11 +256,40 @@ impl<A: Agent> RequestBuilder<A> {
         })
     }
 
-    /// One deadline from sending to the last body byte read. A deadline of zero
-    /// disables it, as in treq.
+    /// One deadline from sending to the last body byte read; replaces the
+    /// client's. A deadline of zero disables it (the client's too), as in treq.
     pub fn timeout(self, timeout: Duration) -> Self {
         self.update(|req| {
-            req.timeout = (!timeout.is_zero()).then_some(timeout);
+            req.timeout = Some(timeout);
+            Ok(())
+        })
+    }
+
+    /// The longest the server may stay silent while this request waits for
+    /// the response head or the next piece of the body (each piece starts the
+    /// count again); replaces the client's
+    /// [`read_timeout`](crate::ClientBuilder::read_timeout), and zero turns it
+    /// off for this request. Fails with
+    /// [`is_timeout`](crate::Error::is_timeout), whichever of this and
+    /// [`timeout`](Self::timeout) fires first.
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// use std::time::Duration;
+    /// let client = treq::HttpClient::new(treq::HyperAgent::new());
+    /// // A large download: no limit on the total, but never 5 s of silence.
+    /// let response = client
+    ///     .get("http://127.0.0.1:8080/bytes/1000000")
+    ///     .read_timeout(Duration::from_secs(5))
+    ///     .unbuffered(true)
+    ///     .await?;
+    /// let mut size = 0;
+    /// response.collect(|chunk| size += chunk.len()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn read_timeout(self, timeout: Duration) -> Self {
+        self.update(|req| {
+            req.read_timeout = Some(timeout);
             Ok(())
         })
     }
