@@ -245,6 +245,14 @@ fn stalling_server(gauge: Gauge, seen: Seen) -> RawServer {
     })
 }
 
+/// The response, failing fast if the connection slot was never freed.
+async fn within_5s(request: treq::RequestBuilder<treq::HyperAgent>) -> treq::Response {
+    tokio::time::timeout(Duration::from_secs(5), request)
+        .await
+        .expect("the only connection slot was never freed")
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_requests_free_their_connection() {
     bounded("cancellation", async {
@@ -266,17 +274,13 @@ async fn cancelled_requests_free_their_connection() {
             }
             drop(slow);
 
-            let partial = client.get(server.url("/partial")).await.unwrap();
+            let partial = within_5s(client.get(server.url("/partial"))).await;
             let mut body = partial.bytes_stream().unwrap();
             let first = futures_util::StreamExt::next(&mut body).await;
             assert!(matches!(first, Some(Ok(_))), "{first:?}");
             drop(body);
 
-            let fast =
-                tokio::time::timeout(Duration::from_secs(5), client.get(server.url("/fast")))
-                    .await
-                    .expect("the only connection slot was never freed")
-                    .unwrap();
+            let fast = within_5s(client.get(server.url("/fast"))).await;
             assert_eq!(fast.text().await.unwrap(), "ok");
         }
         // At most the one pooled connection is left open.

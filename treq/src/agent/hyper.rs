@@ -22,6 +22,20 @@ use crate::{Body, Error};
 /// root (Mozilla's, from `webpki-roots`, by default) and name the host. Cheap
 /// to clone: clones share one connection pool.
 ///
+/// A request is sent again only when the server cannot have acted on it, or
+/// when sending it twice is harmless:
+///
+/// - a reused keep-alive connection turned out dead before the request was
+///   written (any method);
+/// - a reused keep-alive connection closed before any answer: once more, for
+///   an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) with an
+///   in-memory body. A brand-new connection closed under a request is the
+///   server's answer, and is never replayed;
+/// - an HTTP/2 stream the server never processed (above the last stream id of
+///   its GOAWAY, or refused with REFUSED_STREAM), for any method with an
+///   in-memory body, up to 3 more times on a new connection. After that the
+///   request fails with an [`is_request`](crate::Error::is_request) error.
+///
 /// ```no_run
 /// # async fn run() -> treq::Result<()> {
 /// use std::time::Duration;
