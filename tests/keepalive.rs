@@ -101,36 +101,88 @@ async fn a_server_closing_idle_connections_does_not_fail_requests() {
     assert!(server.accepted() >= 50);
 }
 
-/// Only idempotent requests with an in-memory body are sent again, once.
+/// When a reused keep-alive connection closes under a request, only
+/// idempotent requests with an in-memory body are sent again, once.
 #[tokio::test]
-async fn only_idempotent_replayable_requests_are_retried_once() {
-    let server = support::server::RawServer::start(|mut stream| async move {
-        support::wire::read_head(&mut stream).await;
-        drop(stream);
+async fn only_idempotent_replayable_requests_are_replayed_once() {
+    use tokio::io::AsyncWriteExt;
+    // Answers the first request of each connection; closes the connection
+    // without an answer when the second arrives.
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = lines.clone();
+    let server = support::server::RawServer::start(move |mut stream| {
+        let log = log.clone();
+        async move {
+            for answer in [true, false] {
+                let head = support::wire::read_head(&mut stream).await;
+                let head = String::from_utf8_lossy(&head).into_owned();
+                log.lock()
+                    .unwrap()
+                    .extend(head.lines().next().map(str::to_owned));
+                if !answer || head.is_empty() {
+                    return;
+                }
+                let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                if stream.write_all(ok).await.is_err() {
+                    return;
+                }
+            }
+        }
     });
-    let client = treq::HttpClient::new(treq::HyperAgent::new());
-    let mut expected = 0;
-    let cases =
-        [
-            (client.get(server.url("/")), 2),
-            (client.put(server.url("/")).data("replayable"), 2),
-            (client.delete(server.url("/")), 2),
-            (client.post(server.url("/")).data("not idempotent"), 1),
-            (client.patch(server.url("/")), 1),
-            (
-                client.put(server.url("/")).data(treq::Body::wrap_stream(
-                    futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(
-                        "once",
-                    ))]),
-                )),
-                1,
-            ),
-        ];
-    for (builder, attempts) in cases {
-        let err = builder.await.unwrap_err();
-        assert!(err.is_request(), "{err:?}");
-        expected += attempts;
-        assert_eq!(server.accepted(), expected, "{err:?}");
+    // One connection per host: each request below is the second one on its
+    // connection, after the warm-up request.
+    let agent = treq::HyperAgent::builder()
+        .max_connections_per_host(1)
+        .build()
+        .unwrap();
+    let client = treq::HttpClient::new(agent);
+    let streamed = || {
+        treq::Body::wrap_stream(futures_util::stream::iter([Ok::<_, std::io::Error>(
+            bytes::Bytes::from("once"),
+        )]))
+    };
+    let cases = [
+        ("GET /get ", client.get(server.url("/get")), true),
+        (
+            "PUT /put ",
+            client.put(server.url("/put")).data("replayable"),
+            true,
+        ),
+        (
+            "DELETE /delete ",
+            client.delete(server.url("/delete")),
+            true,
+        ),
+        (
+            "POST /post ",
+            client.post(server.url("/post")).data("not idempotent"),
+            false,
+        ),
+        ("PATCH /patch ", client.patch(server.url("/patch")), false),
+        (
+            "PUT /stream ",
+            client.put(server.url("/stream")).data(streamed()),
+            false,
+        ),
+    ];
+    for (line, request, replayed) in cases {
+        let warm = client.get(server.url("/warm")).await.unwrap();
+        assert_eq!(warm.text().await.unwrap(), "ok");
+        let result = request.await;
+        let sent = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with(line))
+            .count();
+        if replayed {
+            assert_eq!(result.unwrap().text().await.unwrap(), "ok", "{line}");
+            assert_eq!(sent, 2, "{line}");
+        } else {
+            let err = result.unwrap_err();
+            assert!(err.is_request(), "{line}: {err:?}");
+            assert_eq!(sent, 1, "{line}");
+        }
     }
 }
 

@@ -4,12 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 
+use super::connections::{HostKey, HostLimits, TrackedConnector};
+use super::replay::{self, PooledClient};
 use super::{Agent, ResponseFuture};
 use crate::error::{self, BoxError, ErrorKind};
 use crate::{Body, Error};
@@ -20,6 +21,20 @@ use crate::{Body, Error};
 /// Certificates are verified like a browser: the chain must lead to a trusted
 /// root (Mozilla's, from `webpki-roots`, by default) and name the host. Cheap
 /// to clone: clones share one connection pool.
+///
+/// A request is sent again only when the server cannot have acted on it, or
+/// when sending it twice is harmless:
+///
+/// - a reused keep-alive connection turned out dead before the request was
+///   written (any method);
+/// - a reused keep-alive connection closed before any answer: once more, for
+///   an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) with an
+///   in-memory body. A brand-new connection closed under a request is the
+///   server's answer, and is never replayed;
+/// - an HTTP/2 stream the server never processed (above the last stream id of
+///   its GOAWAY, or refused with REFUSED_STREAM), for any method with an
+///   in-memory body, up to 3 more times on a new connection. After that the
+///   request fails with an [`is_request`](crate::Error::is_request) error.
 ///
 /// ```no_run
 /// # async fn run() -> treq::Result<()> {
@@ -33,7 +48,8 @@ use crate::{Body, Error};
 /// ```
 #[derive(Clone)]
 pub struct HyperAgent {
-    client: Arc<Client<HttpsConnector<HttpConnector>, Body>>,
+    client: Arc<PooledClient>,
+    limits: Option<HostLimits>,
 }
 
 impl HyperAgent {
@@ -85,64 +101,22 @@ impl Agent for HyperAgent {
                 ))
             });
         }
-        let retry = replayable_copy(&request);
+        let in_flight = self
+            .limits
+            .as_ref()
+            .and_then(|limits| Some(limits.in_flight(HostKey::of(request.uri())?)));
         let client = Arc::clone(&self.client);
-        let fut = self.client.request(request);
         Box::pin(async move {
-            let err = match fut.await {
-                Ok(response) => return Ok(response.map(Body::wrap)),
-                Err(err) => err,
-            };
-            // A pooled keep-alive connection the server has just closed fails
-            // the request after it was written. Like Twisted's pool (and
-            // browsers), try an idempotent request with a replayable body once
-            // more, on a fresh connection.
-            match retry {
-                Some(again) if is_stale_connection(&err) => match client.request(again).await {
-                    Ok(response) => Ok(response.map(Body::wrap)),
-                    Err(err) => Err(classify(err)),
-                },
-                _ => Err(classify(err)),
-            }
+            // Counted until the response head (or the failure) arrives, so a
+            // connect waiting for a free slot knows it is still wanted.
+            let _in_flight = in_flight;
+            replay::send(&client, request).await
         })
     }
-}
-
-/// A copy of `request` to send again, if that is safe: an idempotent method
-/// and a body held in memory.
-fn replayable_copy(request: &http::Request<Body>) -> Option<http::Request<Body>> {
-    if !request.method().is_idempotent() {
-        return None;
-    }
-    let mut copy = http::Request::new(request.body().try_clone()?);
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    Some(copy)
-}
-
-/// The signs of a connection closed under a request: hyper saw the connection
-/// end before a response, the connection's task went away (its runtime shut
-/// down) before the request was answered, or the socket was reset. Never a
-/// connect failure.
-fn is_stale_connection(err: &hyper_util::client::legacy::Error) -> bool {
-    use std::io::ErrorKind as Io;
-    !err.is_connect()
-        && error::chain_any(err, &|e| {
-            e.downcast_ref::<hyper::Error>().is_some_and(|h| {
-                h.is_incomplete_message() || h.is_canceled() || is_dispatch_gone(h)
-            }) || e.downcast_ref::<std::io::Error>().is_some_and(|io| {
-                matches!(
-                    io.kind(),
-                    Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted
-                )
-            })
-        })
 }
 
 /// Maps hyper-util's error to our kinds: TLS, connect, or request.
-fn classify(err: hyper_util::client::legacy::Error) -> Error {
+pub(super) fn classify(err: hyper_util::client::legacy::Error) -> Error {
     let tls = is_tls_failure(&err);
     let connect = err.is_connect();
     let boxed: BoxError = Box::new(err);
@@ -161,12 +135,6 @@ fn classify(err: hyper_util::client::legacy::Error) -> Error {
 /// inside io errors; see `error::chain_any`).
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
     error::chain_any(err, &|e| e.is::<rustls::Error>())
-}
-
-/// hyper has no predicate for "the connection task was dropped" (its runtime
-/// shut down); its message is stable and the only way to tell.
-fn is_dispatch_gone(err: &hyper::Error) -> bool {
-    err.is_user() && err.to_string().starts_with("dispatch task is gone")
 }
 
 /// A duration too long to add to an `Instant` (hyper-util's idle task would
@@ -202,6 +170,7 @@ pub struct HyperAgentBuilder {
     http1: bool,
     tls_config: Option<Arc<rustls::ClientConfig>>,
     nodelay: bool,
+    max_connections_per_host: Option<usize>,
 }
 
 impl Default for HyperAgentBuilder {
@@ -217,6 +186,7 @@ impl Default for HyperAgentBuilder {
             http1: true,
             tls_config: None,
             nodelay: true,
+            max_connections_per_host: None,
         }
     }
 }
@@ -299,11 +269,45 @@ impl HyperAgentBuilder {
         self
     }
 
-    /// Builds the agent. Fails on an unusable certificate or TLS setting.
+    /// The most connections open at once to one scheme, host and port, idle
+    /// pooled ones included (`None`: no limit, the default). Must be at least 1.
+    ///
+    /// A request that finds every connection of its host busy waits for one
+    /// to come back to the pool or close, so 10,000 concurrent requests to one
+    /// server use at most this many sockets. An HTTP/2 connection counts once
+    /// however many requests it carries.
+    ///
+    /// Over HTTP/1.1 a connection stays busy until its response body is read
+    /// to the end or dropped: code that holds more unread responses from one
+    /// host than the cap makes its next request to that host wait (bound it
+    /// with a timeout). That is why there is no cap by default, as in Go's
+    /// `net/http`, curl and hyper-util.
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// let agent = treq::HyperAgent::builder()
+    ///     .max_connections_per_host(50)
+    ///     .build()?;
+    /// let client = treq::HttpClient::new(agent);
+    /// # Ok(()) }
+    /// ```
+    pub fn max_connections_per_host(mut self, max: impl Into<Option<usize>>) -> Self {
+        self.max_connections_per_host = max.into();
+        self
+    }
+
+    /// Builds the agent. Fails on an unusable certificate or TLS setting, or
+    /// a connection cap of 0.
     pub fn build(self) -> crate::Result<HyperAgent> {
         if let Some(e) = self.pem_errors.first() {
             return Err(error::builder(format!("invalid root certificate: {e}")));
         }
+        if self.max_connections_per_host == Some(0) {
+            return Err(error::builder(
+                "max_connections_per_host must be at least 1 (None means no limit)",
+            ));
+        }
+        let limits = self.max_connections_per_host.map(HostLimits::new);
         let tls = match self.tls_config {
             Some(cfg) => (*cfg).clone(),
             None => {
@@ -338,6 +342,7 @@ impl HyperAgentBuilder {
         http.enforce_http(false);
         http.set_connect_timeout(self.connect_timeout);
         http.set_nodelay(self.nodelay);
+        let http = TrackedConnector::new(http, limits.clone());
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
@@ -357,6 +362,7 @@ impl HyperAgentBuilder {
         }
         Ok(HyperAgent {
             client: Arc::new(client.build(https)),
+            limits,
         })
     }
 }
@@ -418,6 +424,19 @@ mod tests {
             .pool_idle_timeout(Duration::from_secs(4));
         assert_eq!(b.connect_timeout, Some(Duration::from_secs(3)));
         assert_eq!(b.pool_idle_timeout, Some(Duration::from_secs(4)));
+    }
+
+    #[test]
+    fn a_connection_cap_of_zero_is_a_build_error() {
+        let err = HyperAgent::builder()
+            .max_connections_per_host(0)
+            .build()
+            .unwrap_err();
+        assert!(err.is_builder(), "{err:?}");
+        assert!(HyperAgent::builder()
+            .max_connections_per_host(None)
+            .build()
+            .is_ok());
     }
 
     #[test]

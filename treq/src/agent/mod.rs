@@ -13,7 +13,11 @@ use std::sync::Arc;
 use crate::{Body, Error};
 
 #[cfg(feature = "hyper-agent")]
+mod connections;
+#[cfg(feature = "hyper-agent")]
 mod hyper;
+#[cfg(feature = "hyper-agent")]
+mod replay;
 mod service;
 
 #[cfg(feature = "hyper-agent")]

@@ -1,0 +1,399 @@
+//! The connector under [`HyperAgent`](super::HyperAgent)'s pool.
+//!
+//! It wraps hyper-util's `HttpConnector` for two things the pool lacks:
+//!
+//! - Every connection carries a count of the responses it has delivered, so a
+//!   failed request can tell a reused keep-alive connection (which the server
+//!   may have closed as it sat idle) from a brand-new one (where a close is
+//!   the server's answer to this very request).
+//! - An optional cap on the open connections per scheme, host and port. A
+//!   connection holds one permit of its host's semaphore from before the TCP
+//!   connect until the socket closes, so idle pooled connections count too and
+//!   the cap is a true bound on sockets. One HTTP/2 connection carries many
+//!   requests on its one permit.
+//!
+//! hyper-util starts a connect for every request that finds no idle
+//! connection and, when an idle one turns up first, lets that connect finish
+//! in the background to refill the pool. Under the cap such a connect may be
+//! waiting for a permit; it gives up once no request for that host is in
+//! flight, so finished work leaves no task (or pool) behind.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tower_service::Service;
+
+use crate::error::BoxError;
+
+/// How many responses a connection has delivered; shared by every clone of
+/// the connection's `Connected` info.
+#[derive(Clone, Debug, Default)]
+struct ResponsesServed(Arc<AtomicUsize>);
+
+/// Counts `response` against the connection it came on, and removes the
+/// private marker from its extensions.
+pub(super) fn note_response<B>(response: &mut http::Response<B>) {
+    if let Some(served) = response.extensions_mut().remove::<ResponsesServed>() {
+        served.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// True if the connection a request failed on had delivered a response
+/// before: it was reused from the pool.
+pub(super) fn served_before(info: Option<&Connected>) -> bool {
+    let Some(info) = info else { return false };
+    let mut extras = http::Extensions::new();
+    info.get_extras(&mut extras);
+    extras
+        .get::<ResponsesServed>()
+        .is_some_and(|served| served.0.load(Ordering::Relaxed) > 0)
+}
+
+/// Scheme, host and port: the unit of the connection cap (and of the pool).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct HostKey {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl HostKey {
+    pub(super) fn of(uri: &Uri) -> Option<HostKey> {
+        let scheme = uri.scheme_str()?.to_ascii_lowercase();
+        let port = match (uri.port_u16(), scheme.as_str()) {
+            (Some(port), _) => port,
+            (None, "https") => 443,
+            (None, _) => 80,
+        };
+        Some(HostKey {
+            host: uri.host()?.to_ascii_lowercase(),
+            scheme,
+            port,
+        })
+    }
+}
+
+/// The per-host connection caps of one agent. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct HostLimits(Arc<Limits>);
+
+#[derive(Debug)]
+struct Limits {
+    max: usize,
+    hosts: Mutex<Hosts>,
+}
+
+#[derive(Debug, Default)]
+struct Hosts {
+    slots: HashMap<HostKey, Arc<HostSlot>>,
+    /// The map is swept of unused hosts when it reaches this size, then the
+    /// mark doubles: memory stays proportional to the hosts in use.
+    sweep_at: usize,
+}
+
+#[derive(Debug)]
+struct HostSlot {
+    sockets: Arc<Semaphore>,
+    /// Requests for this host in flight (not yet answered).
+    in_flight: AtomicUsize,
+    /// Woken when `in_flight` drops to zero.
+    idle: Notify,
+}
+
+impl HostLimits {
+    /// At most `max` open connections per host (clamped to what a tokio
+    /// semaphore holds; `max` is at least 1).
+    pub(super) fn new(max: usize) -> Self {
+        HostLimits(Arc::new(Limits {
+            max: max.clamp(1, Semaphore::MAX_PERMITS),
+            hosts: Mutex::default(),
+        }))
+    }
+
+    /// Marks a request for `key` in flight until the guard drops.
+    pub(super) fn in_flight(&self, key: HostKey) -> InFlight {
+        let slot = self.slot(key);
+        slot.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight { slot }
+    }
+
+    fn slot(&self, key: HostKey) -> Arc<HostSlot> {
+        let mut hosts = self
+            .0
+            .hosts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(slot) = hosts.slots.get(&key) {
+            return Arc::clone(slot);
+        }
+        if hosts.slots.len() >= hosts.sweep_at {
+            // A slot only the map holds has no permit out, no request in
+            // flight and no connect waiting: forgetting it loses nothing.
+            hosts.slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+            hosts.sweep_at = (hosts.slots.len() * 2).max(64);
+        }
+        let slot = Arc::new(HostSlot {
+            sockets: Arc::new(Semaphore::new(self.0.max)),
+            in_flight: AtomicUsize::new(0),
+            idle: Notify::new(),
+        });
+        hosts.slots.insert(key, Arc::clone(&slot));
+        slot
+    }
+
+    #[cfg(test)]
+    fn hosts_remembered(&self) -> usize {
+        self.0.hosts.lock().unwrap().slots.len()
+    }
+}
+
+/// A request in flight for one host (see [`HostLimits::in_flight`]).
+#[derive(Debug)]
+pub(super) struct InFlight {
+    slot: Arc<HostSlot>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if self.slot.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.slot.idle.notify_waiters();
+        }
+    }
+}
+
+/// One open connection's share of its host's cap.
+#[derive(Debug)]
+struct SocketPermit {
+    _permit: OwnedSemaphorePermit,
+    // Keeps the slot (and so its semaphore) remembered while the socket is open.
+    _slot: Arc<HostSlot>,
+}
+
+/// Why a capped connect gave up: no request wants it any more.
+#[derive(Debug)]
+struct Unwanted;
+
+impl std::fmt::Display for Unwanted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no request is waiting for a connection to this host any more")
+    }
+}
+
+impl std::error::Error for Unwanted {}
+
+/// Waits for a free connection slot while some request for the host is in
+/// flight.
+async fn acquire(slot: Arc<HostSlot>) -> Result<SocketPermit, Unwanted> {
+    loop {
+        let permit = {
+            let idle = slot.idle.notified();
+            tokio::pin!(idle);
+            // Registered before the check, so a drop to zero in between still wakes us.
+            idle.as_mut().enable();
+            if slot.in_flight.load(Ordering::SeqCst) == 0 {
+                return Err(Unwanted);
+            }
+            tokio::select! {
+                permit = Arc::clone(&slot.sockets).acquire_owned() => permit,
+                () = &mut idle => continue,
+            }
+        };
+        let permit = permit.map_err(|_closed| Unwanted)?;
+        return Ok(SocketPermit {
+            _permit: permit,
+            _slot: slot,
+        });
+    }
+}
+
+/// Wraps a connector: tags its connections and applies the per-host cap.
+#[derive(Clone, Debug)]
+pub(super) struct TrackedConnector<C> {
+    inner: C,
+    limits: Option<HostLimits>,
+}
+
+impl<C> TrackedConnector<C> {
+    pub(super) fn new(inner: C, limits: Option<HostLimits>) -> Self {
+        TrackedConnector { inner, limits }
+    }
+}
+
+impl<C> Service<Uri> for TrackedConnector<C>
+where
+    C: Service<Uri> + Clone + Send + 'static,
+    C::Response: Send,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = Tracked<C::Response>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        // Call the connector that was polled ready; keep a fresh clone.
+        let fresh = self.inner.clone();
+        let mut ready = std::mem::replace(&mut self.inner, fresh);
+        let slot = match (&self.limits, HostKey::of(&dst)) {
+            (Some(limits), Some(key)) => Some(limits.slot(key)),
+            _ => None,
+        };
+        Box::pin(async move {
+            let permit = match slot {
+                Some(slot) => Some(acquire(slot).await?),
+                None => None,
+            };
+            let io = ready.call(dst).await.map_err(Into::into)?;
+            Ok(Tracked {
+                io,
+                served: ResponsesServed::default(),
+                _permit: permit,
+            })
+        })
+    }
+}
+
+/// A connection with its response count and its share of the cap (released
+/// when hyper drops the connection).
+#[derive(Debug)]
+pub(super) struct Tracked<T> {
+    io: T,
+    served: ResponsesServed,
+    _permit: Option<SocketPermit>,
+}
+
+impl<T: Connection> Connection for Tracked<T> {
+    fn connected(&self) -> Connected {
+        self.io.connected().extra(self.served.clone())
+    }
+}
+
+impl<T: Read + Unpin> Read for Tracked<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl<T: Write + Unpin> Write for Tracked<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(uri: &str) -> HostKey {
+        HostKey::of(&uri.parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn host_keys_use_the_default_port_and_ignore_case() {
+        assert_eq!(key("http://Example.COM/x"), key("http://example.com:80/y"));
+        assert_eq!(key("https://example.com/"), key("https://example.com:443/"));
+        assert_ne!(key("http://example.com/"), key("https://example.com/"));
+        assert_ne!(key("http://example.com/"), key("http://example.com:8080/"));
+    }
+
+    #[tokio::test]
+    async fn a_connect_waits_for_a_free_slot() {
+        let limits = HostLimits::new(1);
+        let _request = limits.in_flight(key("http://a/"));
+        let first = acquire(limits.slot(key("http://a/"))).await.unwrap();
+        let second = tokio::spawn(acquire(limits.slot(key("http://a:80/"))));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!second.is_finished(), "the cap of 1 is in use");
+        // Another host has its own slots.
+        let _other = limits.in_flight(key("http://b/"));
+        acquire(limits.slot(key("http://b/"))).await.unwrap();
+        drop(first);
+        second.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_waiting_connect_gives_up_when_no_request_is_left() {
+        let limits = HostLimits::new(1);
+        let request = limits.in_flight(key("http://a/"));
+        let _held = acquire(limits.slot(key("http://a/"))).await.unwrap();
+        let waiting = tokio::spawn(acquire(limits.slot(key("http://a/"))));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished());
+        drop(request);
+        assert!(waiting.await.unwrap().is_err());
+    }
+
+    #[test]
+    fn unused_hosts_are_forgotten() {
+        let limits = HostLimits::new(4);
+        for i in 0..1000 {
+            drop(limits.in_flight(key(&format!("http://host{i}/"))));
+        }
+        assert!(
+            limits.hosts_remembered() <= 64,
+            "{}",
+            limits.hosts_remembered()
+        );
+        let kept = limits.in_flight(key("http://kept/"));
+        for i in 0..1000 {
+            drop(limits.in_flight(key(&format!("http://other{i}/"))));
+        }
+        assert!(limits.hosts_remembered() <= 64);
+        // A host in use keeps its slot (and its count).
+        assert_eq!(
+            limits
+                .slot(key("http://kept/"))
+                .in_flight
+                .load(Ordering::SeqCst),
+            1
+        );
+        drop(kept);
+    }
+
+    #[test]
+    fn a_huge_cap_is_clamped() {
+        let limits = HostLimits::new(usize::MAX);
+        assert_eq!(limits.0.max, Semaphore::MAX_PERMITS);
+    }
+}

@@ -1,0 +1,201 @@
+//! When [`HyperAgent`](super::HyperAgent) sends a request again, and when it
+//! must not.
+//!
+//! - A request not yet written when its reused connection turns out dead is
+//!   sent again by hyper-util itself (`retry_canceled_requests`, on by
+//!   default, and only for reused connections).
+//! - A reused keep-alive connection that the server closed under a request
+//!   already written (the server timed the idle connection out as the
+//!   request went out): an idempotent request with an in-memory body is sent
+//!   once more, on a fresh connection. Twisted's pool, Go and browsers do the
+//!   same. A brand-new connection closed under a request is the server's
+//!   answer to that request: never replayed. Nor is a POST or PATCH.
+//! - An HTTP/2 stream the server never processed, because it was above the
+//!   last stream id of the server's GOAWAY or was reset with REFUSED_STREAM
+//!   (RFC 9113 §6.8 and §8.7 say such requests may be retried): sent again
+//!   whatever its method, if its body is in memory, at most
+//!   [`MAX_UNPROCESSED_RETRIES`] times, like curl and Go. A GOAWAY'd
+//!   connection is poisoned first, so the retry takes a new one.
+
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+
+use super::connections::{self, TrackedConnector};
+use crate::error::{self, BoxError};
+use crate::{Body, Error};
+
+/// The pooled hyper-util client under a `HyperAgent`.
+pub(super) type PooledClient = Client<HttpsConnector<TrackedConnector<HttpConnector>>, Body>;
+
+/// How many times a request the server did not process is sent again.
+pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
+
+/// Sends `request`, sending it again after the failures listed in the module
+/// documentation.
+pub(super) async fn send(
+    client: &PooledClient,
+    request: http::Request<Body>,
+) -> Result<http::Response<Body>, Error> {
+    let template = copy_of(&request);
+    let idempotent = request.method().is_idempotent();
+    let mut stale_replayed = false;
+    let mut unprocessed_retries = 0;
+    let mut next = request;
+    loop {
+        let err = match client.request(next).await {
+            Ok(mut response) => {
+                connections::note_response(&mut response);
+                return Ok(response.map(Body::wrap));
+            }
+            Err(err) => err,
+        };
+        let again = match failure(&err) {
+            Failure::Unprocessed { go_away } => {
+                if unprocessed_retries == MAX_UNPROCESSED_RETRIES {
+                    return Err(refused_every_time(err));
+                }
+                unprocessed_retries += 1;
+                if go_away {
+                    // The pool may not have noticed yet; don't take it again.
+                    if let Some(info) = err.connect_info() {
+                        info.poison();
+                    }
+                }
+                template.as_ref().and_then(copy_of)
+            }
+            Failure::ClosedWhenReused if idempotent && !stale_replayed => {
+                stale_replayed = true;
+                template.as_ref().and_then(copy_of)
+            }
+            Failure::ClosedWhenReused | Failure::Other => None,
+        };
+        match again {
+            Some(request) => next = request,
+            None => return Err(super::hyper::classify(err)),
+        }
+    }
+}
+
+/// A copy of `request` to send again, if its body is held in memory.
+fn copy_of(request: &http::Request<Body>) -> Option<http::Request<Body>> {
+    let mut copy = http::Request::new(request.body().try_clone()?);
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    Some(copy)
+}
+
+#[derive(Debug, PartialEq)]
+enum Failure {
+    /// The server never processed the request (HTTP/2 GOAWAY or REFUSED_STREAM).
+    Unprocessed {
+        go_away: bool,
+    },
+    /// A connection that had answered before closed under the request.
+    ClosedWhenReused,
+    Other,
+}
+
+fn failure(err: &hyper_util::client::legacy::Error) -> Failure {
+    if err.is_connect() {
+        return Failure::Other;
+    }
+    if let Some(go_away) = unprocessed_stream(err) {
+        return Failure::Unprocessed { go_away };
+    }
+    if connections::served_before(err.connect_info()) && is_closed_under_request(err) {
+        return Failure::ClosedWhenReused;
+    }
+    Failure::Other
+}
+
+/// `Some(is_go_away)` if an HTTP/2 error in the chain says the server did
+/// not process the stream. h2 reports a remote GOAWAY only to the streams
+/// above its last stream id and to requests started after it; the streams
+/// the server kept but never finished fail with a broken pipe instead.
+fn unprocessed_stream(err: &(dyn std::error::Error + 'static)) -> Option<bool> {
+    let found = std::cell::Cell::new(None);
+    error::chain_any(err, &|e| {
+        let Some(h2) = e.downcast_ref::<h2::Error>() else {
+            return false;
+        };
+        let refused = h2.is_reset() && h2.reason() == Some(h2::Reason::REFUSED_STREAM);
+        if h2.is_remote() && (h2.is_go_away() || refused) {
+            found.set(Some(h2.is_go_away()));
+        }
+        found.get().is_some()
+    });
+    found.get()
+}
+
+/// The signs of a connection closed under a request: hyper saw the
+/// connection end before a response, the connection's task went away (its
+/// runtime shut down) before the request was answered, or the socket was
+/// reset.
+fn is_closed_under_request(err: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind as Io;
+    error::chain_any(err, &|e| {
+        e.downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message() || h.is_canceled() || is_dispatch_gone(h))
+            || e.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted
+                )
+            })
+    })
+}
+
+/// hyper has no predicate for "the connection task was dropped" (its runtime
+/// shut down); its message is stable and the only way to tell.
+fn is_dispatch_gone(err: &hyper::Error) -> bool {
+    err.is_user() && err.to_string().starts_with("dispatch task is gone")
+}
+
+/// The error once the server has refused a request on every try.
+fn refused_every_time(err: hyper_util::client::legacy::Error) -> Error {
+    let boxed: BoxError = Box::new(err);
+    error::request(boxed).with_message(format!(
+        "the server did not process the request (HTTP/2 GOAWAY or REFUSED_STREAM), {} times",
+        MAX_UNPROCESSED_RETRIES + 1
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_keep_the_head_and_an_in_memory_body() {
+        let request = http::Request::put("http://a/x")
+            .header("x-one", "1")
+            .body(Body::from("data"))
+            .unwrap();
+        let copy = copy_of(&request).unwrap();
+        assert_eq!(copy.method(), http::Method::PUT);
+        assert_eq!(copy.uri(), "http://a/x");
+        assert_eq!(copy.headers()["x-one"], "1");
+        assert_eq!(copy.body().content_length(), Some(4));
+        let streaming = http::Request::put("http://a/x")
+            .body(Body::wrap_stream(futures_util::stream::iter([Ok::<
+                _,
+                std::io::Error,
+            >(
+                bytes::Bytes::from("once"),
+            )])))
+            .unwrap();
+        assert!(copy_of(&streaming).is_none());
+    }
+
+    #[test]
+    fn only_remote_goaway_and_refused_stream_mean_unprocessed() {
+        let go_away = h2::Error::from(h2::Reason::NO_ERROR);
+        // A bare reason is neither a remote GOAWAY nor a remote reset.
+        assert_eq!(unprocessed_stream(&go_away), None);
+        let io = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert_eq!(unprocessed_stream(&io), None);
+        assert!(is_closed_under_request(&io));
+    }
+}
