@@ -3,8 +3,11 @@
 //! is a TLS error, and its message says why.
 
 use crate::support::bounded;
-use crate::support::server::{reply, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::server::{reply, RawServer, Server};
 use crate::support::tls::TestPki;
+use crate::support::wire::reset;
 use treq::{HyperAgent, RootStore};
 
 /// A client that trusts only the test CA of `pki`.
@@ -111,6 +114,73 @@ async fn a_valid_certificate_from_the_same_helpers_is_accepted() {
             .await
             .unwrap();
         assert_eq!(resp.text().await.unwrap(), "trusted");
+    })
+    .await;
+}
+
+/// A TCP server that reads the ClientHello, then does `after` with the socket.
+fn breaking_handshake<F, Fut>(after: F) -> RawServer
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let after = std::sync::Arc::new(after);
+    RawServer::start(move |mut stream| {
+        let after = after.clone();
+        async move {
+            let mut hello = [0u8; 4096];
+            let _ = stream.read(&mut hello).await;
+            after(stream).await;
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_handshake_cut_by_the_server_is_a_connect_error() {
+    bounded("handshake cut", async {
+        let closing = breaking_handshake(|stream| async move { drop(stream) });
+        let resetting = breaking_handshake(|stream| async move { reset(stream) });
+        for (what, server) in [("close", closing), ("reset", resetting)] {
+            let url = server.url("/").replacen("http:", "https:", 1);
+            let err = treq::HttpClient::new(HyperAgent::new())
+                .get(&url)
+                .await
+                .unwrap_err();
+            assert!(err.is_connect(), "{what}: {err:?}");
+            assert!(!err.is_request() && !err.is_timeout(), "{what}: {err:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_fatal_alert_or_an_oversized_record_is_a_tls_error() {
+    bounded("alert and oversized record", async {
+        // A TLS alert record: fatal (2), handshake_failure (40).
+        let alert = breaking_handshake(|mut stream| async move {
+            let _ = stream
+                .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+                .await;
+            let _ = stream.shutdown().await;
+        });
+        // A handshake record header claiming 65535 bytes, past the TLS limit.
+        let oversized = breaking_handshake(|mut stream| async move {
+            let _ = stream.write_all(&[0x16, 0x03, 0x03, 0xff, 0xff]).await;
+            let _ = stream.write_all(&[0u8; 70_000]).await;
+            let _ = stream.shutdown().await;
+        });
+        for (what, server, reason) in [
+            ("alert", alert, "HandshakeFailure"),
+            ("oversized record", oversized, "MessageTooLarge"),
+        ] {
+            let url = server.url("/").replacen("http:", "https:", 1);
+            let err = treq::HttpClient::new(HyperAgent::new())
+                .get(&url)
+                .await
+                .unwrap_err();
+            assert!(err.is_tls() && err.is_connect(), "{what}: {err:?}");
+            assert!(chain(&err).contains(reason), "{what}: {}", chain(&err));
+        }
     })
     .await;
 }

@@ -97,6 +97,46 @@ async fn a_reset_mid_chunked_body_is_a_body_error() {
     .await;
 }
 
+#[tokio::test]
+async fn a_reset_mid_close_delimited_body_is_a_body_error() {
+    // Without a length, only a clean close ends the body; a reset does not.
+    bounded("reset mid close-delimited body", async {
+        assert_reset_is_a_body_error(b"HTTP/1.1 200 OK\r\n\r\npartial", b"partial").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cut_gzip_body_is_a_body_error_not_a_decode_error() {
+    // The transport failed, not the decoder: the error says so.
+    bounded("short gzip body", async {
+        let gzip = {
+            use std::io::Write;
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(&b"hello world ".repeat(1000)).unwrap();
+            encoder.finish().unwrap()
+        };
+        let mut reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            gzip.len()
+        )
+        .into_bytes();
+        reply.extend_from_slice(&gzip[..gzip.len() / 2]);
+        let server = answering(reply.leak());
+        for unbuffered in [false, true] {
+            let resp = client()
+                .get(server.url("/"))
+                .unbuffered(unbuffered)
+                .await
+                .unwrap();
+            let err = resp.collect(|_| {}).await.unwrap_err();
+            assert!(err.is_body() && !err.is_decode(), "{err:?}");
+        }
+    })
+    .await;
+}
+
 // --- Framing: short, conflicting and doubled lengths ------------------------
 
 #[tokio::test]
@@ -647,17 +687,66 @@ async fn an_unrequested_101_is_returned_and_its_connection_is_not_reused() {
 async fn stray_bytes_after_204_and_304_are_not_a_body_nor_the_next_response() {
     bounded("204/304 with stray bytes", async {
         let cases: Vec<String> = vec![
-            format!("HTTP/1.1 204 No Content\r\n\r\nstray"),
-            format!("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nstray"),
+            "HTTP/1.1 204 No Content\r\n\r\nstray".to_owned(),
+            "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nstray".to_owned(),
             format!("HTTP/1.1 204 No Content\r\n\r\n{SMUGGLED}"),
-            format!("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\nstray"),
+            "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\nstray".to_owned(),
             format!("HTTP/1.1 304 Not Modified\r\n\r\n{SMUGGLED}"),
-            format!("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nstray\r\n0\r\n\r\n"),
+            "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nstray\r\n0\r\n\r\n".to_owned(),
         ];
         for first in cases {
             let server = first_then_second(first.into_bytes().leak());
             assert_second_request_is_not_corrupted(&server, "").await;
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bytes_past_the_end_of_a_body_are_not_the_next_response() {
+    bounded("bytes past the body", async {
+        for first in [
+            format!("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc{SMUGGLED}"),
+            format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n{SMUGGLED}"),
+        ] {
+            let server = first_then_second(first.into_bytes().leak());
+            assert_second_request_is_not_corrupted(&server, "abc").await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bytes_arriving_on_an_idle_pooled_connection_are_not_the_next_response() {
+    bounded("bytes on an idle connection", async {
+        // The fake response comes after the first one was read, while the
+        // connection waits in the pool: it must not answer the next request.
+        let server = RawServer::start(|mut stream| async move {
+            loop {
+                let head = read_head(&mut stream).await;
+                if !head.ends_with(b"\r\n\r\n") {
+                    return;
+                }
+                if request_target(&head) == "/first" {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
+                        .await;
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    let _ = stream.write_all(SMUGGLED.as_bytes()).await;
+                } else {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+                        .await;
+                }
+            }
+        });
+        let client = client();
+        let resp = client.get(server.url("/first")).await.unwrap();
+        assert_eq!(resp.content().await.unwrap(), "abc");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let resp = client.get(server.url("/second")).await.unwrap();
+        assert_eq!(resp.content().await.unwrap(), "second");
+        assert_eq!(server.accepted(), 2, "the spoiled connection was reused");
     })
     .await;
 }
