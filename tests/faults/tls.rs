@@ -98,6 +98,21 @@ async fn a_certificate_for_another_host_is_refused() {
 }
 
 #[tokio::test]
+async fn a_certificate_only_for_client_authentication_is_refused() {
+    bounded("client-auth-only certificate", async {
+        let pki = TestPki::with_leaf(&["localhost"], |leaf| {
+            leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        });
+        assert_refused(
+            &pki,
+            "does not allow extended key usage for server authentication",
+        )
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_valid_certificate_from_the_same_helpers_is_accepted() {
     // The refusals above are about the certificates, not the setup: a leaf
     // made the same way, valid now and for the host, goes through.

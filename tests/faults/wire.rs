@@ -491,7 +491,7 @@ async fn a_huge_header_over_http2_is_a_request_error() {
 #[tokio::test]
 async fn bad_status_lines_are_request_errors() {
     bounded("bad status lines", async {
-        let cases: [(&str, &'static [u8]); 15] = [
+        let cases: [(&str, &'static [u8]); 16] = [
             (
                 "five-digit status",
                 b"HTTP/1.1 99999 X\r\nContent-Length: 0\r\n\r\n",
@@ -531,6 +531,7 @@ async fn bad_status_lines_are_request_errors() {
             ("a head without status line", b"Content-Length: 0\r\n\r\n"),
             ("a body without head (HTTP/0.9)", b"<html>hello</html>"),
             ("nothing, then close", b""),
+            ("a 1xx, then close", b"HTTP/1.1 100 Continue\r\n\r\n"),
         ];
         for (what, reply) in cases {
             let server = answering(reply);
