@@ -14,25 +14,7 @@ pub struct TestPki {
 impl TestPki {
     /// A CA and a leaf for the given names (e.g. `["localhost"]`).
     pub fn new(names: &[&str]) -> TestPki {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "treq test CA");
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf_params =
-            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        let leaf = leaf_params.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
-        TestPki {
-            ca_pem: ca_cert.pem(),
-            ca_der: ca_cert.der().to_vec(),
-            server_cert: leaf.der().clone(),
-            server_key: leaf_key.serialize_der(),
-        }
+        TestPki::with_leaf(names, |_| {})
     }
 
     /// A rustls server config offering the given ALPN protocols.
@@ -49,5 +31,51 @@ impl TestPki {
             .unwrap();
         cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         cfg
+    }
+}
+
+impl TestPki {
+    /// A CA and a leaf for `names` whose parameters `adjust` changes first
+    /// (validity dates, for example).
+    pub fn with_leaf(
+        names: &[&str],
+        adjust: impl FnOnce(&mut rcgen::CertificateParams),
+    ) -> TestPki {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "treq test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf_params =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        adjust(&mut leaf_params);
+        let leaf = leaf_params.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
+        TestPki {
+            ca_pem: ca_cert.pem(),
+            ca_der: ca_cert.der().to_vec(),
+            server_cert: leaf.der().clone(),
+            server_key: leaf_key.serialize_der(),
+        }
+    }
+
+    /// A self-signed leaf for `names`, with a separate CA that did not sign
+    /// it (`ca_pem` is that unrelated CA).
+    pub fn self_signed(names: &[&str]) -> TestPki {
+        let unrelated = TestPki::new(names);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        TestPki {
+            server_cert: cert.der().clone(),
+            server_key: key.serialize_der(),
+            ..unrelated
+        }
     }
 }
