@@ -757,6 +757,118 @@ mod tests {
         assert!(err.is_body() && !err.is_decode(), "{err:?}");
     }
 
+    fn refused_message(err: &Error) -> String {
+        assert!(err.is_decode(), "{err:?}");
+        err.to_string()
+    }
+
+    #[tokio::test]
+    async fn more_than_five_codings_are_refused_over_all_lines() {
+        let five = {
+            let mut body = b"deep".to_vec();
+            for _ in 0..5 {
+                body = gzip(&body).await;
+            }
+            body
+        };
+        // 10,000 lines of one coding each (no transport limit in the way here).
+        let (agent, _) = spy(|| {
+            let mut builder = http::Response::builder();
+            for _ in 0..10_000 {
+                builder = builder.header(CONTENT_ENCODING, "gzip");
+            }
+            builder.body(Body::from("hello")).unwrap()
+        });
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.headers().get_all(CONTENT_ENCODING).iter().count(),
+            10_000
+        );
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        let message = refused_message(&err);
+        assert!(
+            message.len() < 200 && message.contains("10000"),
+            "{message}"
+        );
+
+        // Six codings, identity aside, are one too many; five decode.
+        let (agent, _) = spy(|| encoded("gzip, identity, gzip, gzip, gzip, gzip, gzip", vec![1]));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        refused_message(&resp.into_body().collect_bytes(None).await.unwrap_err());
+        let (agent, _) =
+            spy(move || encoded("gzip, identity, gzip,gzip, gzip, gzip", five.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.into_body().collect_bytes(None).await.unwrap(), "deep");
+    }
+
+    #[tokio::test]
+    async fn gzip_members_are_all_decoded_and_trailing_bytes_refused() {
+        let mut two = gzip(b"one ").await;
+        two.extend(gzip(b"two").await);
+        let (agent, _) = spy(move || encoded("gzip", two.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.into_body().collect_bytes(None).await.unwrap(),
+            "one two"
+        );
+
+        let mut trailing = gzip(b"body").await;
+        trailing.push(0);
+        let (agent, _) = spy(move || encoded("gzip", trailing.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(err.is_decode(), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
+        let body = gzip(&[0u8; 10_000]).await;
+        let (agent, seen) = spy(move || encoded("gzip", body.clone()));
+        let agent = DecompressAgent::new(agent);
+        let mut req = http::Request::new(Body::empty());
+        req.extensions_mut().insert(RequestLimit(100));
+        let resp = agent.request(req).await.unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 100 }),
+            "{err:?}"
+        );
+        assert!(seen.lock().unwrap()[0]
+            .extensions()
+            .get::<RequestLimit>()
+            .is_none());
+
+        // The smaller of the two wins.
+        let body = gzip(&[0u8; 10_000]).await;
+        let (inner, _) = spy(move || encoded("gzip", body.clone()));
+        let mut req = http::Request::new(Body::empty());
+        req.extensions_mut().insert(RequestLimit(100));
+        let resp = DecompressAgent::with_limit(inner, Some(10))
+            .request(req)
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 10 }),
+            "{err:?}"
+        );
+    }
+
     #[cfg(feature = "deflate")]
     #[test]
     fn zlib_header_detection() {

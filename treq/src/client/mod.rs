@@ -246,7 +246,8 @@ impl<A: Agent> ClientBuilder<A> {
     /// wins.
     ///
     /// Streaming an `unbuffered(true)` response (`collect`, `into_body`,
-    /// `bytes_stream`) is not limited by it.
+    /// `bytes_stream`) is not limited by it. A compressed body of a buffered
+    /// request is decoded up to this limit however it is read.
     ///
     /// The default is 128 MiB: a 2-core, 24 GiB machine running 64 buffered
     /// requests at once holds at most 8 GiB of bodies, a third of its memory,

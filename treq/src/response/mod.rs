@@ -662,6 +662,50 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn reads_that_keep_the_body_are_limited_and_streaming_is_not() {
+        let limited = |unbuffered| {
+            response(&[], chunks(&["abc", "def"]), unbuffered).with_max_body_size(Some(4))
+        };
+        let is_limit = |e: &Error| matches!(e.kind(), ErrorKind::BodyLimitExceeded { limit: 4 });
+        for unbuffered in [false, true] {
+            let err = limited(unbuffered).content().await.unwrap_err();
+            assert!(is_limit(&err), "{err:?}");
+            assert!(limited(unbuffered).text().await.is_err());
+        }
+        // A buffered collect keeps what it streams: limited, and nothing past
+        // the limit reaches the callback.
+        let mut seen = Vec::new();
+        let err = limited(false).collect(|c| seen.push(c)).await.unwrap_err();
+        assert!(is_limit(&err), "{err:?}");
+        assert_eq!(seen, ["abc"]);
+        // Streaming an unbuffered response keeps nothing: not limited.
+        let mut seen = Vec::new();
+        limited(true).collect(|c| seen.push(c)).await.unwrap();
+        assert_eq!(seen, ["abc", "def"]);
+        // At the limit, and with no limit, the body is read.
+        let exact = response(&[], chunks(&["abc", "def"]), false).with_max_body_size(Some(6));
+        assert_eq!(exact.content().await.unwrap(), "abcdef");
+        let none = response(&[], chunks(&["abc", "def"]), false).with_max_body_size(None);
+        assert_eq!(none.content().await.unwrap(), "abcdef");
+    }
+
+    #[tokio::test]
+    async fn a_declared_length_over_the_limit_fails_before_reading() {
+        // The stream never yields: only the declared length can answer.
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let r = response(&[], Body::sized_stream(never, 100), false).with_max_body_size(Some(10));
+        let err = r.content().await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 10 }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("Content-Length"), "{err}");
+        // A body already in memory is held to the limit too.
+        let r = response(&[], Body::from(vec![0u8; 100]), true).with_max_body_size(Some(10));
+        assert!(r.content().await.is_err());
+    }
+
+    #[tokio::test]
     async fn text_and_json() {
         let r = response(
             &[("content-type", b"text/plain;charset=utf-8")],
