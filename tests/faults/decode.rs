@@ -104,7 +104,7 @@ async fn codings_split_over_many_header_lines_are_counted_together() {
         // 50 lines of 200 codings, and 6 lines of one: both over the cap of 5.
         let line = format!("Content-Encoding: {}", vec!["gzip"; 200].join(","));
         let many = vec![line.as_str(); 50].join("\r\n");
-        let six = vec!["Content-Encoding: gzip"; 6].join("\r\n");
+        let six = ["Content-Encoding: gzip"; 6].join("\r\n");
         for lines in [many, six] {
             let server = raw(
                 format!("HTTP/1.1 200 OK\r\n{lines}\r\nContent-Length: 5"),
@@ -134,7 +134,7 @@ async fn five_codings_still_decode() {
         for _ in 0..5 {
             body = encode("gzip", &body).await;
         }
-        let lines = vec!["Content-Encoding: gzip"; 5].join("\r\n");
+        let lines = ["Content-Encoding: gzip"; 5].join("\r\n");
         let server = raw(
             format!(
                 "HTTP/1.1 200 OK\r\n{lines}\r\nContent-Length: {}",

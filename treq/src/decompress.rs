@@ -37,7 +37,13 @@
         feature = "brotli",
         feature = "zstd"
     )),
-    allow(unused_mut, unused_variables, unreachable_code, dead_code)
+    allow(
+        unused_mut,
+        unused_variables,
+        unused_imports,
+        unreachable_code,
+        dead_code
+    )
 )]
 
 use std::fmt;
