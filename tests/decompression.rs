@@ -1,5 +1,6 @@
 //! Decompression over loopback: every codec, stacked and unknown codings,
-//! corrupt data, the decompressed-size limit, and what must stay untouched.
+//! corrupt data, the decompressed-size and body limits, and what must stay
+//! untouched.
 
 mod support;
 
@@ -287,6 +288,52 @@ async fn limit_is_inclusive() {
         .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::BodyLimitExceeded { .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn buffered_reads_stop_at_the_smaller_of_the_body_and_decompression_limits() {
+    let server = bomb_server().await;
+    let body_limited = HttpClient::builder(HyperAgent::new())
+        .max_body_size(Some(1 << 20))
+        .build();
+    let err = body_limited
+        .get(server.url("/"))
+        .await
+        .unwrap()
+        .content()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit } if *limit == 1 << 20),
+        "{err:?}"
+    );
+    // Streaming the same response unbuffered: the body limit does not apply.
+    let mut seen = 0u64;
+    body_limited
+        .get(server.url("/"))
+        .unbuffered(true)
+        .await
+        .unwrap()
+        .collect(|chunk| seen += chunk.len() as u64)
+        .await
+        .unwrap();
+    assert_eq!(seen, 10 << 20);
+
+    let decompression_limited = HttpClient::builder(HyperAgent::new())
+        .max_body_size(Some(8 << 20))
+        .max_decompressed_size(Some(2 << 20))
+        .build();
+    let err = decompression_limited
+        .get(server.url("/"))
+        .await
+        .unwrap()
+        .content()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit } if *limit == 2 << 20),
         "{err:?}"
     );
 }

@@ -1,21 +1,31 @@
 //! Decompression: `DecompressAgent` advertises the enabled codecs and decodes
 //! the response body as a stream.
 //!
-//! Rules (treq's L rules, extended to more codecs):
+//! Rules:
 //! - `Accept-Encoding` lists exactly the codecs compiled in (cargo features
 //!   `gzip`, `deflate`, `brotli`, `zstd`), appended after any value the caller
-//!   set (treq rule 21: a user `identity` stays first).
+//!   set (so a caller's `identity` stays first).
 //! - `Content-Encoding` is decoded from the last coding backwards while the
 //!   coding is supported; an unsupported coding stops the walk and stays in the
 //!   header with the body left raw from there. `identity` is ignored.
+//! - A response naming more than five codings (over all its
+//!   `Content-Encoding` lines) is refused: reading its body fails with a short
+//!   decode error. curl caps the chain at 5; so do we, so a hostile header
+//!   cannot make the client build a decoder per item.
+//! - Every member of a multi-member gzip body (`cat a.gz b.gz`, RFC 1952) and
+//!   every frame of a zstd body is decoded. Bytes after the end of the last
+//!   member, frame or deflate/brotli stream are a decode error: nothing the
+//!   server sent is silently dropped.
 //! - After decoding, `Content-Encoding` (the decoded part) and `Content-Length`
 //!   are removed, so `Response::length()` is unknown.
 //! - HEAD, 1xx, 204 and 304 responses and bodies known to be empty are left
 //!   untouched.
 //! - Decoding streams: nothing is buffered beyond the codecs' windows. The
-//!   decoded size is counted while streaming; past the limit the read fails with
+//!   output of every layer (not only the last) is counted while streaming;
+//!   past the limit the read fails with
 //!   [`ErrorKind::BodyLimitExceeded`](crate::ErrorKind::BodyLimitExceeded), so a
-//!   decompression bomb never reaches memory.
+//!   decompression bomb never reaches memory, not even hidden in the middle
+//!   layer of `gzip, gzip`.
 //! - Corrupt data fails the read with a decode error (`Error::is_decode`).
 
 // With every codec feature off the decoding path is never reached; it still
@@ -27,7 +37,13 @@
         feature = "brotli",
         feature = "zstd"
     )),
-    allow(unused_mut, unused_variables, unreachable_code, dead_code)
+    allow(
+        unused_mut,
+        unused_variables,
+        unused_imports,
+        unreachable_code,
+        dead_code
+    )
 )]
 
 use std::fmt;
@@ -41,9 +57,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 use http::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH};
 use http::{HeaderMap, Method, StatusCode};
-#[cfg(feature = "deflate")]
-use tokio::io::ReadBuf;
-use tokio::io::{AsyncBufRead, AsyncRead};
+use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
 use crate::agent::{Agent, ResponseFuture};
 use crate::error::{self, BoxError};
@@ -51,6 +65,14 @@ use crate::{Body, Error, ErrorKind};
 
 /// The default most bytes a response may decompress to: 1 GiB.
 pub(crate) const DEFAULT_LIMIT: u64 = 1 << 30;
+
+/// The most content codings one response may name (curl's cap).
+pub(crate) const MAX_CODINGS: usize = 5;
+
+/// A tighter decoded-size limit for one request (the client sets its
+/// buffered-body limit here, as a request extension).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestLimit(pub(crate) u64);
 
 /// Decodes gzip, deflate, br and zstd responses (each a cargo feature).
 ///
@@ -68,8 +90,8 @@ impl<A> DecompressAgent<A> {
         Self::with_limit(inner, Some(DEFAULT_LIMIT))
     }
 
-    /// Wraps `inner`; a response decoding to more than `limit` bytes fails with
-    /// a body-limit error (`None`: no limit).
+    /// Wraps `inner`; a response decoding to more than `limit` bytes (in any
+    /// of its layers) fails with a body-limit error (`None`: no limit).
     pub fn with_limit(inner: A, limit: Option<u64>) -> Self {
         let names = Coding::ENABLED.iter().map(|c| c.name()).collect::<Vec<_>>();
         let accept = (!names.is_empty())
@@ -93,16 +115,19 @@ impl<A> fmt::Debug for DecompressAgent<A> {
 
 impl<A: Agent> Agent for DecompressAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        let limit = match request.extensions_mut().remove::<RequestLimit>() {
+            Some(RequestLimit(own)) => Some(self.limit.map_or(own, |l| l.min(own))),
+            None => self.limit,
+        };
         let Some(accept) = &self.accept else {
             return self.inner.request(request);
         };
         // The request is already our own copy of the caller's headers: appending
-        // keeps the caller's values first (treq rule 21).
+        // keeps the caller's values first.
         request
             .headers_mut()
             .append(ACCEPT_ENCODING, accept.clone());
         let is_head = request.method() == Method::HEAD;
-        let limit = self.limit;
         let fut = self.inner.request(request);
         Box::pin(async move {
             let response = fut.await?;
@@ -161,24 +186,70 @@ impl Coding {
             .copied()
             .find(|c| c.name().eq_ignore_ascii_case(token))
     }
+
+    /// A decoder of this coding reading from `input`.
+    fn decoder(self, input: Reader) -> Box<dyn Codec> {
+        use async_compression::tokio::bufread as codec;
+        match self {
+            #[cfg(feature = "gzip")]
+            Coding::Gzip => {
+                let mut decoder = codec::GzipDecoder::new(input);
+                decoder.multiple_members(true);
+                Box::new(decoder)
+            }
+            #[cfg(feature = "deflate")]
+            Coding::Deflate => Box::new(DeflateAuto::Detect(Some(input))),
+            #[cfg(feature = "brotli")]
+            Coding::Brotli => Box::new(codec::BrotliDecoder::new(input)),
+            #[cfg(feature = "zstd")]
+            Coding::Zstd => {
+                // RFC 8878: a zstd stream is one or more frames.
+                let mut decoder = codec::ZstdDecoder::new(input);
+                decoder.multiple_members(true);
+                Box::new(decoder)
+            }
+        }
+    }
 }
 
-/// Splits `Content-Encoding` (all its lines, in order) into codings, dropping
-/// `identity` and empty items.
-fn content_codings(headers: &HeaderMap) -> Option<Vec<String>> {
-    let mut codings = Vec::new();
-    for value in headers.get_all(CONTENT_ENCODING) {
-        // A value that is not visible ASCII cannot name a coding we know: keep
-        // the response raw rather than guess.
-        let text = value.to_str().ok()?;
-        codings.extend(
-            text.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("identity"))
-                .map(str::to_owned),
-        );
+/// The codings of one `Content-Encoding` value, without `identity` and empty items.
+fn coding_tokens(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("identity"))
+}
+
+/// What the `Content-Encoding` lines (all of them, in order) name.
+enum Codings {
+    /// The codings, at most [`MAX_CODINGS`].
+    Listed(Vec<String>),
+    /// More than [`MAX_CODINGS`]: only counted, never kept.
+    TooMany(usize),
+    /// A value that is not visible ASCII cannot name a coding we know: the
+    /// response stays raw rather than guess.
+    Unreadable,
+}
+
+fn content_codings(headers: &HeaderMap) -> Codings {
+    let values = headers.get_all(CONTENT_ENCODING);
+    let mut count = 0usize;
+    for value in &values {
+        match value.to_str() {
+            Ok(text) => count += coding_tokens(text).count(),
+            Err(_) => return Codings::Unreadable,
+        }
     }
-    Some(codings)
+    if count > MAX_CODINGS {
+        return Codings::TooMany(count);
+    }
+    let codings = values
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(coding_tokens)
+        .map(str::to_owned)
+        .collect();
+    Codings::Listed(codings)
 }
 
 fn decode_response(
@@ -196,8 +267,10 @@ fn decode_response(
     {
         return response;
     }
-    let Some(mut codings) = content_codings(response.headers()) else {
-        return response;
+    let mut codings = match content_codings(response.headers()) {
+        Codings::Listed(codings) => codings,
+        Codings::TooMany(count) => return refuse(response, count),
+        Codings::Unreadable => return response,
     };
     // Decode from the last coding applied backwards, while we know the coding.
     let mut decoders = Vec::new();
@@ -218,6 +291,22 @@ fn decode_response(
     http::Response::from_parts(parts, decode_body(body, &decoders, limit))
 }
 
+/// Answers a response whose chain is too long with a body that fails at once
+/// (the head stays readable); the unread body is dropped with its connection.
+fn refuse(response: http::Response<Body>, count: usize) -> http::Response<Body> {
+    let (mut parts, _unread) = response.into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    let err = error::decode(
+        format!(
+            "refused to decode the response body: it names {count} content codings, \
+             more than the {MAX_CODINGS} allowed"
+        ),
+        None,
+    );
+    let failing = futures_util::stream::iter([Err::<Bytes, Error>(err)]);
+    http::Response::from_parts(parts, Body::wrap_stream(failing))
+}
+
 /// Wraps a transport error so it can travel through the `io::Error`-based
 /// decoders and come out as the same treq error (not as a decode error).
 #[derive(Debug)]
@@ -231,7 +320,100 @@ impl fmt::Display for Transport {
 
 impl std::error::Error for Transport {}
 
+/// A layer's output passed the limit (travels like [`Transport`]).
+#[derive(Debug)]
+struct LimitExceeded(u64);
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response body decompressed to more than the limit of {} bytes",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
 type Reader = Box<dyn AsyncBufRead + Send + Unpin>;
+
+/// A decoder that can hand back the compressed input it has not consumed.
+trait Codec: AsyncRead + Send + Unpin {
+    /// The input after what the decoder consumed.
+    fn input(&mut self) -> &mut Reader;
+}
+
+macro_rules! codec_input {
+    ($($feature:literal => $decoder:ident),* $(,)?) => {$(
+        #[cfg(feature = $feature)]
+        impl Codec for async_compression::tokio::bufread::$decoder<Reader> {
+            fn input(&mut self) -> &mut Reader {
+                self.get_mut()
+            }
+        }
+    )*};
+}
+
+codec_input!("gzip" => GzipDecoder, "brotli" => BrotliDecoder, "zstd" => ZstdDecoder);
+
+/// One decoding step: counts the codec's output against the limit and, when
+/// the codec's stream ends, checks that no input is left over.
+struct Layer {
+    codec: Box<dyn Codec>,
+    coding: Coding,
+    total: u64,
+    limit: Option<u64>,
+    ended: bool,
+}
+
+impl Layer {
+    fn new(coding: Coding, input: Reader, limit: Option<u64>) -> Self {
+        Layer {
+            codec: coding.decoder(input),
+            coding,
+            total: 0,
+            limit,
+            ended: false,
+        }
+    }
+}
+
+impl AsyncRead for Layer {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if !this.ended {
+            let room = buf.remaining();
+            let before = buf.filled().len();
+            ready!(Pin::new(&mut this.codec).poll_read(cx, buf))?;
+            let produced = buf.filled().len() - before;
+            if produced > 0 || room == 0 {
+                this.total += produced as u64;
+                return Poll::Ready(match this.limit {
+                    Some(limit) if this.total > limit => {
+                        Err(io::Error::other(LimitExceeded(limit)))
+                    }
+                    _ => Ok(()),
+                });
+            }
+            this.ended = true;
+        }
+        // The codec's stream is complete: anything after it is not body data.
+        let rest = ready!(Pin::new(this.codec.input()).poll_fill_buf(cx))?;
+        Poll::Ready(if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("data after the end of the {} stream", this.coding.name()),
+            ))
+        })
+    }
+}
 
 fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
     use futures_util::TryStreamExt;
@@ -244,21 +426,11 @@ fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
             chunk
         })
         .map_err(|e| io::Error::other(Transport(e)));
+    let (&outermost, inner) = decoders.split_last().expect("at least one coding");
     let mut reader: Reader = Box::new(tokio_util::io::StreamReader::new(data));
-    for coding in decoders {
-        let decoded: Box<dyn AsyncRead + Send + Unpin> = match *coding {
-            #[cfg(feature = "gzip")]
-            Coding::Gzip => Box::new(async_compression::tokio::bufread::GzipDecoder::new(reader)),
-            #[cfg(feature = "deflate")]
-            Coding::Deflate => Box::new(DeflateAuto::Detect(Some(reader))),
-            #[cfg(feature = "brotli")]
-            Coding::Brotli => Box::new(async_compression::tokio::bufread::BrotliDecoder::new(
-                reader,
-            )),
-            #[cfg(feature = "zstd")]
-            Coding::Zstd => Box::new(async_compression::tokio::bufread::ZstdDecoder::new(reader)),
-        };
-        reader = Box::new(tokio::io::BufReader::with_capacity(CHUNK, decoded));
+    for &coding in inner {
+        let layer = Layer::new(coding, reader, limit);
+        reader = Box::new(tokio::io::BufReader::with_capacity(CHUNK, layer));
     }
     let names = decoders
         .iter()
@@ -266,9 +438,10 @@ fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
         .collect::<Vec<_>>()
         .join(", ");
     Body::wrap_stream(Decoded {
-        inner: tokio_util::io::ReaderStream::with_capacity(reader, CHUNK),
-        total: 0,
-        limit,
+        inner: tokio_util::io::ReaderStream::with_capacity(
+            Layer::new(outermost, reader, limit),
+            CHUNK,
+        ),
         consumed,
         names,
         done: false,
@@ -277,12 +450,10 @@ fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
 
 const CHUNK: usize = 32 * 1024;
 
-/// The decoded stream: counts bytes against the limit and sorts errors into
-/// transport failures, decode failures and the limit.
+/// The decoded stream: sorts errors into transport failures, decode failures
+/// and the limit.
 struct Decoded {
-    inner: tokio_util::io::ReaderStream<Reader>,
-    total: u64,
-    limit: Option<u64>,
+    inner: tokio_util::io::ReaderStream<Layer>,
     consumed: Arc<AtomicU64>,
     names: String,
     done: bool,
@@ -301,19 +472,7 @@ impl Stream for Decoded {
                 self.done = true;
                 return Poll::Ready(None);
             }
-            Some(Ok(chunk)) => {
-                self.total += chunk.len() as u64;
-                match self.limit {
-                    Some(limit) if self.total > limit => Err(Error::new(
-                        ErrorKind::BodyLimitExceeded { limit },
-                        None,
-                    )
-                    .with_message(format!(
-                        "the response body decompressed to more than the limit of {limit} bytes"
-                    ))),
-                    _ => Ok(chunk),
-                }
-            }
+            Some(Ok(chunk)) => Ok(chunk),
             Some(Err(err)) => self.classify(err),
         };
         if result.is_err() {
@@ -337,6 +496,11 @@ impl Decoded {
             let transport = inner.downcast::<Transport>().expect("checked above");
             return Err(error::from_body_error(transport.0));
         }
+        if let Some(LimitExceeded(limit)) = err.get_ref().and_then(|e| e.downcast_ref()) {
+            let limit = *limit;
+            return Err(Error::new(ErrorKind::BodyLimitExceeded { limit }, None)
+                .with_message(LimitExceeded(limit).to_string()));
+        }
         Err(error::decode(
             format!(
                 "could not decode the response body (Content-Encoding: {})",
@@ -355,6 +519,17 @@ enum DeflateAuto {
     Detect(Option<Reader>),
     Zlib(async_compression::tokio::bufread::ZlibDecoder<Reader>),
     Raw(async_compression::tokio::bufread::DeflateDecoder<Reader>),
+}
+
+#[cfg(feature = "deflate")]
+impl Codec for DeflateAuto {
+    fn input(&mut self) -> &mut Reader {
+        match self {
+            DeflateAuto::Detect(reader) => reader.as_mut().expect("present until decided"),
+            DeflateAuto::Zlib(d) => d.get_mut(),
+            DeflateAuto::Raw(d) => d.get_mut(),
+        }
+    }
 }
 
 #[cfg(feature = "deflate")]
@@ -586,6 +761,118 @@ mod tests {
             .unwrap();
         let err = resp.into_body().collect_bytes(None).await.unwrap_err();
         assert!(err.is_body() && !err.is_decode(), "{err:?}");
+    }
+
+    fn refused_message(err: &Error) -> String {
+        assert!(err.is_decode(), "{err:?}");
+        err.to_string()
+    }
+
+    #[tokio::test]
+    async fn more_than_five_codings_are_refused_over_all_lines() {
+        let five = {
+            let mut body = b"deep".to_vec();
+            for _ in 0..5 {
+                body = gzip(&body).await;
+            }
+            body
+        };
+        // 10,000 lines of one coding each (no transport limit in the way here).
+        let (agent, _) = spy(|| {
+            let mut builder = http::Response::builder();
+            for _ in 0..10_000 {
+                builder = builder.header(CONTENT_ENCODING, "gzip");
+            }
+            builder.body(Body::from("hello")).unwrap()
+        });
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.headers().get_all(CONTENT_ENCODING).iter().count(),
+            10_000
+        );
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        let message = refused_message(&err);
+        assert!(
+            message.len() < 200 && message.contains("10000"),
+            "{message}"
+        );
+
+        // Six codings, identity aside, are one too many; five decode.
+        let (agent, _) = spy(|| encoded("gzip, identity, gzip, gzip, gzip, gzip, gzip", vec![1]));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        refused_message(&resp.into_body().collect_bytes(None).await.unwrap_err());
+        let (agent, _) =
+            spy(move || encoded("gzip, identity, gzip,gzip, gzip, gzip", five.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.into_body().collect_bytes(None).await.unwrap(), "deep");
+    }
+
+    #[tokio::test]
+    async fn gzip_members_are_all_decoded_and_trailing_bytes_refused() {
+        let mut two = gzip(b"one ").await;
+        two.extend(gzip(b"two").await);
+        let (agent, _) = spy(move || encoded("gzip", two.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.into_body().collect_bytes(None).await.unwrap(),
+            "one two"
+        );
+
+        let mut trailing = gzip(b"body").await;
+        trailing.push(0);
+        let (agent, _) = spy(move || encoded("gzip", trailing.clone()));
+        let resp = DecompressAgent::new(agent)
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(err.is_decode(), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
+        let body = gzip(&[0u8; 10_000]).await;
+        let (agent, seen) = spy(move || encoded("gzip", body.clone()));
+        let agent = DecompressAgent::new(agent);
+        let mut req = http::Request::new(Body::empty());
+        req.extensions_mut().insert(RequestLimit(100));
+        let resp = agent.request(req).await.unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 100 }),
+            "{err:?}"
+        );
+        assert!(seen.lock().unwrap()[0]
+            .extensions()
+            .get::<RequestLimit>()
+            .is_none());
+
+        // The smaller of the two wins.
+        let body = gzip(&[0u8; 10_000]).await;
+        let (inner, _) = spy(move || encoded("gzip", body.clone()));
+        let mut req = http::Request::new(Body::empty());
+        req.extensions_mut().insert(RequestLimit(100));
+        let resp = DecompressAgent::with_limit(inner, Some(10))
+            .request(req)
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 10 }),
+            "{err:?}"
+        );
     }
 
     #[cfg(feature = "deflate")]

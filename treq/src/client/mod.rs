@@ -47,6 +47,8 @@ pub(crate) struct ClientConfig {
     pub(crate) max_redirects: usize,
     pub(crate) sensitive_headers: Vec<HeaderName>,
     pub(crate) max_decompressed_size: Option<u64>,
+    /// The most bytes a buffered read may hold (`None`: no limit).
+    pub(crate) max_body_size: Option<u64>,
     pub(crate) netrc: bool,
     /// The first invalid option given to the builder: every request fails
     /// with it, so a bad default header is never silently dropped.
@@ -62,6 +64,7 @@ impl Default for ClientConfig {
             max_redirects: 20,
             sensitive_headers: Vec::new(),
             max_decompressed_size: Some(1 << 30),
+            max_body_size: Some(crate::response::DEFAULT_MAX_BODY_SIZE),
             netrc: false,
             invalid: None,
         }
@@ -268,10 +271,43 @@ impl<A: Agent> ClientBuilder<A> {
         self
     }
 
-    /// The most bytes a compressed response may expand to (default 1 GiB;
-    /// `None` for no limit). Past it, reading fails with a body-limit error.
+    /// The most bytes a compressed response may expand to, in any of its
+    /// decoding layers (default 1 GiB; `None` for no limit). Past it, reading
+    /// fails with [`ErrorKind::BodyLimitExceeded`](crate::ErrorKind::BodyLimitExceeded).
+    ///
+    /// This is the cap for streaming reads of an `unbuffered(true)` response
+    /// too. Buffered reads are also held to
+    /// [`max_body_size`](Self::max_body_size), whichever is smaller.
     pub fn max_decompressed_size(mut self, limit: Option<u64>) -> Self {
         self.config.max_decompressed_size = limit;
+        self
+    }
+
+    /// The most bytes a read that holds the whole body in memory may collect:
+    /// `content`, `text` and `json` (buffered or not), and `collect` on a
+    /// buffered response. Counted after decompression; `None` for no limit.
+    /// Past it the read fails with
+    /// [`ErrorKind::BodyLimitExceeded`](crate::ErrorKind::BodyLimitExceeded);
+    /// a `Content-Length` above it fails before any body byte is read.
+    /// A request's own [`max_body_size`](crate::RequestBuilder::max_body_size)
+    /// wins.
+    ///
+    /// Streaming an `unbuffered(true)` response (`collect`, `into_body`,
+    /// `bytes_stream`) is not limited by it. A compressed body of a buffered
+    /// request is decoded up to this limit however it is read.
+    ///
+    /// The default is 128 MiB: a 2-core, 24 GiB machine running 64 buffered
+    /// requests at once holds at most 8 GiB of bodies, a third of its memory,
+    /// leaving room for a copy of each (`text()` makes one) and the rest of
+    /// the program; a 1 MB gzip bomb then stops at 128 MiB instead of 1 GiB.
+    ///
+    /// ```no_run
+    /// let client = treq::HttpClient::builder(treq::HyperAgent::new())
+    ///     .max_body_size(Some(16 << 20)) // 16 MiB
+    ///     .build();
+    /// ```
+    pub fn max_body_size(mut self, limit: Option<u64>) -> Self {
+        self.config.max_body_size = limit;
         self
     }
 

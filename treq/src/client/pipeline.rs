@@ -12,7 +12,7 @@ use super::{ClientConfig, HttpClient};
 use crate::agent::{Agent, ResponseFuture};
 use crate::auth::AuthAgent;
 use crate::cookies::{CookieAgent, CookieJar};
-use crate::decompress::DecompressAgent;
+use crate::decompress::{DecompressAgent, RequestLimit};
 use crate::error;
 use crate::redirect::{RedirectAgent, RedirectOptions};
 use crate::request::headers::mark_sensitive;
@@ -167,6 +167,13 @@ impl<A: Agent> HttpClient<A> {
             request.extensions_mut().insert(ReadTimeout(limit));
         }
 
+        // A buffered body is held whole, so its decoding stops at the body
+        // limit too (in every layer), not only at the decompression limit.
+        let max_body_size = req.max_body_size.unwrap_or(inner.config.max_body_size);
+        if let (false, Some(limit)) = (req.unbuffered, max_body_size) {
+            request.extensions_mut().insert(RequestLimit(limit));
+        }
+
         let deadline = req
             .timeout
             .or(inner.config.timeout)
@@ -183,6 +190,7 @@ impl<A: Agent> HttpClient<A> {
             deadline,
             req.unbuffered,
             Some(inner.jar.clone()),
-        ))
+        )
+        .with_max_body_size(max_body_size))
     }
 }

@@ -61,6 +61,8 @@ pub(crate) struct PendingRequest {
     pub(crate) max_redirects: Option<usize>,
     pub(crate) persistent: bool,
     pub(crate) unbuffered: bool,
+    /// This request's buffered-body limit (`None`: the client's).
+    pub(crate) max_body_size: Option<Option<u64>>,
     /// Which body options were given, to report conflicts by name.
     pub(crate) given: Given,
 }
@@ -136,6 +138,7 @@ impl<A: Agent> RequestBuilder<A> {
             max_redirects: None,
             persistent: true,
             unbuffered: false,
+            max_body_size: None,
             given: Given::default(),
         });
         RequestBuilder { client, request }
@@ -331,6 +334,28 @@ impl<A: Agent> RequestBuilder<A> {
     pub fn unbuffered(self, unbuffered: bool) -> Self {
         self.update(|req| {
             req.unbuffered = unbuffered;
+            Ok(())
+        })
+    }
+
+    /// The most bytes `content`, `text` or `json` (and `collect` on a
+    /// buffered response) may read for this request, after decompression;
+    /// `None` for no limit. Replaces the client's
+    /// [`max_body_size`](crate::ClientBuilder::max_body_size) (128 MiB by
+    /// default). Past it the read fails with
+    /// [`ErrorKind::BodyLimitExceeded`](crate::ErrorKind::BodyLimitExceeded).
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// let resp = treq::get("http://127.0.0.1:8080/bytes/100")
+    ///     .max_body_size(Some(1024))
+    ///     .await?;
+    /// let small = resp.content().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn max_body_size(self, limit: Option<u64>) -> Self {
+        self.update(|req| {
+            req.max_body_size = Some(limit);
             Ok(())
         })
     }

@@ -21,6 +21,10 @@ use crate::timeout::Deadline;
 use crate::{Body, Error};
 
 pub use self::content::{collect, content, json_content, text_content};
+
+/// The default most bytes a buffered read may hold: 128 MiB (why: see
+/// `ClientBuilder::max_body_size`).
+pub(crate) const DEFAULT_MAX_BODY_SIZE: u64 = 128 << 20;
 pub(crate) use self::content::{decode_text, encoding_from_headers};
 
 /// The request as it went to the transport, after every wrapper agent
@@ -98,6 +102,11 @@ enum BodyState {
 /// [`text`](Self::text) and [`json`](Self::json) may be called any number of
 /// times and read the network once. With `unbuffered(true)` the body streams
 /// in constant memory and can be read once.
+///
+/// Reads that hold the whole body (`content`, `text`, `json`, and `collect`
+/// on a buffered response) stop at the body limit, 128 MiB unless set with
+/// `max_body_size` on the client or the request; streaming an unbuffered
+/// response is not limited.
 pub struct Response {
     status: StatusCode,
     version: Version,
@@ -109,6 +118,8 @@ pub struct Response {
     jar: Option<CookieJar>,
     length: Option<u64>,
     body: BodyState,
+    /// The most bytes a read that keeps the whole body may collect.
+    max_body_size: Option<u64>,
 }
 
 impl Response {
@@ -168,7 +179,14 @@ impl Response {
             jar,
             length,
             body,
+            max_body_size: Some(DEFAULT_MAX_BODY_SIZE),
         }
+    }
+
+    /// Sets the limit of reads that keep the whole body (`None`: no limit).
+    pub(crate) fn with_max_body_size(mut self, limit: Option<u64>) -> Self {
+        self.max_body_size = limit;
+        self
     }
 
     /// The status code as a number (`200`).
@@ -292,13 +310,36 @@ impl Response {
             .map_err(|e| e.or_url(&self.url))
     }
 
+    /// Fails a read that keeps the body when its declared length is already
+    /// over the limit, before any body byte is read.
+    fn check_declared_length(&self, body: &Body) -> crate::Result<()> {
+        match (self.max_body_size, body.content_length()) {
+            (Some(limit), Some(declared)) if declared > limit => {
+                Err(
+                    Error::new(ErrorKind::BodyLimitExceeded { limit }, None).with_message(format!(
+                        "the response body is {declared} bytes (Content-Length), more than the \
+                 limit of {limit} bytes for reading it whole"
+                    )),
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the whole body into memory, within the limit.
+    async fn collect_whole(&self, body: Body) -> crate::Result<Bytes> {
+        self.check_declared_length(&body)?;
+        body.collect_bytes(self.max_body_size).await
+    }
+
     async fn read(&self, mut sink: Option<impl FnMut(Bytes)>) -> crate::Result<Bytes> {
         match &self.body {
             BodyState::Unbuffered { pending } => {
                 let body = Self::take_pending(pending, false)?;
                 match sink {
-                    Some(f) => stream_into(body, f, false).await,
-                    None => body.collect_bytes(None).await,
+                    // Streaming keeps nothing: no limit.
+                    Some(f) => stream_into(body, f, None).await,
+                    None => self.collect_whole(body).await,
                 }
             }
             BodyState::Buffered { cache, pending } => {
@@ -310,9 +351,14 @@ impl Response {
                             Ok(body) => match sink.as_mut() {
                                 Some(f) => {
                                     streamed = true;
-                                    stream_into(body, f, true).await
+                                    match self.check_declared_length(&body) {
+                                        Ok(()) => {
+                                            stream_into(body, f, Some(self.max_body_size)).await
+                                        }
+                                        Err(e) => Err(e),
+                                    }
                                 }
-                                None => body.collect_bytes(None).await,
+                                None => self.collect_whole(body).await,
                             },
                             Err(e) => Err(e),
                         };
@@ -397,19 +443,27 @@ impl Response {
     }
 }
 
-/// Streams `body` into `f`, and also keeps the bytes when `keep` is set.
-async fn stream_into(mut body: Body, mut f: impl FnMut(Bytes), keep: bool) -> crate::Result<Bytes> {
+/// Streams `body` into `f`. With `keep` (`Some(limit)`), also keeps the
+/// bytes, failing before the chunk that would take them past `limit`.
+async fn stream_into(
+    mut body: Body,
+    mut f: impl FnMut(Bytes),
+    keep: Option<Option<u64>>,
+) -> crate::Result<Bytes> {
     // Size the buffer from Content-Length once instead of growing it (capped:
     // the header is the server's claim, not a fact).
     let capacity = match (keep, body.content_length()) {
-        (true, Some(len)) => len.min(64 << 20) as usize,
+        (Some(_), Some(len)) => len.min(64 << 20) as usize,
         _ => 0,
     };
     let mut kept = bytes::BytesMut::with_capacity(capacity);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(error::from_body_error)?;
         if let Ok(data) = frame.into_data() {
-            if keep {
+            if let Some(limit) = keep {
+                if let Some(limit) = limit.filter(|&l| (kept.len() + data.len()) as u64 > l) {
+                    return Err(Error::new(ErrorKind::BodyLimitExceeded { limit }, None));
+                }
                 kept.extend_from_slice(&data);
             }
             f(data);
@@ -614,6 +668,50 @@ mod tests {
         assert!(err.is_body(), "{err:?}");
         assert_eq!(seen, ["a"]);
         assert!(r.content().await.unwrap_err().is_body());
+    }
+
+    #[tokio::test]
+    async fn reads_that_keep_the_body_are_limited_and_streaming_is_not() {
+        let limited = |unbuffered| {
+            response(&[], chunks(&["abc", "def"]), unbuffered).with_max_body_size(Some(4))
+        };
+        let is_limit = |e: &Error| matches!(e.kind(), ErrorKind::BodyLimitExceeded { limit: 4 });
+        for unbuffered in [false, true] {
+            let err = limited(unbuffered).content().await.unwrap_err();
+            assert!(is_limit(&err), "{err:?}");
+            assert!(limited(unbuffered).text().await.is_err());
+        }
+        // A buffered collect keeps what it streams: limited, and nothing past
+        // the limit reaches the callback.
+        let mut seen = Vec::new();
+        let err = limited(false).collect(|c| seen.push(c)).await.unwrap_err();
+        assert!(is_limit(&err), "{err:?}");
+        assert_eq!(seen, ["abc"]);
+        // Streaming an unbuffered response keeps nothing: not limited.
+        let mut seen = Vec::new();
+        limited(true).collect(|c| seen.push(c)).await.unwrap();
+        assert_eq!(seen, ["abc", "def"]);
+        // At the limit, and with no limit, the body is read.
+        let exact = response(&[], chunks(&["abc", "def"]), false).with_max_body_size(Some(6));
+        assert_eq!(exact.content().await.unwrap(), "abcdef");
+        let none = response(&[], chunks(&["abc", "def"]), false).with_max_body_size(None);
+        assert_eq!(none.content().await.unwrap(), "abcdef");
+    }
+
+    #[tokio::test]
+    async fn a_declared_length_over_the_limit_fails_before_reading() {
+        // The stream never yields: only the declared length can answer.
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let r = response(&[], Body::sized_stream(never, 100), false).with_max_body_size(Some(10));
+        let err = r.content().await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 10 }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("Content-Length"), "{err}");
+        // A body already in memory is held to the limit too.
+        let r = response(&[], Body::from(vec![0u8; 100]), true).with_max_body_size(Some(10));
+        assert!(r.content().await.is_err());
     }
 
     #[tokio::test]
