@@ -1,5 +1,6 @@
 //! Cookies (treq's docs: "Cookies"): read the cookies a response set, and send
-//! cookies with a request. A client keeps its cookies across requests.
+//! cookies with a request. A client keeps its cookies across requests, within
+//! the jar's limits.
 //!
 //! `cargo run --example using_cookies` runs against an embedded local server;
 //! pass a base URL to use another server.
@@ -15,8 +16,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .allow_redirects(false)
         .await?;
     let jar = resp.cookies();
-    println!("hello = {}", &jar["hello"]);
-    assert_eq!(&jar["hello"], "world");
+    // `get` ignores the domain; `None` when no cookie or several have the name.
+    let hello = jar.get("hello");
+    println!("hello = {hello:?}");
+    assert_eq!(hello.as_deref(), Some("world"));
+    // `get_for` gives the value that would be sent to one URL: the safe form.
+    let for_base = jar.get_for(format!("{base}/anything"), "hello");
+    assert_eq!(for_base.as_deref(), Some("world"));
+    // `try_get` says why there is no single value.
+    match jar.try_get("missing") {
+        Err(treq::CookieLookupError::NotFound { name }) => println!("no cookie named {name}"),
+        other => panic!("unexpected: {other:?}"),
+    }
 
     // Send the jar (or pairs) with another request.
     let resp = treq::get(format!("{base}/cookies")).cookies(jar).await?;
@@ -24,8 +35,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{body}");
     assert_eq!(body["cookies"]["hello"], "world");
 
-    // A session keeps cookies between requests; pairs are scoped to the URL's origin.
-    let client = treq::HttpClient::new(treq::HyperAgent::new());
+    // A session keeps cookies between requests; pairs are scoped to the URL's
+    // origin. Its jar may have tighter limits than the defaults (4096 bytes a
+    // cookie, 180 a site, 3000 in all).
+    let session_jar = treq::CookieJar::builder()
+        .max_cookies_per_domain(50)
+        .max_cookies(1000)
+        .build();
+    let client = treq::HttpClient::builder(treq::HyperAgent::new())
+        .cookie_jar(session_jar)
+        .build();
     client
         .get(format!("{base}/cookies"))
         .cookies([("session", "1")])

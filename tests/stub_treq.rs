@@ -570,3 +570,49 @@ async fn dropping_the_stub_closes_its_connections_and_drops_the_resource() {
         "the resource was dropped with the stub"
     );
 }
+
+// A resource that never answers, with no client timeout, fails at StubTreq's
+// default deadline of 30 s (tokio time: no real time passes here) instead of
+// hanging the test; `with_deadline(None)` turns the deadline off.
+#[tokio::test(start_paused = true)]
+async fn an_unanswered_request_fails_at_the_default_deadline_of_30_seconds() {
+    use std::time::Duration;
+    assert_eq!(StubTreq::DEFAULT_DEADLINE, Duration::from_secs(30));
+    let hang = || {
+        StringStubbingResource::new(|_req| StubResponse::new(200).fault(treq_testing::Fault::Hang))
+    };
+    let stub = StubTreq::new(hang());
+    assert_eq!(stub.deadline(), Some(Duration::from_secs(30)));
+    let virtual_start = tokio::time::Instant::now();
+    let real_start = std::time::Instant::now();
+    // A guard past the deadline: if the deadline did not fire, this fails.
+    let err = tokio::time::timeout(Duration::from_secs(40), stub.get("http://never.test/x"))
+        .await
+        .expect("the stub's deadline did not fire within 40 s")
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("30s"), "{err}");
+    let waited = virtual_start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+        "{waited:?}"
+    );
+    assert!(
+        real_start.elapsed() < Duration::from_secs(5),
+        "paused clock"
+    );
+
+    // Without a deadline only the client's own timeout ends the wait.
+    let stub = StubTreq::new(hang()).with_deadline(None);
+    let virtual_start = tokio::time::Instant::now();
+    let err = stub
+        .get("http://never.test/x")
+        .timeout(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_timeout() && !err.to_string().contains("StubTreq"),
+        "{err}"
+    );
+    assert!(virtual_start.elapsed() >= Duration::from_secs(60));
+}

@@ -72,7 +72,10 @@
 //! the in-memory connections until nothing can progress, so a test can step
 //! a streaming response deterministically. Timeouts and [`Fault::Delay`] use
 //! tokio's clock: under `#[tokio::test(start_paused = true)]` they take no
-//! real time.
+//! real time. A request the resource never answers (or answers with
+//! [`Fault::Hang`]) fails after [`StubTreq::DEFAULT_DEADLINE`] (30 s) with a
+//! timeout error naming it, so a test cannot hang; see
+//! [`StubTreq::with_deadline`].
 
 #![warn(missing_docs)]
 

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::time::Duration;
 
 use treq::{ClientBuilder, HttpClient};
 
@@ -30,11 +31,20 @@ use crate::traversal::RequestTraversalAgent;
 /// When dropped, it panics (failing the test) if the resource panicked while
 /// serving a request — unless the thread is already panicking. Use
 /// [`take_failures`](Self::take_failures) to inspect and clear them first.
+///
+/// A request the resource does not answer within
+/// [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE) (30 s of tokio time) fails
+/// with a timeout error naming it, even without a client timeout, so a test
+/// cannot hang forever; see [`with_deadline`](Self::with_deadline).
 pub struct StubTreq {
     client: HttpClient<RequestTraversalAgent>,
 }
 
 impl StubTreq {
+    /// How long a request waits for the resource's answer unless
+    /// [`with_deadline`](Self::with_deadline) says otherwise.
+    pub const DEFAULT_DEADLINE: Duration = crate::traversal::DEFAULT_DEADLINE;
+
     /// A client serving every request with `resource`.
     pub fn new(resource: impl Resource) -> Self {
         StubTreq {
@@ -70,6 +80,38 @@ impl StubTreq {
         StubTreq {
             client: configure(builder).build(),
         }
+    }
+
+    /// Sets how long each request may wait for the resource to answer (its
+    /// response head), in tokio time; `None` waits forever (until a client
+    /// timeout, if any). Past it the request fails with an error for which
+    /// [`is_timeout`](treq::Error::is_timeout) is true, naming the method and
+    /// URL of the request still pending. The default is
+    /// [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// use treq_testing::{Fault, StringStubbingResource, StubResponse, StubTreq};
+    ///
+    /// let stub = StubTreq::new(StringStubbingResource::new(|_req| {
+    ///     StubResponse::new(200).fault(Fault::Hang)
+    /// }))
+    /// .with_deadline(Duration::from_millis(50));
+    /// let err = stub.get("http://never.test/answer").await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert!(err.to_string().contains("GET"), "{err}");
+    /// assert!(err.to_string().contains("http://never.test/answer"), "{err}");
+    /// # }
+    /// ```
+    pub fn with_deadline(self, deadline: impl Into<Option<Duration>>) -> Self {
+        self.client.agent().set_deadline(deadline);
+        self
+    }
+
+    /// The deadline of each request; see [`with_deadline`](Self::with_deadline).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.client.agent().deadline()
     }
 
     /// The client.

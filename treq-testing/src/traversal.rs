@@ -17,13 +17,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::FutureExt;
 use http::header::HOST;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use treq::{Agent, Body, Error, ResponseFuture};
+use treq::{Agent, Body, Error, ErrorKind, ResponseFuture};
 
 use crate::fault::{self, InjectedFault};
 use crate::resource::{Resource, ServerRequest};
@@ -37,6 +38,8 @@ const PIPE_CAPACITY: usize = 64 * 1024;
 /// Upper bound on scheduler turns in one `flush`, so a resource that keeps
 /// itself busy forever cannot hang the test.
 const MAX_FLUSH_TURNS: usize = 10_000;
+/// How long a request may wait for the resource's answer by default.
+pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// An in-memory [`Agent`] serving a [`Resource`] over real HTTP/1.1.
 ///
@@ -49,6 +52,10 @@ const MAX_FLUSH_TURNS: usize = 10_000;
 /// - A resource that panics answers 500; the panic message is kept in
 ///   [`failures`](Self::failures) (and [`StubTreq`](crate::StubTreq) fails
 ///   the test with it when dropped).
+/// - A resource that does not answer within the [deadline](Self::set_deadline)
+///   (30 s of tokio time by default) fails the request with a timeout error
+///   naming it, so a forgotten answer or [`Fault::Hang`](crate::Fault::Hang)
+///   fails the test instead of hanging it.
 ///
 /// Cheap to clone; clones share the resource and the task list.
 #[derive(Clone)]
@@ -64,6 +71,8 @@ struct Shared {
     /// connection (the server side's `secure`), the host is per request.
     idle: [Mutex<Vec<Sender>>; 2],
     tasks: Mutex<Vec<Weak<TaskState>>>,
+    /// How long a request waits for the response head; `None`: forever.
+    deadline: Mutex<Option<Duration>>,
 }
 
 struct ServerSide {
@@ -90,8 +99,34 @@ impl RequestTraversalAgent {
                 }),
                 idle: Default::default(),
                 tasks: Mutex::new(Vec::new()),
+                deadline: Mutex::new(Some(DEFAULT_DEADLINE)),
             }),
         }
+    }
+
+    /// How long each request may wait for the resource to answer (its
+    /// response head), in tokio time; `None` waits forever. Past it the
+    /// request fails with an error for which
+    /// [`is_timeout`](treq::Error::is_timeout) is true and whose message
+    /// names the request. Applies to every clone of this agent and to
+    /// requests started afterwards. The default is 30 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use treq_testing::{RequestTraversalAgent, RecordingResource};
+    /// let agent = RequestTraversalAgent::new(RecordingResource::ok());
+    /// agent.set_deadline(Duration::from_secs(2));
+    /// assert_eq!(agent.deadline(), Some(Duration::from_secs(2)));
+    /// agent.set_deadline(None);
+    /// assert_eq!(agent.deadline(), None);
+    /// ```
+    pub fn set_deadline(&self, deadline: impl Into<Option<Duration>>) {
+        *lock(&self.shared.deadline) = deadline.into();
+    }
+
+    /// The current deadline; see [`set_deadline`](Self::set_deadline).
+    pub fn deadline(&self) -> Option<Duration> {
+        *lock(&self.shared.deadline)
     }
 
     /// Drives the in-memory connections until none of them can make progress
@@ -175,7 +210,36 @@ impl Agent for RequestTraversalAgent {
 }
 
 impl RequestTraversalAgent {
-    async fn send(&self, mut request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
+    /// Sends `request`, failing it when the deadline passes first.
+    async fn send(&self, request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
+        let Some(deadline) = self.deadline() else {
+            return self.exchange(request).await;
+        };
+        let method = request.method().clone();
+        let url = url::Url::parse(&request.uri().to_string()).ok();
+        match tokio::time::timeout(deadline, self.exchange(request)).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let err = Error::custom(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the stubbed resource did not answer the {method} request within \
+                         StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
+                    ),
+                    None,
+                );
+                Err(match url {
+                    Some(url) => err.with_url(url),
+                    None => err,
+                })
+            }
+        }
+    }
+
+    async fn exchange(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> treq::Result<http::Response<Body>> {
         let scheme = request
             .uri()
             .scheme_str()

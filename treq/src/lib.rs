@@ -35,6 +35,29 @@
 //! `treq_testing::RequestTraversalAgent`. Any `tower::Service` becomes an
 //! agent through [`ServiceAgent`].
 //!
+//! ## Cookies
+//!
+//! Each [`HttpClient`] keeps a [`CookieJar`] ([`HttpClient::cookie_jar`]);
+//! [`Response::cookies`] is a copy of it. [`CookieJar::get_for`] gives the
+//! value that would be sent to one URL; [`CookieJar::get`] and
+//! [`CookieJar::try_get`] look a name up in any domain (`None`, or an error
+//! naming each domain and path, when several cookies share it). Lookups
+//! return owned values.
+//!
+//! ```
+//! let jar = treq::CookieJar::new();
+//! jar.add_cookie_str("sid=1; Path=/", "http://shop.example/")?;
+//! assert_eq!(jar.get_for("http://shop.example/cart", "sid").as_deref(), Some("1"));
+//! assert_eq!(jar.get("sid").as_deref(), Some("1"));
+//! // A Domain that spells a public suffix some other way is refused too.
+//! assert!(jar.add_cookie_str("x=1; Domain=ｃｏ.ｕｋ", "http://www.evil.co.uk/").is_err());
+//! # Ok::<(), treq::Error>(())
+//! ```
+//!
+//! A server cannot flood the jar: by default a cookie holds at most 4096
+//! bytes of name and value, a site at most 180 cookies and the jar 3000, the
+//! least recently used going first; [`CookieJar::builder`] sets other limits.
+//!
 //! ## Optional features
 //!
 //! - `hyper-agent` (default): [`HyperAgent`] and the module-level functions.
@@ -67,7 +90,9 @@ pub use crate::api::{delete, get, head, options, patch, post, put, request};
 pub use crate::auth::{Auth, AuthAgent};
 pub use crate::body::Body;
 pub use crate::client::{ClientBuilder, HttpClient};
-pub use crate::cookies::{CookieAgent, CookieJar, CookieLookupError, IntoCookies, StoredCookie};
+pub use crate::cookies::{
+    CookieAgent, CookieJar, CookieJarBuilder, CookieLookupError, IntoCookies, StoredCookie,
+};
 pub use crate::decompress::DecompressAgent;
 pub use crate::error::{BoxError, Error, ErrorKind, Result};
 pub use crate::multipart::Part;

@@ -14,7 +14,9 @@ use crate::Body;
 /// Adds cookies from the jar to each request and stores `Set-Cookie` answers.
 ///
 /// A request that already carries a `Cookie` header is sent as it is: the
-/// caller chose its cookies (treq rule 54).
+/// caller chose its cookies (as in treq). Of a response's `Set-Cookie`
+/// headers, at most as many as one site may keep are read (every cookie of a
+/// response belongs to the same site); the jar's limits apply to them.
 pub struct CookieAgent<A> {
     inner: A,
     jar: CookieJar,
@@ -44,12 +46,12 @@ impl<A: Agent> Agent for CookieAgent<A> {
         // or to store), to keep the common cookieless request cheap.
         let mut url = None;
         if !request.headers().contains_key(COOKIE) {
-            let store = self.jar.lock();
-            if store.iter_any().next().is_some() {
+            let mut state = self.jar.lock();
+            if state.store.iter_any().next().is_some() {
                 url = crate::request::url::url_of(&request);
                 if let Some(value) = url
                     .as_ref()
-                    .and_then(|url| policy::cookie_header(&store, url))
+                    .and_then(|url| policy::cookie_header(&mut state, url))
                 {
                     request.headers_mut().insert(COOKIE, value);
                 }
@@ -70,13 +72,15 @@ impl<A: Agent> Agent for CookieAgent<A> {
             if values.peek().is_some() {
                 // Relative URIs (a misused agent) have no origin: nothing is stored.
                 if let Some(url) = known.or_else(|| to_url(&uri)) {
-                    let mut store = jar.lock();
-                    for value in values {
+                    let mut state = jar.lock();
+                    let most = state.limits.max_per_domain;
+                    for value in values.take(most) {
                         // A cookie the policy refuses is ignored, as browsers do.
                         if let Ok(value) = std::str::from_utf8(value.as_bytes()) {
-                            let _ = policy::store_set_cookie(&mut store, value, &url);
+                            let _ = policy::store_set_cookie(&mut state, value, &url);
                         }
                     }
+                    state.enforce();
                 }
             }
             Ok(response)

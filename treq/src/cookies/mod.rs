@@ -3,14 +3,15 @@
 //! hop's `Set-Cookie`.
 
 mod agent;
-mod intern;
+mod domain;
 mod jar;
+mod limits;
 mod policy;
 
 use url::Url;
 
 pub use self::agent::CookieAgent;
-pub use self::jar::{CookieJar, CookieLookupError, StoredCookie};
+pub use self::jar::{CookieJar, CookieJarBuilder, CookieLookupError, StoredCookie};
 
 /// Cookies given to one request.
 #[doc(hidden)]
@@ -59,9 +60,9 @@ impl IntoCookies for &CookieJar {
     }
 }
 
-/// treq rule 53: a request's cookies are merged into the session jar before it
-/// is sent (and so persist for later requests of the client). Pairs are scoped
-/// to the request's origin (rule 52); a jar's cookies keep their own scope.
+/// A request's cookies are merged into the session jar before it is sent (and
+/// so persist for later requests of the client, as in treq). Pairs are scoped
+/// to the request's origin; a jar's cookies keep their own scope.
 pub(crate) fn merge_request_cookies(
     session: &CookieJar,
     url: &Url,
@@ -72,10 +73,13 @@ pub(crate) fn merge_request_cookies(
             session.merge_from(jar);
         }
         if !given.pairs.is_empty() {
-            let mut store = session.lock();
-            for (name, value) in &given.pairs {
-                policy::store_scoped(&mut store, url, name, value)?;
-            }
+            let mut state = session.lock();
+            let stored = given
+                .pairs
+                .iter()
+                .try_for_each(|(name, value)| policy::store_scoped(&mut state, url, name, value));
+            state.enforce();
+            stored?;
         }
     }
     Ok(())

@@ -254,7 +254,7 @@ impl Response {
     /// let resp = treq::get("http://127.0.0.1:8080/cookies/set?hello=there")
     ///     .allow_redirects(false)
     ///     .await?;
-    /// assert_eq!(&resp.cookies()["hello"], "there");
+    /// assert_eq!(resp.cookies().get("hello").as_deref(), Some("there"));
     /// # Ok(()) }
     /// ```
     pub fn cookies(&self) -> CookieJar {
