@@ -114,7 +114,7 @@ proptest! {
     ) {
         let lines: Vec<(Vec<u8>, Vec<u8>)> = headers.iter().map(|(n, v)| (n.as_bytes().to_vec(), v.clone())).collect();
         let reply = lines.clone();
-        let reply_body = body.clone();
+        let reply_body = body;
         let agent = Scripted::new(move |i, _| {
             if i == 0 { response(status, &reply, reply_body.clone()) } else { response(200, &[], "") }
         });

@@ -9,10 +9,13 @@ use treq::{HttpClient, Part};
 
 use crate::harness::{block_on, cases, config, response, Scripted};
 
+/// A file part: field name, filename, content, content type.
+type FilePart = (String, Option<String>, Vec<u8>, Option<String>);
+
 #[derive(Debug, Clone)]
 struct Case {
     fields: Vec<(String, String)>,
-    files: Vec<(String, Option<String>, Vec<u8>, Option<String>)>,
+    files: Vec<FilePart>,
 }
 
 /// Which characters generated names may hold, besides the usual ones.
