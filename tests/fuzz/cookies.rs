@@ -282,7 +282,6 @@ proptest! {
     /// example.com is stored today for all of `.com`, because the suffix
     /// check looks at the spelling and the jar at its IDNA form.
     #[test]
-    #[ignore = "needs the IDN public-suffix bypass fix from issue 8"]
     fn idn_domains_never_scope_a_cookie_to_a_public_suffix(case in case(true)) {
         run(&case)?;
     }

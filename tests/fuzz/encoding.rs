@@ -323,7 +323,6 @@ proptest! {
     /// More than 5 stacked known codings is refused with a decode error, as
     /// curl does (each layer multiplies the work a small body can cause).
     #[test]
-    #[ignore = "needs the stacked codings (cap 5) fix from issue 8"]
     fn more_than_five_stacked_codings_are_a_decode_error(
         payload in payload(),
         codings in proptest::collection::vec(
@@ -344,7 +343,6 @@ proptest! {
     /// A gzip body of several members (RFC 1952 allows it; `cat a.gz b.gz`)
     /// decodes to all of them, as gunzip and curl do.
     #[test]
-    #[ignore = "needs the multi-member gzip fix from issue 8"]
     fn multi_member_gzip_decodes_every_member(
         members in proptest::collection::vec(payload(), 2..4),
     ) {

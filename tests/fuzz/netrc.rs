@@ -1,6 +1,6 @@
 //! `.netrc` files: a well-formed file gives exactly the credentials of the
-//! first `machine` entry naming the host (case-insensitively), else of the
-//! `default` entry, else none; any other file either works the same way or
+//! first `machine` entry naming the host (case-insensitively), else, over
+//! https only, of the `default` entry, else none; any other file either works the same way or
 //! fails every request with a builder error naming the file, never a panic.
 //!
 //! The client finds the file through `$NETRC` (else `~/.netrc`). Environment
@@ -153,7 +153,7 @@ fn render(items: &[Item], seps: &[&str], quotes: u64) -> String {
 }
 
 /// What a correct client sends to `host` for these items.
-fn expected(items: &[Item], host: &str) -> Option<String> {
+fn expected(items: &[Item], scheme: &str, host: &str) -> Option<String> {
     // The host as the request names it: lower case, IDNA, brackets dropped.
     let url = url::Url::parse(&format!("http://{host}/")).unwrap();
     let host = url.host_str().unwrap();
@@ -172,7 +172,12 @@ fn expected(items: &[Item], host: &str) -> Option<String> {
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case(host))
         })
-        .or_else(|| entries.iter().find(|e| e.machine.is_none()))?;
+        // `default` is for any host, so it never goes over plain http.
+        .or_else(|| {
+            (scheme == "https")
+                .then(|| entries.iter().find(|e| e.machine.is_none()))
+                .flatten()
+        })?;
     let pair = format!(
         "{}:{}",
         found.login.as_deref().unwrap_or(""),
@@ -199,10 +204,10 @@ fn raw_file() -> impl Strategy<Value = String> {
 }
 
 /// The client as configured by a user: `.netrc(true)` with `$NETRC` set.
-fn send(host: &str) -> (treq::Result<u16>, Option<String>) {
+fn send(scheme: &str, host: &str) -> (treq::Result<u16>, Option<String>) {
     let agent = Scripted::new(|_, _| response(200, &[], ""));
     let client = HttpClient::builder(agent.clone()).netrc(true).build();
-    let result = block_on(async { Ok(client.get(format!("http://{host}/")).await?.code()) });
+    let result = block_on(async { Ok(client.get(format!("{scheme}://{host}/")).await?.code()) });
     let auth = agent
         .seen()
         .first()
@@ -252,8 +257,12 @@ fn netrc_files_give_the_right_credentials_or_a_builder_error() {
 
     let mut runner = proptest::test_runner::TestRunner::new(config(cases(32)));
     let result = runner.run(
-        &(file(), proptest::sample::select(HOSTS)),
-        |(file, host)| {
+        &(
+            file(),
+            proptest::sample::select(&["http", "https"][..]),
+            proptest::sample::select(HOSTS),
+        ),
+        |(file, scheme, host)| {
             let text = match &file {
                 File::WellFormed {
                     items,
@@ -263,14 +272,21 @@ fn netrc_files_give_the_right_credentials_or_a_builder_error() {
                 File::Raw(text) => text.clone(),
             };
             std::fs::write(&path, &text).unwrap();
-            let (result, auth) = send(host);
+            let (result, auth) = send(scheme, host);
             match (&file, result) {
                 (File::WellFormed { items, .. }, result) => {
                     prop_assert!(
                         result.is_ok(),
                         "a well-formed file failed: {result:?}\n{text}"
                     );
-                    prop_assert_eq!(auth, expected(items, host), "for {} in\n{}", host, text);
+                    prop_assert_eq!(
+                        auth,
+                        expected(items, scheme, host),
+                        "for {}://{} in\n{}",
+                        scheme,
+                        host,
+                        text
+                    );
                 }
                 (File::Raw(_), Ok(_)) => {
                     if let Some(auth) = auth {

@@ -205,7 +205,6 @@ proptest! {
     /// No error message or debug output shows the password of a URL's
     /// userinfo.
     #[test]
-    #[ignore = "needs the userinfo/redaction fix from issue 8"]
     fn url_passwords_never_appear_in_errors(case in case()) {
         let Some(password) = case.password.clone() else { return Ok(()) };
         let (result, _) = send(&case);

@@ -247,7 +247,8 @@ fn put_disposition(out: &mut BytesMut, name: &str, filename: Option<&str>) {
 /// The escaping of names and filenames browsers and curl use (WHATWG's
 /// "escape a multipart/form-data name"): `"` becomes `%22`, CR `%0D` and LF
 /// `%0A`, so no value can close its quoted string or end the header line;
-/// everything else is raw UTF-8. Python treq escapes `"` as `\"` instead and
+/// the other ASCII controls but tab are percent-encoded the same way, since
+/// no header value may hold them; everything else is raw UTF-8. Python treq escapes `"` as `\"` instead and
 /// leaves `\` alone, so for a parser that reads quoted-pairs a value ending
 /// in `\` (or holding `\"`) ends its quoted string in the wrong place, and
 /// the rest of the value can forge the next parameter.
@@ -264,6 +265,12 @@ fn put_escaped(out: &mut BytesMut, value: &str) {
             '"' => out.put_slice(b"%22"),
             '\r' => out.put_slice(b"%0D"),
             '\n' => out.put_slice(b"%0A"),
+            // Other controls (NUL, DEL, ...) are not allowed in a header
+            // value: strict parsers refuse the whole part header, so the
+            // upload would be unreadable. Tab is allowed and kept.
+            c if (c.is_ascii_control() && c != '\t') => {
+                out.put_slice(format!("%{:02X}", u32::from(c)).as_bytes());
+            }
             c => out.put_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }

@@ -302,6 +302,18 @@ async fn trailing_backslashes_are_percent_encoded() {
     assert!(text.contains("filename=\"C:\\dir%5C\"\r\n"), "{text}");
 }
 
+#[tokio::test]
+async fn control_characters_in_names_are_percent_encoded() {
+    let out = output(
+        fields(&[("a\0b\u{7f}\tc", "v")]),
+        vec![("f".into(), Part::bytes("b").filename("x\u{1}.txt"))],
+    )
+    .await;
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("name=\"a%00b%7F\tc\"\r\n"), "{text}");
+    assert!(text.contains("filename=\"x%01.txt\"\r\n"), "{text}");
+}
+
 #[test]
 fn declared_lengths_past_u64_max_are_builder_errors() {
     let huge = |len| {

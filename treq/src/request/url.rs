@@ -108,14 +108,19 @@ pub(crate) fn without_userinfo(url: &Url) -> Url {
 }
 
 /// A URL string that did not parse, with anything that looks like userinfo
-/// (between `://` and the last `@` before the path) cut out, so an error
-/// message cannot show a password.
+/// (between the scheme's `:` plus any slashes and the last `@` before the
+/// path) cut out, so an error message cannot show a password. The WHATWG
+/// parser reads an authority after `http:`, `http:/` and `http:\\` alike,
+/// so the cut does not depend on the number or kind of slashes.
 pub(crate) fn redact_userinfo(s: &str) -> std::borrow::Cow<'_, str> {
-    let Some(start) = s.find("://").map(|i| i + 3) else {
+    let Some(colon) = s.find(':') else {
         return s.into();
     };
+    let after_scheme = &s[colon + 1..];
+    let start =
+        colon + 1 + (after_scheme.len() - after_scheme.trim_start_matches(['/', '\\']).len());
     let rest = &s[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority_end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
         Some(at) => format!("{}{}", &s[..start], &rest[at + 1..]).into(),
         None => s.into(),
@@ -230,6 +235,10 @@ mod tests {
             "http://exa mple.com/p@q"
         );
         assert_eq!(redact_userinfo("http://h/p@q"), "http://h/p@q");
+        // The WHATWG parser finds an authority whatever the slashes.
+        assert_eq!(redact_userinfo("http:/a:pw@"), "http:/");
+        assert_eq!(redact_userinfo("http:a:pw@h x"), "http:h x");
+        assert_eq!(redact_userinfo("http:\\\\a:pw@h x/"), "http:\\\\h x/");
         assert_eq!(redact_userinfo("not a url"), "not a url");
         let err = "http://alice:hunter2@exa mple.com/".into_url().unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
