@@ -353,6 +353,37 @@ async fn every_zstd_frame_is_decoded() {
     .await;
 }
 
+/// A zstd frame whose header asks for a `window_log` window.
+async fn zstd_with_window(window_log: u32, data: &[u8]) -> Vec<u8> {
+    use async_compression::zstd::CParameter;
+    let mut out = Vec::new();
+    async_compression::tokio::bufread::ZstdEncoder::with_quality_and_params(
+        data,
+        async_compression::Level::Default,
+        &[CParameter::window_log(window_log)],
+    )
+    .read_to_end(&mut out)
+    .await
+    .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn a_zstd_window_over_8_mib_is_refused() {
+    bounded("zstd window", async {
+        // 8 MiB is what HTTP allows (RFC 9659): decoded.
+        let server = encoded_server("zstd", zstd_with_window(23, b"fits").await);
+        let resp = client().get(server.url("/")).await.unwrap();
+        assert_eq!(resp.content().await.unwrap(), "fits");
+        // 16 MiB: more than HTTP allows, though the library would take it.
+        let server = encoded_server("zstd", zstd_with_window(24, b"too big").await);
+        let resp = client().get(server.url("/")).await.unwrap();
+        let err = resp.content().await.unwrap_err();
+        assert!(err.is_decode(), "{err:?}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn trailing_garbage_after_any_stream_is_a_decode_error() {
     bounded("trailing garbage", async {

@@ -66,12 +66,33 @@ impl StubRequest {
     }
 }
 
+/// Header names whose values `Debug` never prints: a stub's log or a failed
+/// assertion must not show credentials (the `headers` field still has them).
+const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
+
 impl fmt::Debug for StubRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'a>(&'a MultiMap);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut map = f.debug_map();
+                for (name, values) in self.0 {
+                    if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                        map.entry(name, &vec!["Sensitive"; values.len()]);
+                    } else {
+                        map.entry(name, values);
+                    }
+                }
+                map.finish()
+            }
+        }
         write!(
             f,
             "{} {:?} params={:?} headers={:?} body=",
-            self.method, self.url, self.params, self.headers
+            self.method,
+            self.url,
+            self.params,
+            Headers(&self.headers)
         )?;
         fmt_bytes(&self.body, f)
     }
@@ -363,5 +384,35 @@ impl Resource for StringStubbingResource {
                     .unwrap_or_default(),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_credentials() {
+        let mut headers = MultiMap::new();
+        headers.insert("authorization".into(), vec!["Basic aHVudGVyMg==".into()]);
+        headers.insert("Cookie".into(), vec!["sid=s3cret".into()]);
+        headers.insert("x-trace".into(), vec!["visible".into()]);
+        let request = StubRequest {
+            method: "GET".into(),
+            url: "http://an.example/".into(),
+            params: MultiMap::new(),
+            headers,
+            body: Bytes::new(),
+        };
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("aHVudGVyMg") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("Sensitive") && shown.contains("visible"),
+            "{shown}"
+        );
+        assert_eq!(request.header("authorization"), Some("Basic aHVudGVyMg=="));
     }
 }

@@ -69,6 +69,10 @@ pub(crate) const DEFAULT_LIMIT: u64 = 1 << 30;
 /// The most content codings one response may name (curl's cap).
 pub(crate) const MAX_CODINGS: usize = 5;
 
+/// The largest zstd window accepted, as a power of two: 8 MiB (RFC 9659).
+#[cfg(feature = "zstd")]
+const ZSTD_WINDOW_LOG_MAX: u32 = 23;
+
 /// A tighter decoded-size limit for one request (the client sets its
 /// buffered-body limit here, as a request extension).
 #[derive(Debug, Clone, Copy)]
@@ -203,8 +207,16 @@ impl Coding {
             Coding::Brotli => Box::new(codec::BrotliDecoder::new(input)),
             #[cfg(feature = "zstd")]
             Coding::Zstd => {
-                // RFC 8878: a zstd stream is one or more frames.
-                let mut decoder = codec::ZstdDecoder::new(input);
+                // RFC 8878: a zstd stream is one or more frames. RFC 9659
+                // caps the window of HTTP content at 8 MiB (browsers refuse
+                // more), so a frame cannot make the decoder reserve the
+                // library's default 128 MiB per response.
+                let mut decoder = codec::ZstdDecoder::with_params(
+                    input,
+                    &[async_compression::zstd::DParameter::window_log_max(
+                        ZSTD_WINDOW_LOG_MAX,
+                    )],
+                );
                 decoder.multiple_members(true);
                 Box::new(decoder)
             }

@@ -47,7 +47,8 @@ pub enum ErrorKind {
     Connect,
     /// The TLS handshake or certificate verification failed.
     Tls,
-    /// The deadline set with `timeout` passed before the response was fully read.
+    /// A timeout fired: the whole-request `timeout` deadline, the idle
+    /// `read_timeout` (no data for that long), or a connect timeout.
     Timeout,
     /// Sending the request or receiving the response head failed (for example the
     /// server sent an invalid status line or closed the connection).
@@ -149,7 +150,8 @@ impl Error {
         self
     }
 
-    /// True if the request timed out (the `timeout` deadline or a connect timeout).
+    /// True if the request timed out (the `timeout` deadline, the idle
+    /// `read_timeout`, or a connect timeout).
     pub fn is_timeout(&self) -> bool {
         if matches!(self.inner.kind, ErrorKind::Timeout) {
             return true;
