@@ -6,26 +6,11 @@ mod support;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use support::codec::encode;
 use support::server::{full, reply, Server, ServerRequest, ServerResponse};
-use tokio::io::AsyncReadExt;
 use treq::{ErrorKind, HttpClient, HyperAgent};
 
 const TEXT: &str = "Hello, decompressed world! Hello, decompressed world!";
-
-async fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
-    use async_compression::tokio::bufread as enc;
-    let mut out = Vec::new();
-    match coding {
-        "gzip" => enc::GzipEncoder::new(data).read_to_end(&mut out).await,
-        "deflate" => enc::ZlibEncoder::new(data).read_to_end(&mut out).await,
-        "raw-deflate" => enc::DeflateEncoder::new(data).read_to_end(&mut out).await,
-        "br" => enc::BrotliEncoder::new(data).read_to_end(&mut out).await,
-        "zstd" => enc::ZstdEncoder::new(data).read_to_end(&mut out).await,
-        other => panic!("no encoder for {other}"),
-    }
-    .unwrap();
-    out
-}
 
 fn encoded(content_encoding: &str, body: Vec<u8>) -> ServerResponse {
     http::Response::builder()

@@ -11,26 +11,12 @@ use tokio::io::AsyncReadExt;
 use treq::{ErrorKind, HttpClient, HyperAgent};
 
 use crate::support::bounded;
+use crate::support::codec::encode;
 use crate::support::server::{full, RawServer, Server, ServerRequest};
 use crate::support::wire;
 
 /// The default buffered-body limit (128 MiB).
 const DEFAULT_MAX_BODY_SIZE: u64 = 128 << 20;
-
-async fn encode(coding: &str, data: &[u8]) -> Vec<u8> {
-    use async_compression::tokio::bufread as enc;
-    let mut out = Vec::new();
-    match coding {
-        "gzip" => enc::GzipEncoder::new(data).read_to_end(&mut out).await,
-        "deflate" => enc::ZlibEncoder::new(data).read_to_end(&mut out).await,
-        "raw-deflate" => enc::DeflateEncoder::new(data).read_to_end(&mut out).await,
-        "br" => enc::BrotliEncoder::new(data).read_to_end(&mut out).await,
-        "zstd" => enc::ZstdEncoder::new(data).read_to_end(&mut out).await,
-        other => panic!("no encoder for {other}"),
-    }
-    .unwrap();
-    out
-}
 
 fn client() -> HttpClient<HyperAgent> {
     HttpClient::new(HyperAgent::new())

@@ -2,6 +2,7 @@
 //! connection counting, and TLS certificates made at test time.
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod codec;
 pub mod record;
 pub mod server;
 pub mod tls;
