@@ -253,14 +253,25 @@ fn check_typed(err: &treq::Error) -> Result<(), TestCaseError> {
 }
 
 /// What the client should return for an intact body: the payload encoded
-/// with the codings it does not decode (those up to the last unknown one).
-async fn expected(case: &Case) -> Vec<u8> {
-    let start = case.codings.len() - decoded_tail(&case.codings).len();
-    let mut data = case.payload.clone();
-    for c in &case.codings[..start] {
-        data = encode(c, data).await;
+/// with the codings it does not decode (those up to the last unknown one);
+/// and the longest output of any decoding layer on the way there (each
+/// layer's output is held to the limit, not only the last one's).
+async fn expected(case: &Case) -> (Vec<u8>, usize) {
+    let n = case.codings.len();
+    let start = n - decoded_tail(&case.codings).len();
+    // `stages[k]`: the payload encoded with the first `k` codings. Decoding
+    // coding `k` outputs `stages[k]`; `identity` is no decoding layer.
+    let mut stages = vec![case.payload.clone()];
+    for c in &case.codings {
+        let next = encode(c, stages.last().unwrap().clone()).await;
+        stages.push(next);
     }
-    data
+    let longest = (start..n)
+        .filter(|&k| case.codings[k] != Coding::Identity)
+        .map(|k| stages[k].len())
+        .max()
+        .unwrap_or(0);
+    (stages.swap_remove(start), longest)
 }
 
 fn run(case: &Case) -> Result<(), TestCaseError> {
@@ -272,8 +283,8 @@ fn run(case: &Case) -> Result<(), TestCaseError> {
         .count();
     let checked = matches!(case.damage, Damage::None) && stack <= 5;
     let decodes = decoded_tail(&case.codings).iter().any(Coding::known);
-    let expected = block_on(expected(case));
-    let over_limit = decodes && case.limit.is_some_and(|l| expected.len() as u64 > l);
+    let (expected, longest_layer) = block_on(expected(case));
+    let over_limit = decodes && case.limit.is_some_and(|l| longest_layer as u64 > l);
     match (sent, content) {
         (Err(e), _) | (Ok(()), Some(Err(e))) => {
             check_typed(&e)?;

@@ -207,6 +207,11 @@ proptest! {
     #[test]
     fn url_passwords_never_appear_in_errors(case in case()) {
         let Some(password) = case.password.clone() else { return Ok(()) };
+        // Where the URL parses without userinfo (`file:///a:pw@h`,
+        // `data:/a:pw@h`), the text is a path, which an error may show.
+        if url::Url::parse(case.url.trim()).is_ok_and(|u| u.password().is_none()) {
+            return Ok(());
+        }
         let (result, _) = send(&case);
         if let Err(e) = result {
             let shown = format!("{e} {e:?}");
