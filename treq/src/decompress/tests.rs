@@ -1,0 +1,304 @@
+//! Unit tests of the decompression layer against a spy agent.
+
+use super::*;
+use std::sync::Mutex;
+use tokio::io::AsyncReadExt;
+
+/// Records requests and answers with a canned response.
+struct Spy {
+    seen: Arc<Mutex<Vec<http::Request<Body>>>>,
+    reply: Box<dyn Fn() -> http::Response<Body> + Send + Sync>,
+}
+
+impl Agent for Spy {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+        self.seen.lock().unwrap().push(request);
+        let response = (self.reply)();
+        Box::pin(async move { Ok(response) })
+    }
+}
+
+fn spy(
+    reply: impl Fn() -> http::Response<Body> + Send + Sync + 'static,
+) -> (Spy, Arc<Mutex<Vec<http::Request<Body>>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let spy = Spy {
+        seen: Arc::clone(&seen),
+        reply: Box::new(reply),
+    };
+    (spy, seen)
+}
+
+fn encoded(encoding: &str, body: Vec<u8>) -> http::Response<Body> {
+    http::Response::builder()
+        .header(CONTENT_ENCODING, encoding)
+        .header(CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    async_compression::tokio::bufread::GzipEncoder::new(data)
+        .read_to_end(&mut out)
+        .await
+        .unwrap();
+    out
+}
+
+#[test]
+fn accept_encoding_lists_the_enabled_codecs_after_the_callers() {
+    let (agent, seen) = spy(|| http::Response::new(Body::empty()));
+    let agent = DecompressAgent::new(agent);
+    let mut req = http::Request::new(Body::empty());
+    req.headers_mut()
+        .insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    drop(agent.request(req));
+    let seen = seen.lock().unwrap();
+    let values: Vec<_> = seen[0].headers().get_all(ACCEPT_ENCODING).iter().collect();
+    assert_eq!(values, ["identity", "gzip, deflate, br, zstd"]);
+}
+
+#[tokio::test]
+async fn gzip_is_decoded_and_headers_fixed() {
+    let body = gzip(b"hello world").await;
+    let (agent, _) = spy(move || encoded("gzip", body.clone()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert!(!resp.headers().contains_key(CONTENT_ENCODING));
+    assert!(!resp.headers().contains_key(CONTENT_LENGTH));
+    assert_eq!(resp.body().content_length(), None);
+    let bytes = resp.into_body().collect_bytes(None).await.unwrap();
+    assert_eq!(bytes, "hello world");
+}
+
+#[tokio::test]
+async fn unknown_coding_stops_the_walk_and_stays_in_the_header() {
+    let body = gzip(b"inner").await;
+    let raw = body.clone();
+    let (agent, _) = spy(move || encoded("compress, gzip", body.clone()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()[CONTENT_ENCODING], "compress");
+    let bytes = resp.into_body().collect_bytes(None).await.unwrap();
+    assert_eq!(bytes, "inner");
+
+    let (agent, _) = spy(move || encoded("gzip, compress", raw.clone()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()[CONTENT_ENCODING], "gzip, compress");
+    assert!(resp.headers().contains_key(CONTENT_LENGTH));
+}
+
+#[tokio::test]
+async fn head_and_no_content_are_untouched() {
+    let (agent, _) = spy(|| {
+        http::Response::builder()
+            .header(CONTENT_ENCODING, "gzip")
+            .body(Body::from("not gzip"))
+            .unwrap()
+    });
+    let agent = DecompressAgent::new(agent);
+    let mut req = http::Request::new(Body::empty());
+    *req.method_mut() = Method::HEAD;
+    let resp = agent.request(req).await.unwrap();
+    assert_eq!(resp.headers()[CONTENT_ENCODING], "gzip");
+
+    let (agent, _) = spy(|| {
+        http::Response::builder()
+            .status(304)
+            .header(CONTENT_ENCODING, "gzip")
+            .body(Body::from("x"))
+            .unwrap()
+    });
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()[CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn empty_stream_with_an_encoding_is_an_empty_body() {
+    let (agent, _) = spy(|| {
+        let stream = futures_util::stream::empty::<Result<Bytes, io::Error>>();
+        http::Response::builder()
+            .header(CONTENT_ENCODING, "gzip")
+            .body(Body::wrap_stream(stream))
+            .unwrap()
+    });
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(resp.into_body().collect_bytes(None).await.unwrap(), "");
+}
+
+#[tokio::test]
+async fn corrupt_data_is_a_decode_error_and_the_limit_is_enforced() {
+    let (agent, _) = spy(|| encoded("gzip", b"definitely not gzip".to_vec()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+
+    let body = gzip(&[0u8; 100_000]).await;
+    let (agent, _) = spy(move || encoded("gzip", body.clone()));
+    let resp = DecompressAgent::with_limit(agent, Some(1000))
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 1000 }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn transport_errors_stay_transport_errors() {
+    let (agent, _) = spy(|| {
+        let stream = futures_util::stream::iter(vec![
+            Ok(Bytes::from_static(&[0x1f, 0x8b])),
+            Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset")),
+        ]);
+        http::Response::builder()
+            .header(CONTENT_ENCODING, "gzip")
+            .body(Body::wrap_stream(stream))
+            .unwrap()
+    });
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    assert!(err.is_body() && !err.is_decode(), "{err:?}");
+}
+
+fn refused_message(err: &Error) -> String {
+    assert!(err.is_decode(), "{err:?}");
+    err.to_string()
+}
+
+#[tokio::test]
+async fn more_than_five_codings_are_refused_over_all_lines() {
+    let five = {
+        let mut body = b"deep".to_vec();
+        for _ in 0..5 {
+            body = gzip(&body).await;
+        }
+        body
+    };
+    // 10,000 lines of one coding each (no transport limit in the way here).
+    let (agent, _) = spy(|| {
+        let mut builder = http::Response::builder();
+        for _ in 0..10_000 {
+            builder = builder.header(CONTENT_ENCODING, "gzip");
+        }
+        builder.body(Body::from("hello")).unwrap()
+    });
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers().get_all(CONTENT_ENCODING).iter().count(),
+        10_000
+    );
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    let message = refused_message(&err);
+    assert!(
+        message.len() < 200 && message.contains("10000"),
+        "{message}"
+    );
+
+    // Six codings, identity aside, are one too many; five decode.
+    let (agent, _) = spy(|| encoded("gzip, identity, gzip, gzip, gzip, gzip, gzip", vec![1]));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    refused_message(&resp.into_body().collect_bytes(None).await.unwrap_err());
+    let (agent, _) = spy(move || encoded("gzip, identity, gzip,gzip, gzip, gzip", five.clone()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(resp.into_body().collect_bytes(None).await.unwrap(), "deep");
+}
+
+#[tokio::test]
+async fn gzip_members_are_all_decoded_and_trailing_bytes_refused() {
+    let mut two = gzip(b"one ").await;
+    two.extend(gzip(b"two").await);
+    let (agent, _) = spy(move || encoded("gzip", two.clone()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.into_body().collect_bytes(None).await.unwrap(),
+        "one two"
+    );
+
+    let mut trailing = gzip(b"body").await;
+    trailing.push(0);
+    let (agent, _) = spy(move || encoded("gzip", trailing.clone()));
+    let resp = DecompressAgent::new(agent)
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    assert!(err.is_decode(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
+    let body = gzip(&[0u8; 10_000]).await;
+    let (agent, seen) = spy(move || encoded("gzip", body.clone()));
+    let agent = DecompressAgent::new(agent);
+    let mut req = http::Request::new(Body::empty());
+    req.extensions_mut().insert(RequestLimit(100));
+    let resp = agent.request(req).await.unwrap();
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 100 }),
+        "{err:?}"
+    );
+    assert!(seen.lock().unwrap()[0]
+        .extensions()
+        .get::<RequestLimit>()
+        .is_none());
+
+    // The smaller of the two wins.
+    let body = gzip(&[0u8; 10_000]).await;
+    let (inner, _) = spy(move || encoded("gzip", body.clone()));
+    let mut req = http::Request::new(Body::empty());
+    req.extensions_mut().insert(RequestLimit(100));
+    let resp = DecompressAgent::with_limit(inner, Some(10))
+        .request(req)
+        .await
+        .unwrap();
+    let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 10 }),
+        "{err:?}"
+    );
+}
+
+#[cfg(feature = "deflate")]
+#[test]
+fn zlib_header_detection() {
+    assert!(looks_like_zlib(&[0x78, 0x9c]));
+    assert!(looks_like_zlib(&[0x78, 0x01]));
+    assert!(!looks_like_zlib(&[0xcb, 0x48])); // raw deflate of "hello"
+    assert!(!looks_like_zlib(&[0x78, 0x00]));
+}
