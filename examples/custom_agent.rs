@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use treq::{Agent, Body, HyperAgent, ResponseFuture};
+use treq::{Agent, Body, HyperAgent};
+
+use treq::agent::ResponseFuture;
 
 #[path = "support/httpbin.rs"]
 mod httpbin;

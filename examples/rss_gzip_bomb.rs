@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match outcome {
         Ok(body) => Err(format!("the read succeeded ({} bytes): it must fail", body.len()).into()),
         Err(err) => match err.kind() {
-            treq::ErrorKind::BodyLimitExceeded { limit } if *limit == DEFAULT_LIMIT => {
+            treq::error::ErrorKind::BodyLimitExceeded { limit } if *limit == DEFAULT_LIMIT => {
                 println!("stopped as expected after {secs:.2} s: {err}");
                 Ok(())
             }

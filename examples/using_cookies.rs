@@ -25,7 +25,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(for_base.as_deref(), Some("world"));
     // `try_get` says why there is no single value.
     match jar.try_get("missing") {
-        Err(treq::CookieLookupError::NotFound { name }) => println!("no cookie named {name}"),
+        Err(treq::cookie::CookieLookupError::NotFound { name }) => {
+            println!("no cookie named {name}")
+        }
         other => panic!("unexpected: {other:?}"),
     }
 

@@ -87,7 +87,7 @@ async fn auth_overrides_the_callers_header_without_mutating_it() {
     let server = Server::http(|req: ServerRequest| async move {
         reply(200, req.header_all("authorization").join(" | "))
     });
-    let mut headers = treq::HeaderMap::new();
+    let mut headers = http::HeaderMap::new();
     headers.insert("authorization", "Bearer t".parse().unwrap());
     headers.insert("x-other", "kept".parse().unwrap());
     let before = headers.clone();

@@ -7,7 +7,8 @@ mod support;
 use serde_json::Value;
 use support::server::Server;
 use support::tls::TestPki;
-use treq::{CookieJar, CookieLookupError, HttpClient, HyperAgent};
+use treq::cookie::CookieLookupError;
+use treq::{CookieJar, HttpClient, HyperAgent};
 
 use routes::{route, set_cookie_path};
 

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use support::codec::encode;
 use support::server::{full, reply, Server, ServerRequest, ServerResponse};
-use treq::{ErrorKind, HttpClient, HyperAgent};
+use treq::error::ErrorKind;
+use treq::{HttpClient, HyperAgent};
 
 const TEXT: &str = "Hello, decompressed world! Hello, decompressed world!";
 

@@ -29,9 +29,7 @@ async fn methods_are_case_insensitive_and_custom_methods_work() {
         assert_eq!(resp.request().unwrap().method().as_str(), sent);
         assert_eq!(rec.last().method.as_str(), sent);
     }
-    c.request_method(treq::Method::PUT, rec.url("/"))
-        .await
-        .unwrap();
+    c.request(treq::Method::PUT, rec.url("/")).await.unwrap();
     assert_eq!(rec.last().method, "PUT");
 }
 
@@ -77,7 +75,7 @@ async fn module_level_functions_work() {
     }
     assert_eq!(rec.last().uri.path(), "/module");
     let body = treq::post(&url).data("hello").await.unwrap();
-    assert_eq!(treq::text_content(&body).await.unwrap(), "ok");
+    assert_eq!(treq::response::text_content(&body).await.unwrap(), "ok");
     assert_eq!(rec.last().body, "hello");
 }
 
@@ -485,14 +483,19 @@ async fn json_and_content_can_be_read_many_times() {
     let v: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(v["msg"], "hello!");
     assert_eq!(
-        treq::json_content::<serde_json::Value>(&resp)
+        treq::response::json_content::<serde_json::Value>(&resp)
             .await
             .unwrap(),
         v
     );
-    assert_eq!(treq::content(&resp).await.unwrap(), r#"{"msg": "hello!"}"#);
+    assert_eq!(
+        treq::response::content(&resp).await.unwrap(),
+        r#"{"msg": "hello!"}"#
+    );
     let mut seen = Vec::new();
-    treq::collect(&resp, |c| seen.push(c)).await.unwrap();
+    treq::response::collect(&resp, |c| seen.push(c))
+        .await
+        .unwrap();
     assert_eq!(seen.concat(), br#"{"msg": "hello!"}"#);
 }
 
@@ -632,7 +635,7 @@ async fn a_tower_service_works_as_an_agent() {
             text,
         ))))
     });
-    let client = treq::HttpClient::new(treq::ServiceAgent::new(service));
+    let client = treq::HttpClient::new(treq::agent::ServiceAgent::new(service));
     let resp = client
         .post("http://in.memory/echo")
         .params([("q", "1")])
@@ -650,7 +653,7 @@ async fn a_tower_service_works_as_an_agent() {
             Ok::<_, std::convert::Infallible>(http::Response::new(treq::Body::from("boxed")))
         },
     ));
-    let client = treq::HttpClient::new(treq::ServiceAgent::new(boxed));
+    let client = treq::HttpClient::new(treq::agent::ServiceAgent::new(boxed));
     assert_eq!(
         client
             .get("http://in.memory/")
@@ -666,7 +669,7 @@ async fn a_tower_service_works_as_an_agent() {
     let failing = tower::service_fn(|_req: http::Request<treq::Body>| async {
         Err::<http::Response<treq::Body>, _>(std::io::Error::other("service down"))
     });
-    let err = treq::HttpClient::new(treq::ServiceAgent::new(failing))
+    let err = treq::HttpClient::new(treq::agent::ServiceAgent::new(failing))
         .get("http://in.memory/")
         .await
         .unwrap_err();

@@ -48,7 +48,10 @@ fn trickling_server(head: &'static str) -> RawServer {
 
 fn assert_timed_out(err: &treq::Error, started: Instant) {
     assert!(err.is_timeout(), "{err:?}");
-    assert!(matches!(err.kind(), treq::ErrorKind::Timeout), "{err:?}");
+    assert!(
+        matches!(err.kind(), treq::error::ErrorKind::Timeout),
+        "{err:?}"
+    );
     let elapsed = started.elapsed();
     assert!(elapsed >= DEADLINE, "fired early: {elapsed:?}");
     assert!(elapsed < NEVER / 2, "fired late: {elapsed:?}");
@@ -255,7 +258,10 @@ async fn the_error_says_which_timeout_fired() {
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(matches!(err.kind(), treq::ErrorKind::Timeout), "{err:?}");
+    assert!(
+        matches!(err.kind(), treq::error::ErrorKind::Timeout),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         format!(

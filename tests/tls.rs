@@ -3,9 +3,11 @@
 
 mod support;
 
+use http::Version;
 use support::server::{reply, Server};
 use support::tls::TestPki;
-use treq::{HyperAgent, RootStore, Version};
+use treq::agent::RootStore;
+use treq::HyperAgent;
 
 fn trusting(pki: &TestPki, roots: RootStore) -> treq::HttpClient<HyperAgent> {
     let agent = HyperAgent::builder()

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use http::header::{COOKIE, SET_COOKIE};
 use http::HeaderValue;
-use treq::{Agent, Body, CookieJar, HttpClient, ResponseFuture};
+use treq::agent::ResponseFuture;
+use treq::{Agent, Body, CookieJar, HttpClient};
 use treq_testing::{StringStubbingResource, StubResponse, StubTreq};
 
 use crate::support::bounded;

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use treq::{AuthAgent, HttpClient, HyperAgent, Part};
+use treq::{HttpClient, HyperAgent, Part};
 
 use crate::support::bounded;
 use crate::support::server::RawServer;
@@ -249,7 +249,7 @@ async fn no_password_in_redirect_errors_or_history() {
         assert!(err.is_redirect(), "{err:?}");
         assert_error_clean(&err);
         match err.kind() {
-            treq::ErrorKind::RedirectRefused {
+            treq::error::ErrorKind::RedirectRefused {
                 location: Some(location),
                 ..
             } => assert_eq!(location.as_str(), server.url("/final")),
@@ -410,7 +410,9 @@ async fn a_netrc_default_entry_stays_off_plain_http() {
         )
         .unwrap();
         let (server, seen) = capture(|_| reply(200, "ok"));
-        let client = HttpClient::new(AuthAgent::with_netrc_file(HyperAgent::new(), &path));
+        let client = HttpClient::builder(HyperAgent::new())
+            .netrc_file(&path)
+            .build();
         // A host with its own entry gets it, even over http (it was named).
         client.get(server.url("/")).await.unwrap();
         // Any other host would get `default`: not over plain http.

@@ -8,7 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use tokio::io::AsyncReadExt;
-use treq::{ErrorKind, HttpClient, HyperAgent};
+use treq::error::ErrorKind;
+use treq::{HttpClient, HyperAgent};
 
 use crate::support::bounded;
 use crate::support::codec::encode;

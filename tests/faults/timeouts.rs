@@ -231,7 +231,7 @@ async fn a_redirect_loop_is_a_redirect_error_within_the_bound() {
         assert!(err.is_redirect(), "{err:?}");
         assert!(matches!(
             err.kind(),
-            treq::ErrorKind::TooManyRedirects { .. }
+            treq::error::ErrorKind::TooManyRedirects { .. }
         ));
         assert_eq!(err.history().map(<[_]>::len), Some(21));
         assert!(started.elapsed() < Duration::from_secs(5));

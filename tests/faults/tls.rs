@@ -8,7 +8,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::support::server::{reply, RawServer, Server};
 use crate::support::tls::TestPki;
 use crate::support::wire::reset;
-use treq::{HyperAgent, RootStore};
+use treq::agent::RootStore;
+use treq::HyperAgent;
 
 /// A client that trusts only the test CA of `pki`.
 fn trusting(pki: &TestPki) -> treq::HttpClient<HyperAgent> {

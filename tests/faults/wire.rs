@@ -473,7 +473,7 @@ async fn a_huge_header_over_http2_is_a_request_error() {
             resp
         });
         let agent = treq::HyperAgent::builder()
-            .root_store(treq::RootStore::None)
+            .root_store(treq::agent::RootStore::None)
             .add_root_certificate_pem(&pki.ca_pem)
             .build()
             .unwrap();

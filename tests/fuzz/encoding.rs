@@ -9,7 +9,8 @@ use async_compression::tokio::bufread::{
 };
 use proptest::prelude::*;
 use tokio::io::AsyncReadExt;
-use treq::{ErrorKind, HttpClient};
+use treq::error::ErrorKind;
+use treq::HttpClient;
 
 use crate::harness::{block_on, cases, config, response, Scripted};
 

@@ -5,7 +5,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use treq::{Agent, Body, ResponseFuture};
+use treq::agent::ResponseFuture;
+use treq::{Agent, Body};
 
 /// Cases per property: `PROPTEST_CASES` when set, else `default` (kept small
 /// so the default `cargo test` stays fast).

@@ -84,7 +84,7 @@ async fn run(seq: RequestSequence, requests: &[Sent]) -> Observed {
     let mut responses = Vec::new();
     for (method, url, params, body) in requests {
         let response = stub
-            .request(method, *url)
+            .request(*method, *url)
             .params(params.to_vec())
             .header("Accept", "application/json")
             .header("X-Trace", ["a", "b"])

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use treq::{Body, BoxError};
+use treq::error::BoxError;
+use treq::Body;
 
 /// A way for the server side of the in-memory connection to fail.
 #[derive(Debug, Clone, PartialEq, Eq)]

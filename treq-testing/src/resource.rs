@@ -8,7 +8,8 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
-use treq::{Body, BoxError};
+use treq::error::BoxError;
+use treq::Body;
 
 use crate::matchers::MultiMap;
 
@@ -283,14 +284,14 @@ async fn add_multipart(map: &mut MultiMap, body: Bytes, boundary: &str) -> treq:
 pub struct ServiceResource<S> {
     // Driving the service (readiness, call, body conversion) is the client
     // side's `ServiceAgent`: one adapter serves both directions.
-    agent: treq::ServiceAgent<S>,
+    agent: treq::agent::ServiceAgent<S>,
 }
 
 impl<S> ServiceResource<S> {
     /// Wraps `service`.
     pub fn new(service: S) -> Self {
         ServiceResource {
-            agent: treq::ServiceAgent::new(service),
+            agent: treq::agent::ServiceAgent::new(service),
         }
     }
 }

@@ -24,7 +24,9 @@ use futures_util::FutureExt;
 use http::header::HOST;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use treq::{Agent, Body, Error, ErrorKind, ResponseFuture};
+use treq::agent::ResponseFuture;
+use treq::error::ErrorKind;
+use treq::{Agent, Body, Error};
 
 use crate::fault::{self, InjectedFault};
 use crate::resource::{Resource, ServerRequest};

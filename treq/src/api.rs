@@ -14,7 +14,8 @@ use tokio::runtime::{Handle, Id};
 
 use crate::agent::HyperAgent;
 use crate::client::HttpClient;
-use crate::request::{IntoUrl, RequestBuilder};
+use crate::client::RequestBuilder;
+use crate::request::IntoUrl;
 
 struct RuntimeAgent {
     runtime: Id,

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_core::Stream;
@@ -177,7 +178,7 @@ impl Body {
                     let have = (buf.len() + first.as_ref().map_or(0, Bytes::len)) as u64;
                     if have + data.len() as u64 > limit {
                         return Err(crate::Error::new(
-                            crate::ErrorKind::BodyLimitExceeded { limit },
+                            crate::error::ErrorKind::BodyLimitExceeded { limit },
                             None,
                         ));
                     }
@@ -396,6 +397,31 @@ async fn remaining_length(file: &mut tokio::fs::File) -> std::io::Result<Option<
     Ok(Some(meta.len().saturating_sub(pos)))
 }
 
+/// The most of a discarded body the client reads before giving up on it.
+pub(crate) const DRAIN_LIMIT: u64 = 64 * 1024;
+
+/// The longest the client spends reading a discarded body (less when the
+/// request's read timeout is shorter).
+pub(crate) const DRAIN_TIME: Duration = Duration::from_secs(1);
+
+/// Reads a body the client does not hand to the caller (a redirect's, a
+/// 401's before the retry) so that, when it is small, its connection goes back
+/// to the pool. It reads at most [`DRAIN_LIMIT`] bytes for at most
+/// [`DRAIN_TIME`] (or `read_timeout`, if shorter); a body that is larger,
+/// slower or endless is dropped instead, and hyper then closes its connection
+/// rather than reuse it. Returns the body when it was read to its end.
+pub(crate) async fn drain(body: Body, read_timeout: Option<Duration>) -> Option<Bytes> {
+    if body.as_bytes().is_some() {
+        // Already in memory: nothing to wait for (and no timer needed).
+        return body.collect_bytes(None).await.ok();
+    }
+    let time = read_timeout.map_or(DRAIN_TIME, |t| t.min(DRAIN_TIME));
+    match tokio::time::timeout(time, body.collect_bytes(Some(DRAIN_LIMIT))).await {
+        Ok(Ok(bytes)) => Some(bytes),
+        Ok(Err(_)) | Err(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,7 +460,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             err.kind(),
-            crate::ErrorKind::BodyLimitExceeded { limit: 4 }
+            crate::error::ErrorKind::BodyLimitExceeded { limit: 4 }
         ));
     }
 

@@ -4,12 +4,12 @@
 //! [`Error::kind`] for the cases callers match on. `Display` says what failed at
 //! this level only; the cause is reached through [`std::error::Error::source`].
 
+use std::any::Any;
 use std::fmt;
 
 use url::Url;
 
-use crate::request::url::{take_userinfo, without_userinfo};
-use crate::Response;
+use crate::extensions::{take_userinfo, without_userinfo};
 
 /// A boxed error usable as an error source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -33,6 +33,10 @@ struct Inner {
     message: Option<String>,
     source: Option<BoxError>,
     url: Option<Url>,
+    /// What a too-many-redirects error carries: the redirect layer puts the
+    /// raw hops here and the client turns them into `Response`s (so this
+    /// module needs neither the layers nor `Response`).
+    history: Option<Box<dyn Any + Send + Sync>>,
 }
 
 /// What kind of failure an [`Error`] is.
@@ -57,11 +61,11 @@ pub enum ErrorKind {
     Body,
     /// The body could not be decoded (charset, JSON, or content-encoding).
     Decode,
-    /// More redirects than the limit allows. `history` holds every response
-    /// received, oldest first.
+    /// More redirects than the limit allows; [`Error::history`] holds every
+    /// response received, oldest first.
     TooManyRedirects {
-        /// Every response of the chain, oldest first.
-        history: Vec<Response>,
+        /// The most redirects the request allowed.
+        max: usize,
     },
     /// The redirect policy refused to follow a redirect (for example a POST
     /// answered with 302 under treq's default rules, or a body that cannot be
@@ -103,6 +107,7 @@ impl Error {
                 message: None,
                 source,
                 url: None,
+                history: None,
             }),
         }
     }
@@ -225,11 +230,25 @@ impl Error {
         }
     }
 
-    /// The redirect history carried by a too-many-redirects error.
-    pub fn history(&self) -> Option<&[Response]> {
-        match &self.inner.kind {
-            ErrorKind::TooManyRedirects { history } => Some(history),
-            _ => None,
+    /// Attaches the history of a redirect chain (see `Inner::history`).
+    pub(crate) fn with_history<T: Any + Send + Sync>(mut self, history: T) -> Self {
+        self.inner.history = Some(Box::new(history));
+        self
+    }
+
+    /// The attached history, if it is a `T`.
+    pub(crate) fn history_as<T: Any>(&self) -> Option<&T> {
+        self.inner.history.as_ref()?.downcast_ref()
+    }
+
+    /// Takes the attached history out, if it is a `T`.
+    pub(crate) fn take_history<T: Any>(&mut self) -> Option<T> {
+        match self.inner.history.take()?.downcast::<T>() {
+            Ok(history) => Some(*history),
+            Err(other) => {
+                self.inner.history = Some(other);
+                None
+            }
         }
     }
 
@@ -270,8 +289,8 @@ impl Error {
             ErrorKind::Request => "sending the request or receiving the response failed".into(),
             ErrorKind::Body => "reading the response body failed".into(),
             ErrorKind::Decode => "decoding the response body failed".into(),
-            ErrorKind::TooManyRedirects { history } => {
-                format!("too many redirects ({} responses)", history.len())
+            ErrorKind::TooManyRedirects { max } => {
+                format!("too many redirects (more than {max})")
             }
             ErrorKind::RedirectRefused { status, location } => match location {
                 Some(loc) => format!("refused to follow a {status} redirect to {loc}"),

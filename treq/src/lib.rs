@@ -27,13 +27,27 @@
 //!
 //! ## Architecture
 //!
-//! [`HttpClient`] is generic over an [`Agent`]: one method from a request to a
-//! future response. Features are wrapper agents composed in treq's order
-//! (outermost first): [`AuthAgent`] → [`DecompressAgent`] → [`RedirectAgent`]
-//! → [`CookieAgent`] → your agent. In production that is [`HyperAgent`]
-//! (pooled HTTP/1.1 and HTTP/2 over rustls); in tests the in-memory
-//! `treq_testing::RequestTraversalAgent`. Any `tower::Service` becomes an
-//! agent through [`ServiceAgent`].
+//! [`HttpClient`] is generic over an [`Agent`]: one method from a request to
+//! a future response. The client sends every request through a fixed stack
+//! of layers, each an agent over the next, outermost first: auth →
+//! decompression → redirects → cookies → read timeout → record → your agent.
+//! In production that is [`HyperAgent`] (pooled HTTP/1.1 and HTTP/2 over
+//! rustls); in tests the in-memory `treq_testing::RequestTraversalAgent`.
+//! Any `tower::Service` becomes an agent through
+//! [`agent::ServiceAgent`]. The repository's `ARCHITECTURE.md` follows one
+//! request through the files.
+//!
+//! The root holds what most programs use; the rest lives in modules:
+//!
+//! - [`agent`]: the [`Agent`] trait, [`HyperAgent`] and its builder, boxing
+//!   and the tower adapter.
+//! - [`auth`]: [`Auth`] (Basic, Bearer, Digest).
+//! - [`cookie`]: [`CookieJar`], its builder and lookups.
+//! - [`error`]: [`Error`], [`error::ErrorKind`].
+//! - [`multipart`]: [`Part`] for `files`.
+//! - [`request`](mod@request): the shapes the builder methods accept (sealed traits).
+//! - [`response`]: [`Response`], the request as sent, and treq's free
+//!   functions `collect`, `content`, `text_content`, `json_content`.
 //!
 //! ## Cookies
 //!
@@ -66,50 +80,46 @@
 
 #![warn(missing_docs)]
 
-mod agent;
-mod auth;
+// The crate is a stack of layers (see ARCHITECTURE.md): the module-level
+// functions and `HttpClient` build requests, `client` composes the wrapper
+// layers, and each layer talks to the next through the `Agent` trait and the
+// request-scoped values in `extensions`.
+
+pub mod agent;
+pub mod auth;
 mod body;
 mod client;
-mod cookies;
+pub mod cookie;
 mod decompress;
-mod error;
+pub mod error;
+mod extensions;
 pub mod multipart;
+mod record;
 mod redirect;
-mod request;
-mod response;
+pub mod request;
+pub mod response;
 mod timeout;
 
 #[cfg(feature = "hyper-agent")]
 mod api;
 
-pub use crate::agent::{Agent, BoxAgent, ResponseFuture, ServiceAgent};
+pub use crate::agent::Agent;
 #[cfg(feature = "hyper-agent")]
-pub use crate::agent::{HyperAgent, HyperAgentBuilder};
+pub use crate::agent::HyperAgent;
 #[cfg(feature = "hyper-agent")]
 pub use crate::api::{delete, get, head, options, patch, post, put, request};
-pub use crate::auth::{Auth, AuthAgent};
+pub use crate::auth::Auth;
 pub use crate::body::Body;
-pub use crate::client::{ClientBuilder, HttpClient};
-pub use crate::cookies::{
-    CookieAgent, CookieJar, CookieJarBuilder, CookieLookupError, IntoCookies, StoredCookie,
-};
-pub use crate::decompress::DecompressAgent;
-pub use crate::error::{BoxError, Error, ErrorKind, Result};
+pub use crate::client::{ClientBuilder, HttpClient, RequestBuilder};
+pub use crate::cookie::CookieJar;
+pub use crate::error::{Error, Result};
 pub use crate::multipart::Part;
-pub use crate::redirect::{OriginChanged, RedirectAgent};
-pub use crate::request::{
-    HeaderKey, HeaderValueLike, HeaderValues, IntoHeaders, IntoParams, IntoUrl, ParamValue,
-    ParamValues, RequestBuilder,
-};
-pub use crate::response::{collect, content, json_content, text_content, Response, SentRequest};
+pub use crate::response::Response;
 
 #[doc(no_inline)]
-pub use http::{header, HeaderMap, Method, StatusCode, Version};
+pub use http::{header, Method, StatusCode};
 #[doc(no_inline)]
 pub use url::Url;
-
-#[cfg(feature = "hyper-agent")]
-pub use crate::agent::RootStore;
 
 /// Runs the workspace README's code blocks as doctests of this crate.
 #[cfg(doctest)]

@@ -19,6 +19,8 @@ mod hyper;
 #[cfg(feature = "hyper-agent")]
 mod replay;
 mod service;
+#[cfg(test)]
+pub(crate) mod spy;
 
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
@@ -35,7 +37,7 @@ pub type ResponseFuture =
 /// `Arc`) into it. The request URI is absolute (`scheme://host/path?query`).
 ///
 /// ```
-/// use treq::{Agent, Body, ResponseFuture};
+/// use treq::{agent::ResponseFuture, Agent, Body};
 ///
 /// /// Answers every request with 204, without any network.
 /// struct NoContent;
@@ -79,8 +81,8 @@ impl<A: Agent + ?Sized> Agent for &'static A {
 /// A type-erased, cheaply cloneable agent.
 ///
 /// ```
-/// # use treq::{BoxAgent, HttpClient};
-/// # struct Mine; impl treq::Agent for Mine { fn request(&self, _r: http::Request<treq::Body>) -> treq::ResponseFuture { unimplemented!() } }
+/// # use treq::{agent::BoxAgent, HttpClient};
+/// # struct Mine; impl treq::Agent for Mine { fn request(&self, _r: http::Request<treq::Body>) -> treq::agent::ResponseFuture { unimplemented!() } }
 /// let client: HttpClient<BoxAgent> = HttpClient::new(BoxAgent::new(Mine));
 /// ```
 #[derive(Clone)]

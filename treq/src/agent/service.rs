@@ -25,7 +25,7 @@ use crate::{Body, Error};
 ///     let text = format!("you asked for {}", req.uri().path());
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(Bytes::from(text))))
 /// });
-/// let client = treq::HttpClient::new(treq::ServiceAgent::new(service));
+/// let client = treq::HttpClient::new(treq::agent::ServiceAgent::new(service));
 /// let response = client.get("http://in.memory/hello").await?;
 /// assert_eq!(response.text().await?, "you asked for /hello");
 /// # Ok(()) }

@@ -1,23 +1,8 @@
 //! The `Authorization` values sent up front: Basic (treq rules 61-62) and Bearer.
 
-use base64::Engine as _;
 use http::header::HeaderValue;
 
 use crate::error;
-
-/// `Basic base64(user ":" pass)`: UTF-8 (or raw bytes), no line breaks, and a
-/// colon in the user name is not escaped (treq rule 61).
-pub(crate) fn basic(username: &[u8], password: &[u8]) -> HeaderValue {
-    let mut raw = Vec::with_capacity(username.len() + password.len() + 1);
-    raw.extend_from_slice(username);
-    raw.push(b':');
-    raw.extend_from_slice(password);
-    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-    let mut value =
-        HeaderValue::try_from(format!("Basic {encoded}")).expect("base64 is a valid header value");
-    value.set_sensitive(true);
-    value
-}
 
 /// `Bearer <token>`; a token that cannot go in a header is a builder error
 /// rather than a request silently sent without credentials.
@@ -32,6 +17,7 @@ pub(crate) fn bearer(token: &str) -> crate::Result<HeaderValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extensions::basic;
 
     fn header(user: impl AsRef<[u8]>, pass: impl AsRef<[u8]>) -> String {
         basic(user.as_ref(), pass.as_ref())

@@ -23,7 +23,7 @@
 //! - Decoding streams: nothing is buffered beyond the codecs' windows. The
 //!   output of every layer (not only the last) is counted while streaming;
 //!   past the limit the read fails with
-//!   [`ErrorKind::BodyLimitExceeded`](crate::ErrorKind::BodyLimitExceeded), so a
+//!   [`ErrorKind::BodyLimitExceeded`](crate::error::ErrorKind::BodyLimitExceeded), so a
 //!   decompression bomb never reaches memory, not even hidden in the middle
 //!   layer of `gzip, gzip`.
 //! - Corrupt data fails the read with a decode error (`Error::is_decode`).
@@ -61,7 +61,9 @@ use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
 use crate::agent::{Agent, ResponseFuture};
 use crate::error::{self, BoxError};
-use crate::{Body, Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
+use crate::extensions::RequestLimit;
+use crate::Body;
 
 /// The default most bytes a response may decompress to: 1 GiB.
 pub(crate) const DEFAULT_LIMIT: u64 = 1 << 30;
@@ -73,72 +75,8 @@ pub(crate) const MAX_CODINGS: usize = 5;
 #[cfg(feature = "zstd")]
 const ZSTD_WINDOW_LOG_MAX: u32 = 23;
 
-/// A tighter decoded-size limit for one request (the client sets its
-/// buffered-body limit here, as a request extension).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RequestLimit(pub(crate) u64);
-
-/// Decodes gzip, deflate, br and zstd responses (each a cargo feature).
-///
-/// Sits outside the redirect layer, so only the final response of a redirect
-/// chain is decoded (as in treq).
-pub struct DecompressAgent<A> {
-    inner: Arc<A>,
-    accept: Option<HeaderValue>,
-    limit: Option<u64>,
-}
-
-impl<A> DecompressAgent<A> {
-    /// Wraps `inner` with the default limit of 1 GiB of decoded data per response.
-    pub fn new(inner: A) -> Self {
-        Self::with_limit(inner, Some(DEFAULT_LIMIT))
-    }
-
-    /// Wraps `inner`; a response decoding to more than `limit` bytes (in any
-    /// of its layers) fails with a body-limit error (`None`: no limit).
-    pub fn with_limit(inner: A, limit: Option<u64>) -> Self {
-        let names = Coding::ENABLED.iter().map(|c| c.name()).collect::<Vec<_>>();
-        let accept = (!names.is_empty())
-            .then(|| HeaderValue::from_str(&names.join(", ")).expect("coding names are ASCII"));
-        DecompressAgent {
-            inner: Arc::new(inner),
-            accept,
-            limit,
-        }
-    }
-}
-
-impl<A> fmt::Debug for DecompressAgent<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DecompressAgent")
-            .field("accept", &self.accept)
-            .field("limit", &self.limit)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<A: Agent> Agent for DecompressAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
-        let limit = match request.extensions_mut().remove::<RequestLimit>() {
-            Some(RequestLimit(own)) => Some(self.limit.map_or(own, |l| l.min(own))),
-            None => self.limit,
-        };
-        let Some(accept) = &self.accept else {
-            return self.inner.request(request);
-        };
-        // The request is already our own copy of the caller's headers: appending
-        // keeps the caller's values first.
-        request
-            .headers_mut()
-            .append(ACCEPT_ENCODING, accept.clone());
-        let is_head = request.method() == Method::HEAD;
-        let fut = self.inner.request(request);
-        Box::pin(async move {
-            let response = fut.await?;
-            Ok(decode_response(response, is_head, limit))
-        })
-    }
-}
+mod agent;
+pub(crate) use self::agent::DecompressAgent;
 
 /// A content coding this build can decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

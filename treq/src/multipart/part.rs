@@ -8,7 +8,8 @@ use futures_core::Stream;
 use tokio::io::AsyncRead;
 
 use crate::error::BoxError;
-use crate::{Body, Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
+use crate::Body;
 
 /// The content type of a part whose type is neither set nor guessable from
 /// its filename (treq's fallback).

@@ -11,7 +11,8 @@ use futures_core::Stream;
 use http_body::Body as _;
 
 use crate::error::BoxError;
-use crate::{Body, Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
+use crate::Body;
 
 /// One piece of the encoded body, in order.
 #[derive(Debug)]

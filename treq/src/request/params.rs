@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
+use super::Internal;
+
 /// Bytes that stay unescaped in a parameter: alphanumerics and `~-._`.
 const PARAM: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
@@ -42,43 +44,43 @@ pub(crate) fn push_pair(out: &mut String, key: &[u8], value: &[u8]) {
 /// `char` through their `Display` text.
 pub trait ParamValue {
     /// The raw (unencoded) bytes of this value.
-    fn param_bytes(&self) -> Cow<'_, [u8]>;
+    fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]>;
 }
 
 impl ParamValue for str {
-    fn param_bytes(&self) -> Cow<'_, [u8]> {
+    fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]> {
         Cow::Borrowed(self.as_bytes())
     }
 }
 
 impl ParamValue for String {
-    fn param_bytes(&self) -> Cow<'_, [u8]> {
+    fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]> {
         Cow::Borrowed(self.as_bytes())
     }
 }
 
 impl ParamValue for Cow<'_, str> {
-    fn param_bytes(&self) -> Cow<'_, [u8]> {
+    fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]> {
         Cow::Borrowed(self.as_bytes())
     }
 }
 
 impl ParamValue for Bytes {
-    fn param_bytes(&self) -> Cow<'_, [u8]> {
+    fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]> {
         Cow::Borrowed(self)
     }
 }
 
 impl<T: ParamValue + ?Sized> ParamValue for &T {
-    fn param_bytes(&self) -> Cow<'_, [u8]> {
-        (**self).param_bytes()
+    fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]> {
+        (**self).param_bytes(Internal)
     }
 }
 
 macro_rules! display_param {
     ($($t:ty),*) => {$(
         impl ParamValue for $t {
-            fn param_bytes(&self) -> Cow<'_, [u8]> {
+            fn param_bytes(&self, _: Internal) -> Cow<'_, [u8]> {
                 Cow::Owned(self.to_string().into_bytes())
             }
         }
@@ -90,43 +92,43 @@ display_param!(i8, i16, i32, i64, i128, isize, u16, u32, u64, u128, usize, f32, 
 /// `Option` with `None` meaning no value). Several values repeat the key.
 pub trait ParamValues {
     /// Calls `f` with each value, in order.
-    fn each_value(&self, f: &mut dyn FnMut(&[u8]));
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal);
 }
 
 impl<T: ParamValue + ?Sized> ParamValues for T {
-    fn each_value(&self, f: &mut dyn FnMut(&[u8])) {
-        f(&self.param_bytes());
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal) {
+        f(&self.param_bytes(Internal));
     }
 }
 
 impl<T: ParamValue> ParamValues for Vec<T> {
-    fn each_value(&self, f: &mut dyn FnMut(&[u8])) {
-        self.iter().for_each(|v| f(&v.param_bytes()));
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal) {
+        self.iter().for_each(|v| f(&v.param_bytes(Internal)));
     }
 }
 
 impl<T: ParamValue> ParamValues for &Vec<T> {
-    fn each_value(&self, f: &mut dyn FnMut(&[u8])) {
-        self.iter().for_each(|v| f(&v.param_bytes()));
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal) {
+        self.iter().for_each(|v| f(&v.param_bytes(Internal)));
     }
 }
 
 impl<T: ParamValue, const N: usize> ParamValues for [T; N] {
-    fn each_value(&self, f: &mut dyn FnMut(&[u8])) {
-        self.iter().for_each(|v| f(&v.param_bytes()));
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal) {
+        self.iter().for_each(|v| f(&v.param_bytes(Internal)));
     }
 }
 
 impl<T: ParamValue> ParamValues for &[T] {
-    fn each_value(&self, f: &mut dyn FnMut(&[u8])) {
-        self.iter().for_each(|v| f(&v.param_bytes()));
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal) {
+        self.iter().for_each(|v| f(&v.param_bytes(Internal)));
     }
 }
 
 impl<T: ParamValue> ParamValues for Option<T> {
-    fn each_value(&self, f: &mut dyn FnMut(&[u8])) {
+    fn each_value(&self, f: &mut dyn FnMut(&[u8]), _: Internal) {
         if let Some(v) = self {
-            f(&v.param_bytes());
+            f(&v.param_bytes(Internal));
         }
     }
 }
@@ -138,14 +140,14 @@ impl<T: ParamValue> ParamValues for Option<T> {
 /// (`HashMap<&str, Vec<&str>>`) all work.
 pub trait IntoParams {
     /// Calls `f` with each raw (unencoded) key and value, in order.
-    fn for_each_pair(self, f: &mut dyn FnMut(&[u8], &[u8]));
+    fn for_each_pair(self, f: &mut dyn FnMut(&[u8], &[u8]), _: Internal);
 
     /// Appends the encoded `k=v` pairs, joined by `&`, to `out`.
-    fn encode_into(self, out: &mut String)
+    fn encode_into(self, out: &mut String, _: Internal)
     where
         Self: Sized,
     {
-        self.for_each_pair(&mut |key, value| push_pair(out, key, value));
+        self.for_each_pair(&mut |key, value| push_pair(out, key, value), Internal);
     }
 }
 
@@ -155,10 +157,10 @@ where
     K: ParamValue,
     V: ParamValues,
 {
-    fn for_each_pair(self, f: &mut dyn FnMut(&[u8], &[u8])) {
+    fn for_each_pair(self, f: &mut dyn FnMut(&[u8], &[u8]), _: Internal) {
         for (key, values) in self {
-            let key = key.param_bytes();
-            values.each_value(&mut |value| f(&key, value));
+            let key = key.param_bytes(Internal);
+            values.each_value(&mut |value| f(&key, value), Internal);
         }
     }
 }
@@ -166,14 +168,14 @@ where
 /// Collects the raw pairs (for multipart form fields).
 pub(crate) fn raw_pairs(params: impl IntoParams) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
-    params.for_each_pair(&mut |k, v| out.push((k.to_vec(), v.to_vec())));
+    params.for_each_pair(&mut |k, v| out.push((k.to_vec(), v.to_vec())), Internal);
     out
 }
 
 /// Encodes params into a new string (used for `params` and `form`).
 pub(crate) fn encode(params: impl IntoParams) -> String {
     let mut out = String::new();
-    params.encode_into(&mut out);
+    params.encode_into(&mut out, Internal);
     out
 }
 
@@ -196,8 +198,8 @@ mod tests {
     fn treq_rule_15_examples() {
         assert_eq!(encode([("text", vec!["AΩ"])]), "text=A%CE%A9");
         let mut out = String::new();
-        [("text", "AΩ")].encode_into(&mut out);
-        [("int-seq", [1, 2, 3])].encode_into(&mut out);
+        [("text", "AΩ")].encode_into(&mut out, Internal);
+        [("int-seq", [1, 2, 3])].encode_into(&mut out, Internal);
         assert_eq!(out, "text=A%CE%A9&int-seq=1&int-seq=2&int-seq=3");
 
         let mut out = String::new();
@@ -208,8 +210,8 @@ mod tests {
                 Bytes::from_static(b"\x00\xff\xfb"),
             ],
         )]
-        .encode_into(&mut out);
-        [(1, "int")].encode_into(&mut out);
+        .encode_into(&mut out, Internal);
+        [(1, "int")].encode_into(&mut out, Internal);
         assert_eq!(out, "bytes=ascii&bytes=%00%FF%FB&1=int");
 
         assert_eq!(

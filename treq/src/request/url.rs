@@ -2,7 +2,7 @@
 //! params, taking the userinfo out (it becomes Basic auth and is never shown),
 //! and turning a `Url` into the request-target the agent sees.
 
-use url::{Position, Url};
+use url::Url;
 
 use crate::error;
 
@@ -77,36 +77,6 @@ pub(crate) fn append_query(url: &mut Url, encoded: &str) {
     url.set_query(Some(&query));
 }
 
-/// Basic credentials taken out of a URL's userinfo, percent-decoded.
-pub(crate) struct Userinfo {
-    pub(crate) username: Vec<u8>,
-    pub(crate) password: Vec<u8>,
-}
-
-/// Removes the userinfo from `url` and returns it, percent-decoded (as curl,
-/// reqwest and browsers read `http://user:pass@host/`). A user name alone
-/// gives an empty password.
-pub(crate) fn take_userinfo(url: &mut Url) -> Option<Userinfo> {
-    if url.username().is_empty() && url.password().is_none() {
-        return None;
-    }
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
-    let taken = Userinfo {
-        username: decode(url.username()),
-        password: decode(url.password().unwrap_or("")),
-    };
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    Some(taken)
-}
-
-/// `url` without its userinfo, for anything shown or stored.
-pub(crate) fn without_userinfo(url: &Url) -> Url {
-    let mut url = url.clone();
-    take_userinfo(&mut url);
-    url
-}
-
 /// A URL string that did not parse, with anything that looks like userinfo
 /// (between the scheme's `:` plus any slashes and the last `@` before the
 /// path) cut out, so an error message cannot show a password. The WHATWG
@@ -127,55 +97,10 @@ pub(crate) fn redact_userinfo(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The parsed URL of a request as it goes on the wire (no userinfo, no
-/// fragment), carried in the request extensions so the wrapper agents need not
-/// parse the URI again (URL parsing was the largest per-request cost).
-#[derive(Debug, Clone)]
-pub(crate) struct RequestUrl(pub(crate) Url);
-
-impl RequestUrl {
-    /// The wire form of `url`: what `to_uri` sends, as a `Url`.
-    pub(crate) fn wire(url: &Url) -> RequestUrl {
-        let mut wire = url.clone();
-        if wire.fragment().is_some() {
-            wire.set_fragment(None);
-        }
-        take_userinfo(&mut wire);
-        RequestUrl(wire)
-    }
-}
-
-/// The request's URL: from the extension when a treq layer put it there, else
-/// parsed from the URI (`None` for a relative URI).
-pub(crate) fn url_of<B>(request: &http::Request<B>) -> Option<Url> {
-    match request.extensions().get::<RequestUrl>() {
-        Some(RequestUrl(url)) => Some(url.clone()),
-        None => Url::parse(&request.uri().to_string()).ok(),
-    }
-}
-
-/// The absolute URI an agent receives: no userinfo and no fragment.
-pub(crate) fn to_uri(url: &Url) -> crate::Result<http::Uri> {
-    if !url.has_host() {
-        return Err(error::builder(format!(
-            "invalid URL {:?}: it has no host",
-            without_userinfo(url).as_str()
-        )));
-    }
-    let target = format!(
-        "{}://{}",
-        url.scheme(),
-        &url[Position::BeforeHost..Position::AfterQuery]
-    );
-    http::Uri::try_from(target.as_str()).map_err(|e| {
-        let shown = without_userinfo(url);
-        error::builder_with(format!("invalid URL {:?}: {e}", shown.as_str()), e)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extensions::{take_userinfo, to_uri};
 
     fn uri(s: &str) -> String {
         to_uri(&s.into_url().unwrap()).unwrap().to_string()

@@ -4,87 +4,29 @@
 mod content;
 
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use bytes::Bytes;
 use http::header::{HeaderMap, CONTENT_TYPE};
-use http::{Method, StatusCode, Uri, Version};
+use http::{StatusCode, Version};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use crate::cookies::CookieJar;
+use crate::cookie::CookieJar;
 use crate::error::{self, ErrorKind};
-use crate::redirect::History;
+use crate::extensions::History;
 use crate::timeout::Deadline;
 use crate::{Body, Error};
 
 pub use self::content::{collect, content, json_content, text_content};
+pub use crate::extensions::SentRequest;
 
 /// The default most bytes a buffered read may hold: 128 MiB (why: see
 /// `ClientBuilder::max_body_size`).
 pub(crate) const DEFAULT_MAX_BODY_SIZE: u64 = 128 << 20;
 pub(crate) use self::content::{decode_text, encoding_from_headers};
-
-/// The request as it went to the transport, after every wrapper agent
-/// (cookies, auth, decompression) had added its headers.
-///
-/// Its `Debug` prints `Authorization`, `Proxy-Authorization`, `Cookie` and
-/// the client's sensitive headers as `Sensitive`; its URL has no userinfo.
-#[derive(Debug, Clone)]
-pub struct SentRequest {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    url: OnceLock<Option<Url>>,
-}
-
-impl SentRequest {
-    pub(crate) fn new(method: Method, uri: Uri, mut headers: HeaderMap) -> Self {
-        crate::request::headers::mark_sensitive(&mut headers, &[]);
-        SentRequest {
-            method,
-            uri,
-            headers,
-            url: OnceLock::new(),
-        }
-    }
-
-    /// Sets the URL already known for `uri`, sparing a parse.
-    pub(crate) fn with_url(self, mut url: Url) -> Self {
-        crate::request::url::take_userinfo(&mut url);
-        let _ = self.url.set(Some(url));
-        self
-    }
-
-    /// The method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The absolute URI that was requested.
-    pub fn uri(&self) -> &Uri {
-        &self.uri
-    }
-
-    /// The URL that was requested (`None` only for an agent that was handed a
-    /// URI it could not have sent).
-    pub fn url(&self) -> Option<&Url> {
-        self.url
-            .get_or_init(|| {
-                let mut url = Url::parse(&self.uri.to_string()).ok()?;
-                crate::request::url::take_userinfo(&mut url);
-                Some(url)
-            })
-            .as_ref()
-    }
-
-    /// The headers as sent (without those the transport adds itself, like `Host`).
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-}
 
 enum BodyState {
     Buffered {
@@ -149,7 +91,9 @@ impl Response {
             .extensions
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
-        let is_head = request.as_ref().is_some_and(|r| r.method == Method::HEAD);
+        let is_head = request
+            .as_ref()
+            .is_some_and(|r| r.method() == http::Method::HEAD);
         let length = if is_head {
             Some(0)
         } else {
@@ -513,6 +457,21 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+impl Error {
+    /// The responses of the redirect chain a too-many-redirects error
+    /// stopped, oldest first.
+    ///
+    /// ```no_run
+    /// # async fn run() {
+    /// let err = treq::get("http://127.0.0.1:8080/redirect/30").max_redirects(3).await.unwrap_err();
+    /// assert_eq!(err.history().map(<[_]>::len), Some(4));
+    /// # }
+    /// ```
+    pub fn history(&self) -> Option<&[Response]> {
+        self.history_as::<Vec<Response>>().map(Vec::as_slice)
+    }
 }
 
 #[cfg(test)]

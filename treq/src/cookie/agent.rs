@@ -17,20 +17,15 @@ use crate::Body;
 /// caller chose its cookies (as in treq). Of a response's `Set-Cookie`
 /// headers, at most as many as one site may keep are read (every cookie of a
 /// response belongs to the same site); the jar's limits apply to them.
-pub struct CookieAgent<A> {
+pub(crate) struct CookieAgent<A> {
     inner: A,
     jar: CookieJar,
 }
 
 impl<A> CookieAgent<A> {
     /// Wraps `inner`, using `jar`.
-    pub fn new(inner: A, jar: CookieJar) -> Self {
+    pub(crate) fn new(inner: A, jar: CookieJar) -> Self {
         CookieAgent { inner, jar }
-    }
-
-    /// The jar this agent reads and fills.
-    pub fn jar(&self) -> &CookieJar {
-        &self.jar
     }
 }
 
@@ -48,7 +43,7 @@ impl<A: Agent> Agent for CookieAgent<A> {
         if !request.headers().contains_key(COOKIE) {
             let mut state = self.jar.lock();
             if state.store.iter_any().next().is_some() {
-                url = crate::request::url::url_of(&request);
+                url = crate::extensions::url_of(&request);
                 if let Some(value) = url
                     .as_ref()
                     .and_then(|url| policy::cookie_header(&mut state, url))
@@ -61,7 +56,7 @@ impl<A: Agent> Agent for CookieAgent<A> {
         let known = url.or_else(|| {
             request
                 .extensions()
-                .get::<crate::request::url::RequestUrl>()
+                .get::<crate::extensions::RequestUrl>()
                 .map(|u| u.0.clone())
         });
         let future = self.inner.request(request);
@@ -95,7 +90,7 @@ fn to_url(uri: &http::Uri) -> Option<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::redirect::spy::{reply, Spy};
+    use crate::agent::spy::{reply, Spy};
     use std::sync::Arc;
 
     fn get(uri: &str) -> http::Request<Body> {

@@ -1,12 +1,13 @@
-//! A recording agent answering from a script, for the wrapper agents' unit tests.
+//! The one recording agent of the unit tests: it answers from a script and
+//! remembers what each layer under test sent it.
 
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::OriginChanged;
 use crate::agent::{Agent, ResponseFuture};
+use crate::extensions::OriginChanged;
 use crate::Body;
 
 /// What the spy was asked.
@@ -18,8 +19,10 @@ pub(crate) struct Seen {
     /// `None` for a body that is not in memory (stream or file).
     pub(crate) body: Option<Bytes>,
     pub(crate) origin_changed: bool,
-    /// The request still carried an `Auth` in its extensions.
-    pub(crate) auth: bool,
+    /// How many requests came before this one.
+    pub(crate) index: usize,
+    /// The request's extensions (the values the layers above set).
+    pub(crate) extensions: http::Extensions,
 }
 
 impl Seen {
@@ -52,16 +55,19 @@ impl Spy {
 
 impl Agent for Spy {
     fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+        let mut log = self.seen.lock().unwrap();
         let seen = Seen {
             method: request.method().clone(),
             uri: request.uri().to_string(),
             headers: request.headers().clone(),
             body: request.body().as_bytes().map(Bytes::copy_from_slice),
             origin_changed: request.extensions().get::<OriginChanged>().is_some(),
-            auth: request.extensions().get::<crate::auth::Auth>().is_some(),
+            index: log.len(),
+            extensions: request.extensions().clone(),
         };
         let response = (self.script)(&seen);
-        self.seen.lock().unwrap().push(seen);
+        log.push(seen);
+        drop(log);
         Box::pin(async move { Ok(response) })
     }
 }

@@ -12,8 +12,7 @@ use url::Url;
 use super::domain::canonical_url;
 use super::limits::{JarState, Limits};
 use super::policy;
-use crate::error::ErrorKind;
-use crate::request::IntoUrl;
+use crate::error::{self, ErrorKind};
 
 /// A cookie jar (RFC 6265, via `cookie_store`, with the public-suffix list).
 ///
@@ -302,7 +301,7 @@ impl CookieJar {
     /// [`get_for`](Self::get_for) is the safe form.
     ///
     /// ```
-    /// use treq::CookieLookupError;
+    /// use treq::cookie::CookieLookupError;
     ///
     /// let jar = treq::CookieJar::new();
     /// jar.add_cookie_str("sid=1; Path=/", "http://a.example/")?;
@@ -339,8 +338,8 @@ impl CookieJar {
 
     /// The value of cookie `name` as it would be sent to `url` (most specific
     /// path first); `None` if it would not be sent there or `url` is invalid.
-    pub fn get_for(&self, url: impl IntoUrl, name: &str) -> Option<String> {
-        let url = url.into_url().ok()?;
+    pub fn get_for(&self, url: impl AsRef<str>, name: &str) -> Option<String> {
+        let url = Url::parse(url.as_ref()).ok()?;
         let state = self.lock();
         policy::cookies_for(&state, &url)
             .into_iter()
@@ -351,8 +350,8 @@ impl CookieJar {
     /// Stores a `Set-Cookie` header value as if received from `url` (the same
     /// checks and limits as for responses: domain, public suffix, size, Secure
     /// over https only).
-    pub fn add_cookie_str(&self, set_cookie: &str, url: impl IntoUrl) -> crate::Result<()> {
-        let url = url.into_url()?;
+    pub fn add_cookie_str(&self, set_cookie: &str, url: impl AsRef<str>) -> crate::Result<()> {
+        let url = parse_url(url.as_ref())?;
         let mut state = self.lock();
         let stored = policy::store_set_cookie(&mut state, set_cookie, &url);
         state.enforce();
@@ -363,8 +362,8 @@ impl CookieJar {
 
     /// Stores `name=value` scoped to `url`'s origin, as `cookies([(name,
     /// value)])` on a request does: host-only, `Path=/`, `Secure` iff https.
-    pub fn add_scoped(&self, url: impl IntoUrl, name: &str, value: &str) -> crate::Result<()> {
-        let url = url.into_url()?;
+    pub fn add_scoped(&self, url: impl AsRef<str>, name: &str, value: &str) -> crate::Result<()> {
+        let url = parse_url(url.as_ref())?;
         let mut state = self.lock();
         let stored = policy::store_scoped(&mut state, &url, name, value);
         state.enforce();
@@ -429,6 +428,12 @@ impl fmt::Debug for CookieJar {
             .field("cookies", &cookies)
             .finish()
     }
+}
+
+/// Parses a URL given to the jar. The error does not repeat the URL, which
+/// may carry credentials.
+fn parse_url(url: &str) -> crate::Result<Url> {
+    Url::parse(url).map_err(|e| error::builder_with("invalid URL given to the cookie jar", e))
 }
 
 #[cfg(test)]

@@ -1,0 +1,67 @@
+//! The decompression layer: asks for the enabled codings and decodes the
+//! response body as it streams.
+
+use super::*;
+
+/// Decodes gzip, deflate, br and zstd responses (each a cargo feature).
+///
+/// Sits outside the redirect layer, so only the final response of a redirect
+/// chain is decoded (as in treq).
+pub(crate) struct DecompressAgent<A> {
+    inner: Arc<A>,
+    accept: Option<HeaderValue>,
+    limit: Option<u64>,
+}
+
+impl<A> DecompressAgent<A> {
+    /// Wraps `inner` with the default limit of 1 GiB of decoded data per response.
+    #[cfg(test)]
+    pub(crate) fn new(inner: A) -> Self {
+        Self::with_limit(inner, Some(DEFAULT_LIMIT))
+    }
+
+    /// Wraps `inner`; a response decoding to more than `limit` bytes (in any
+    /// of its layers) fails with a body-limit error (`None`: no limit).
+    pub(crate) fn with_limit(inner: A, limit: Option<u64>) -> Self {
+        let names = Coding::ENABLED.iter().map(|c| c.name()).collect::<Vec<_>>();
+        let accept = (!names.is_empty())
+            .then(|| HeaderValue::from_str(&names.join(", ")).expect("coding names are ASCII"));
+        DecompressAgent {
+            inner: Arc::new(inner),
+            accept,
+            limit,
+        }
+    }
+}
+
+impl<A> fmt::Debug for DecompressAgent<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecompressAgent")
+            .field("accept", &self.accept)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Agent> Agent for DecompressAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        let limit = match request.extensions_mut().remove::<RequestLimit>() {
+            Some(RequestLimit(own)) => Some(self.limit.map_or(own, |l| l.min(own))),
+            None => self.limit,
+        };
+        let Some(accept) = &self.accept else {
+            return self.inner.request(request);
+        };
+        // The request is already our own copy of the caller's headers: appending
+        // keeps the caller's values first.
+        request
+            .headers_mut()
+            .append(ACCEPT_ENCODING, accept.clone());
+        let is_head = request.method() == Method::HEAD;
+        let fut = self.inner.request(request);
+        Box::pin(async move {
+            let response = fut.await?;
+            Ok(decode_response(response, is_head, limit))
+        })
+    }
+}

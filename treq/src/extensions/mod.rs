@@ -1,0 +1,90 @@
+//! The request-scoped values the layers pass to each other in
+//! `http::Extensions`, in one place.
+//!
+//! The client sets the per-request settings (redirect options, read timeout,
+//! body limit, the parsed URL) on the `http::Request` it sends through the
+//! stack; the layers read them there instead of knowing about the client,
+//! and put what they learn (the record of what was sent, the redirect
+//! history, an origin change) on the response for the layers above. A layer
+//! depends on this module, the `Agent` trait, `Body` and `Error`, and on
+//! nothing else of the crate; that keeps the stack closed: layers can be
+//! reordered, added or tested alone (see ARCHITECTURE.md).
+//!
+//! Values set by the client (on the request):
+//! - [`RequestUrl`]: the parsed URL, so no layer parses the URI again.
+//! - [`RedirectOptions`]: follow or not, browser-like, the most hops.
+//! - [`ReadTimeout`]: the idle limit, applied by the innermost layer.
+//! - [`RequestLimit`]: the buffered-body limit, also for decoding.
+//! - the user's `Auth`, read (and removed) by the auth layer.
+//!
+//! Values set by layers (on the response):
+//! - [`SentRequest`] (record layer): the request as it went to the transport.
+//! - [`History`] (redirect layer): the earlier responses of the chain.
+//! - [`OriginChanged`] (redirect layer, also on hop requests): the chain
+//!   left the first request's origin.
+
+mod headers;
+mod sent;
+mod url;
+
+use std::time::Duration;
+
+use crate::Body;
+
+pub(crate) use self::headers::{basic, mark_sensitive};
+pub use self::sent::SentRequest;
+pub(crate) use self::url::{take_userinfo, to_uri, url_of, without_userinfo, RequestUrl};
+
+/// Per-request redirect settings, carried in the request extensions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RedirectOptions {
+    pub(crate) follow: bool,
+    pub(crate) browser_like: bool,
+    pub(crate) max: usize,
+}
+
+impl Default for RedirectOptions {
+    fn default() -> Self {
+        RedirectOptions {
+            follow: true,
+            browser_like: false,
+            max: 20,
+        }
+    }
+}
+
+/// The earlier responses of a redirect chain, oldest first (response extension).
+#[derive(Debug, Default)]
+pub(crate) struct History(pub(crate) Vec<http::Response<Body>>);
+
+/// `http::Extensions` only holds `Clone` values, but bodies cannot be cloned:
+/// a clone of the extensions carries an empty history. The pipeline moves the
+/// history out of the one response that has it, so no clone is ever taken.
+impl Clone for History {
+    fn clone(&self) -> Self {
+        History(Vec::new())
+    }
+}
+
+/// Marker in the extensions of a redirected request (and of the final
+/// response) whose origin differs from the first request's at some hop.
+/// Credentials given for the first origin must not be used for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OriginChanged;
+
+/// The request's read timeout, carried in the request extensions (so every
+/// hop and retry the layers make carries it too).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadTimeout(pub(crate) Duration);
+
+impl ReadTimeout {
+    /// The read timeout of a request, if it has one.
+    pub(crate) fn of(extensions: &http::Extensions) -> Option<Duration> {
+        extensions.get::<ReadTimeout>().map(|t| t.0)
+    }
+}
+
+/// A tighter decoded-size limit for one request (the client sets its
+/// buffered-body limit here, as a request extension).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestLimit(pub(crate) u64);

@@ -1,0 +1,239 @@
+//! The redirect layer: follows each 3xx per the policy in `policy.rs`.
+
+use super::*;
+
+/// Follows redirects with treq's rules.
+///
+/// - 301, 302, 307 and 308 are followed for GET and HEAD; other methods get
+///   [`ErrorKind::RedirectRefused`]. 303 turns any method (but HEAD) into GET.
+///   With `browser_like_redirects(true)`, 301/302/303/308 turn other methods
+///   into GET; 307 still refuses them.
+/// - 307/308 send the body again when it is in memory; a streamed body cannot
+///   be replayed and the redirect is refused. Other hops carry no body and no
+///   `Content-Type`/`Content-Length`/`Transfer-Encoding`/`Content-Encoding`.
+/// - At most `max_redirects` (default 20) are followed, then
+///   [`ErrorKind::TooManyRedirects`] with every response.
+/// - On any change of scheme, host or port, `Authorization`,
+///   `Proxy-Authorization`, `Cookie`, `Cookie2`, `WWW-Authenticate`, `Host`
+///   and the configured [`sensitive_headers`](Self::sensitive_headers) are
+///   removed for the rest of the chain, and the hop requests and the final
+///   response carry the [`OriginChanged`] marker in their extensions.
+/// - A `Location` with userinfo sends its credentials to that target as Basic
+///   auth; the userinfo never appears in a URL of the history or an error.
+/// - Intermediate responses are read (at most 64 KiB and 1 s, or the read
+///   timeout if shorter: a small body leaves the connection to be reused, a
+///   larger, slower or endless one is dropped with its connection and the
+///   chain goes on over a new one) and returned in the final response's
+///   history, their bodies kept up to 1 MiB for the whole chain.
+///
+/// The client puts it in every stack; per-request settings come from the
+/// request builder (see `RedirectOptions`).
+pub(crate) struct RedirectAgent<A> {
+    inner: Arc<A>,
+    sensitive: Arc<[HeaderName]>,
+}
+
+impl<A> RedirectAgent<A> {
+    /// Wraps `inner`.
+    pub(crate) fn new(inner: A) -> Self {
+        RedirectAgent {
+            inner: Arc::new(inner),
+            sensitive: Arc::new([]),
+        }
+    }
+
+    /// Extra header names stripped on cross-origin hops (e.g. `X-Api-Key`).
+    pub(crate) fn sensitive_headers(mut self, names: impl IntoIterator<Item = HeaderName>) -> Self {
+        self.sensitive = names.into_iter().collect();
+        self
+    }
+}
+
+impl<A> fmt::Debug for RedirectAgent<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedirectAgent")
+            .field("sensitive_headers", &self.sensitive)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Agent> Agent for RedirectAgent<A> {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+        let options = request
+            .extensions()
+            .get::<RedirectOptions>()
+            .copied()
+            .unwrap_or_default();
+        if !options.follow {
+            return self.inner.request(request);
+        }
+        // A relative URI cannot be redirected from: send it as it is.
+        let Some(url) = crate::extensions::url_of(&request) else {
+            return self.inner.request(request);
+        };
+        let chain = Chain {
+            inner: Arc::clone(&self.inner),
+            sensitive: Arc::clone(&self.sensitive),
+            options,
+        };
+        Box::pin(chain.follow(request, url))
+    }
+}
+
+struct Chain<A> {
+    inner: Arc<A>,
+    sensitive: Arc<[HeaderName]>,
+    options: RedirectOptions,
+}
+
+/// The body for the next hop: a copy of an in-memory body, or the fact that it
+/// was streamed and is gone.
+enum Replay {
+    Copy(Body),
+    Streamed,
+}
+
+impl<A: Agent> Chain<A> {
+    async fn follow(
+        self,
+        request: http::Request<Body>,
+        mut url: Url,
+    ) -> crate::Result<http::Response<Body>> {
+        let (parts, body) = request.into_parts();
+        let mut method = parts.method;
+        let mut headers = parts.headers;
+        let extensions = parts.extensions;
+        let mut replay = match body.try_clone() {
+            Some(copy) => Replay::Copy(copy),
+            None => Replay::Streamed,
+        };
+        let mut next_body = Some(body);
+        // The first hop goes to the URI as given; later ones are built from URLs.
+        let mut next_uri = Some(parts.uri);
+        let mut history = Vec::new();
+        let mut kept_bytes = 0;
+        let read_timeout = ReadTimeout::of(&extensions);
+        let mut origin_changed = false;
+
+        loop {
+            let mut hop = http::Request::new(next_body.take().unwrap_or_default());
+            *hop.method_mut() = method.clone();
+            *hop.uri_mut() = match next_uri.take() {
+                Some(uri) => uri,
+                None => crate::extensions::to_uri(&url)?,
+            };
+            *hop.headers_mut() = headers.clone();
+            *hop.extensions_mut() = extensions.clone();
+            if !history.is_empty() {
+                // Later hops: the wrapper agents inside read the hop's URL from here.
+                hop.extensions_mut().insert(RequestUrl(url.clone()));
+            }
+            if origin_changed {
+                hop.extensions_mut().insert(OriginChanged);
+            }
+            let mut response = self.inner.request(hop).await?;
+            let status = response.status();
+            if !policy::is_redirect(status) {
+                if origin_changed {
+                    response.extensions_mut().insert(OriginChanged);
+                }
+                if !history.is_empty() {
+                    response.extensions_mut().insert(History(history));
+                }
+                return Ok(response);
+            }
+
+            let Some(mut next) = policy::location(response.headers(), &url) else {
+                return Err(Error::new(
+                    ErrorKind::RedirectWithoutLocation {
+                        status: status.as_u16(),
+                    },
+                    None,
+                )
+                .with_url(url));
+            };
+            // Credentials in the target (`http://user:pass@host/`) are used for
+            // it, as browsers, curl and reqwest do, and never kept in a URL.
+            let next_userinfo = crate::extensions::take_userinfo(&mut next);
+            let action = policy::decide(status, &method, self.options.browser_like);
+            if action == Action::Refuse {
+                return Err(refused(status, &method, next, url, "only GET and HEAD are redirected by default; browser_like_redirects(true) follows 301/302/303/308 as GET"));
+            }
+            if next.scheme() != "http" && next.scheme() != "https" {
+                return Err(refused(
+                    status,
+                    &method,
+                    next,
+                    url,
+                    "only http and https redirect targets are followed",
+                ));
+            }
+            if let Action::Keep { replay_body: true } = action {
+                next_body = Some(match &replay {
+                    Replay::Copy(body) => body.try_clone().unwrap_or_default(),
+                    Replay::Streamed => {
+                        return Err(refused(status, &method, next, url, "the request body was streamed and cannot be sent again; send it from memory (bytes or a string) to follow 307/308"));
+                    }
+                });
+            } else {
+                if action == Action::ToGet {
+                    method = Method::GET;
+                }
+                // The next hop carries no body, so no headers describing one.
+                replay = Replay::Copy(Body::empty());
+                policy::strip_body_headers(&mut headers);
+            }
+
+            history.push(buffer(response, read_timeout, &mut kept_bytes).await);
+            if history.len() > self.options.max {
+                let max = self.options.max;
+                return Err(Error::new(ErrorKind::TooManyRedirects { max }, None)
+                    .with_history(History(history))
+                    .with_url(next));
+            }
+            if policy::origin_differs(&url, &next) {
+                policy::strip_cross_origin(&mut headers, &self.sensitive);
+                origin_changed = true;
+            }
+            if let Some(info) = next_userinfo {
+                let value = crate::extensions::basic(&info.username, &info.password);
+                headers.insert(http::header::AUTHORIZATION, value);
+            }
+            url = next;
+        }
+    }
+}
+
+fn refused(status: StatusCode, method: &Method, location: Url, url: Url, why: &str) -> Error {
+    let code = status.as_u16();
+    let message =
+        format!("refused to follow a {code} redirect of a {method} request to {location}: {why}");
+    Error::new(
+        ErrorKind::RedirectRefused {
+            status: code,
+            location: Some(location),
+        },
+        None,
+    )
+    .with_message(message)
+    .with_url(url)
+}
+
+/// Drains an intermediate response's body and keeps it for `history()` when
+/// it was read to its end and fits in what is left of [`HISTORY_BODIES_LIMIT`];
+/// otherwise the kept body is empty. Either way no connection is held.
+async fn buffer(
+    response: http::Response<Body>,
+    read_timeout: Option<std::time::Duration>,
+    kept_bytes: &mut usize,
+) -> http::Response<Body> {
+    let (parts, body) = response.into_parts();
+    let body = match crate::body::drain(body, read_timeout).await {
+        Some(bytes) if *kept_bytes + bytes.len() <= HISTORY_BODIES_LIMIT => {
+            *kept_bytes += bytes.len();
+            Body::from(bytes)
+        }
+        _ => Body::empty(),
+    };
+    http::Response::from_parts(parts, body)
+}

@@ -1,0 +1,174 @@
+//! Turns a [`PendingRequest`] into the `http::Request` the stack receives:
+//! the client's default headers under the request's own, the generated body
+//! and its `Content-Type`, the request's cookies merged into the session jar,
+//! and the request-scoped values the layers read (see `extensions`).
+
+use std::time::Duration;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONNECTION};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::Method;
+use url::Url;
+
+use super::{params, set_generated, Payload, PendingRequest};
+use crate::cookie::CookieJar;
+use crate::error;
+use crate::extensions::{
+    mark_sensitive, to_uri, ReadTimeout, RedirectOptions, RequestLimit, RequestUrl,
+};
+use crate::Body;
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=UTF-8");
+const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+/// The client-wide defaults a request falls back on.
+#[derive(Debug, Clone)]
+pub(crate) struct Defaults {
+    pub(crate) headers: HeaderMap,
+    /// Extra names treated like `Authorization` (hidden, stripped across origins).
+    pub(crate) sensitive_headers: Vec<HeaderName>,
+    pub(crate) timeout: Option<Duration>,
+    /// The longest the server may stay silent (see `ClientBuilder::read_timeout`).
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) max_redirects: usize,
+    /// The most bytes a buffered read may hold (`None`: no limit).
+    pub(crate) max_body_size: Option<u64>,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            headers: HeaderMap::new(),
+            sensitive_headers: Vec::new(),
+            timeout: None,
+            read_timeout: None,
+            max_redirects: 20,
+            max_body_size: Some(crate::response::DEFAULT_MAX_BODY_SIZE),
+        }
+    }
+}
+
+/// A request ready for the stack, and what the client needs to wrap its
+/// response.
+pub(crate) struct Assembled {
+    pub(crate) request: http::Request<Body>,
+    pub(crate) url: Url,
+    /// The whole-request deadline, from now.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) unbuffered: bool,
+    pub(crate) max_body_size: Option<u64>,
+}
+
+impl PendingRequest {
+    /// Builds the request the stack receives (see the module docs).
+    pub(crate) async fn assemble(
+        mut self,
+        defaults: &Defaults,
+        jar: &CookieJar,
+    ) -> crate::Result<Assembled> {
+        if let Some(conflict) = self.given.conflict() {
+            return Err(error::builder(conflict));
+        }
+
+        // URL userinfo is Basic auth unless `auth` or the request's own
+        // Authorization says otherwise (a client default is less specific).
+        if self.auth.is_none() && !self.headers.contains_key(AUTHORIZATION) {
+            self.auth = self.url_auth.take();
+        }
+
+        // Defaults first; a request's own value for a name replaces them.
+        let mut headers = if defaults.headers.is_empty() {
+            std::mem::take(&mut self.headers)
+        } else {
+            let mut headers = defaults.headers.clone();
+            for name in self.headers.keys() {
+                headers.remove(name);
+            }
+            headers.extend(std::mem::take(&mut self.headers));
+            headers
+        };
+        mark_sensitive(&mut headers, &defaults.sensitive_headers);
+
+        let body = match (self.files.take(), std::mem::take(&mut self.payload)) {
+            (Some(files), _) => {
+                let (content_type, body) =
+                    crate::multipart::encode(self.form.take().unwrap_or_default(), files)?;
+                set_generated(&mut headers, CONTENT_TYPE, content_type);
+                body
+            }
+            (None, Payload::Json(bytes)) => {
+                set_generated(&mut headers, CONTENT_TYPE, JSON);
+                Body::from_bytes(bytes)
+            }
+            (None, Payload::Data(body)) => body
+                .resolve_length()
+                .await
+                .map_err(|e| error::builder_with("could not read the file's length", e))?,
+            (None, Payload::None) => match self.form.take() {
+                Some(pairs) => {
+                    set_generated(&mut headers, CONTENT_TYPE, FORM);
+                    let mut encoded = String::new();
+                    for (key, value) in &pairs {
+                        params::push_pair(&mut encoded, key, value);
+                    }
+                    Body::from(encoded)
+                }
+                None => Body::empty(),
+            },
+        };
+        // As Python treq does, a bodiless POST/PUT/PATCH says
+        // `Content-Length: 0` (hyper would send no length at all).
+        if body.is_empty()
+            && matches!(self.method, Method::POST | Method::PUT | Method::PATCH)
+            && !headers.contains_key(CONTENT_LENGTH)
+        {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        if !self.persistent {
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+
+        // A request's cookies join the session jar before it is sent, so
+        // they persist for the client's later requests.
+        if !self.cookies.is_empty() {
+            let cookies = std::mem::take(&mut self.cookies);
+            super::cookies::merge_into(jar, &self.url, cookies)?;
+        }
+
+        let mut request = http::Request::new(body);
+        *request.method_mut() = self.method;
+        *request.uri_mut() = to_uri(&self.url)?;
+        *request.headers_mut() = headers;
+        let extensions = request.extensions_mut();
+        extensions.insert(RequestUrl::wire(&self.url));
+        extensions.insert(RedirectOptions {
+            follow: self.allow_redirects.unwrap_or(true),
+            browser_like: self.browser_like_redirects.unwrap_or(false),
+            max: self.max_redirects.unwrap_or(defaults.max_redirects),
+        });
+        if let Some(auth) = self.auth.take() {
+            extensions.insert(auth);
+        }
+        // A request's own read timeout wins; zero there means none.
+        let read_timeout = self
+            .read_timeout
+            .or(defaults.read_timeout)
+            .filter(|t| !t.is_zero());
+        if let Some(limit) = read_timeout {
+            extensions.insert(ReadTimeout(limit));
+        }
+        // A buffered body is held whole, so its decoding stops at the body
+        // limit too (in every layer), not only at the decompression limit.
+        let max_body_size = self.max_body_size.unwrap_or(defaults.max_body_size);
+        if let (false, Some(limit)) = (self.unbuffered, max_body_size) {
+            extensions.insert(RequestLimit(limit));
+        }
+        Ok(Assembled {
+            request,
+            url: self.url,
+            timeout: self.timeout.or(defaults.timeout).filter(|t| !t.is_zero()),
+            unbuffered: self.unbuffered,
+            max_body_size,
+        })
+    }
+}
