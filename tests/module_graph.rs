@@ -446,7 +446,7 @@ fn f() {
                 "mod tests;\nmod part;\n#[cfg(test)]\npub(crate) mod spy;\n\
                  #[cfg(test)]\n#[path = \"helpers.rs\"]\nmod helpers;\n\
                  #[cfg(all(test, feature = \"x\"))]\nmod gated;\n\
-                 struct S { #[cfg(test)] seen: crate::b::T, kept: u8 }\n\
+                 struct S { #[cfg(test)] seen: M<crate::b::K, crate::b::V>, kept: u8 }\n\
                  #[cfg(test)]\nfn only_in_tests<A, B>() { crate::b::f() }\n\
                  #[cfg(test)]\nmod unit {\n    use crate::b::X;\n}\n\
                  #[cfg(not(test))]\nuse crate::c::Kept;\n",

@@ -335,16 +335,21 @@ const DEFINING: &[&str] = &[
 ];
 
 /// The index after the item or statement starting at `j` (a `;`-terminated
-/// item, a braced item, or a field or match arm ending at a `,`).
+/// item, a braced item, or a field, variant or match arm ending at a `,`; in
+/// a field's type, the commas between `<..>` are inside it).
 fn skip_item(toks: &[Token], j: usize) -> usize {
     let start = skip_visibility(toks, j);
     let is_item = ident_at(toks, start).is_some_and(|w| ITEM_KEYWORDS.contains(&w));
+    let is_field = !is_item && ident_at(toks, start).is_some() && is(toks, start + 1, ":");
     let mut depth = 0usize;
     let mut k = j;
     while k < toks.len() {
         let t = &toks[k];
-        if t.is("(") || t.is("[") {
+        let arrow = k > 0 && (toks[k - 1].is("-") || toks[k - 1].is("="));
+        if t.is("(") || t.is("[") || (is_field && t.is("<")) {
             depth += 1;
+        } else if is_field && t.is(">") && !arrow {
+            depth = depth.saturating_sub(1);
         } else if t.is(")") || t.is("]") || (t.is("}") && depth == 0) {
             if depth == 0 {
                 return k;
@@ -481,7 +486,7 @@ fn scan(toks: &[Token], file_depth: usize) -> FileScan {
             i += 1;
         } else if let Some(name) = mod_decl(toks, i) {
             out.mods.push(name);
-            i += 3;
+            i = skip_item(toks, i);
         } else if t.is("mod") && ident_at(toks, i + 1).is_some() && is(toks, i + 2, "{") {
             if top_level {
                 out.inline_mods.push(toks[i + 1].text.clone());
