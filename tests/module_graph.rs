@@ -67,7 +67,6 @@ fn assert_no_cycle(dir: &str) {
 }
 
 #[test]
-#[ignore = "fails on the current tree: 12 modules in one cycle (error <-> request, error <-> response, cookies <-> request, redirect <-> response, auth -> response -> redirect -> auth, ...); un-ignore after the layer restructure"]
 fn treq_has_no_module_cycle() {
     assert_no_cycle("treq");
 }
@@ -79,7 +78,6 @@ fn treq_testing_has_no_module_cycle() {
 }
 
 #[test]
-#[ignore = "fails on the current tree: auth, cookies and redirect import response, request, timeout, cookies, auth; un-ignore after the layer restructure"]
 fn treq_layers_import_only_the_lower_layer() {
     let graph = workspace_crate("treq");
     if let Some(report) = layer_report(

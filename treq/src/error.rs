@@ -9,8 +9,6 @@ use std::fmt;
 
 use url::Url;
 
-use crate::extensions::{take_userinfo, without_userinfo};
-
 /// A boxed error usable as an error source.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -457,6 +455,40 @@ impl Error {
             Err(other) => request(other),
         }
     }
+}
+
+// Userinfo (`user:pass@`) is taken out of every URL before anything shows
+// or stores it; the rules live here, below every other module, because an
+// error is where a URL is shown most.
+
+/// Basic credentials taken out of a URL's userinfo, percent-decoded.
+pub(crate) struct Userinfo {
+    pub(crate) username: Vec<u8>,
+    pub(crate) password: Vec<u8>,
+}
+
+/// Removes the userinfo from `url` and returns it, percent-decoded (as curl,
+/// reqwest and browsers read `http://user:pass@host/`). A user name alone
+/// gives an empty password.
+pub(crate) fn take_userinfo(url: &mut Url) -> Option<Userinfo> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
+    let taken = Userinfo {
+        username: decode(url.username()),
+        password: decode(url.password().unwrap_or("")),
+    };
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(taken)
+}
+
+/// `url` without its userinfo, for anything shown or stored.
+pub(crate) fn without_userinfo(url: &Url) -> Url {
+    let mut url = url.clone();
+    take_userinfo(&mut url);
+    url
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ use crate::Body;
 
 pub(crate) use self::headers::{basic, mark_sensitive};
 pub use self::sent::SentRequest;
-pub(crate) use self::url::{take_userinfo, to_uri, url_of, without_userinfo, RequestUrl};
+pub(crate) use self::url::{to_uri, url_of, RequestUrl};
+pub(crate) use crate::error::take_userinfo;
 
 /// Per-request redirect settings, carried in the request extensions.
 #[derive(Debug, Clone, Copy)]

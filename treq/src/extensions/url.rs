@@ -4,7 +4,7 @@
 
 use url::{Position, Url};
 
-use crate::error;
+use crate::error::{self, take_userinfo, without_userinfo};
 
 /// The parsed URL of a request as it goes on the wire (no userinfo, no
 /// fragment), carried in the request extensions so the wrapper agents need not
@@ -50,34 +50,4 @@ pub(crate) fn to_uri(url: &Url) -> crate::Result<http::Uri> {
         let shown = without_userinfo(url);
         error::builder_with(format!("invalid URL {:?}: {e}", shown.as_str()), e)
     })
-}
-
-/// Basic credentials taken out of a URL's userinfo, percent-decoded.
-pub(crate) struct Userinfo {
-    pub(crate) username: Vec<u8>,
-    pub(crate) password: Vec<u8>,
-}
-
-/// Removes the userinfo from `url` and returns it, percent-decoded (as curl,
-/// reqwest and browsers read `http://user:pass@host/`). A user name alone
-/// gives an empty password.
-pub(crate) fn take_userinfo(url: &mut Url) -> Option<Userinfo> {
-    if url.username().is_empty() && url.password().is_none() {
-        return None;
-    }
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).collect::<Vec<u8>>();
-    let taken = Userinfo {
-        username: decode(url.username()),
-        password: decode(url.password().unwrap_or("")),
-    };
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    Some(taken)
-}
-
-/// `url` without its userinfo, for anything shown or stored.
-pub(crate) fn without_userinfo(url: &Url) -> Url {
-    let mut url = url.clone();
-    take_userinfo(&mut url);
-    url
 }
