@@ -1,5 +1,5 @@
 //! Cookies through the whole client over loopback servers: the session jar,
-//! request cookies (treq rules 51–59, test_cookies.py), and the security rules.
+//! request cookies (treq's test_cookies.py), and the security rules.
 
 mod routes;
 mod support;

@@ -62,7 +62,7 @@ async fn each_codec_is_decoded_and_the_headers_fixed() {
     }
 }
 
-// treq rule 21: the caller's value stays, ours is appended.
+// A caller's Accept-Encoding stays, ours is appended (as treq does).
 #[tokio::test]
 async fn accept_encoding_is_appended_to_the_callers() {
     let server = codec_server();

@@ -93,7 +93,7 @@ async fn disallowed_redirects_return_the_3xx_with_no_history() {
 
 #[tokio::test]
 async fn post_and_302_is_refused_but_303_becomes_a_bodyless_get() {
-    // treq's test_request_post_redirect_denied, and rule 44.
+    // treq's test_request_post_redirect_denied: a POST answered with 302 is not followed by default.
     let server = Server::http(route);
     let c = client();
     let err = c
@@ -126,7 +126,7 @@ async fn post_and_302_is_refused_but_303_becomes_a_bodyless_get() {
 
 #[tokio::test]
 async fn browser_like_redirects_follow_post_as_get_except_307() {
-    // treq's test_request_browser_like_redirects and rule 43.
+    // treq's test_request_browser_like_redirects: browser-like rules turn it into a GET.
     let server = Server::http(route);
     let c = client();
     for code in [301, 302, 303, 308] {

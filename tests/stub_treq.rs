@@ -372,7 +372,7 @@ async fn cookies_persist_across_stub_requests_for_the_same_host() {
     assert!(elsewhere.headers().get("x-got").is_none());
 }
 
-// StringStubbingTests::test_interacts_successfully_with_istub (rule 84).
+// StringStubbingTests::test_interacts_successfully_with_istub.
 #[tokio::test]
 async fn string_stubbing_resource_gets_the_request_and_sends_the_response() {
     let seen = Arc::new(Mutex::new(None::<StubRequest>));

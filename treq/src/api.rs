@@ -1,6 +1,6 @@
-//! Module-level request functions, like `treq.get(...)`: a pooled
-//! `HyperAgent` shared by every call made on the same tokio runtime, and a
-//! fresh cookie jar per call.
+//! Module-level request functions, like `treq.get(...)`: one client (a
+//! pooled `HyperAgent` and its layer stack, built once) shared by every call
+//! made on the same tokio runtime, and a fresh cookie jar per call.
 //!
 //! One pool per runtime, not per process: a connection's task runs on the
 //! runtime that opened it, so a connection shared with another runtime dies
@@ -21,23 +21,27 @@ struct RuntimeAgent {
     runtime: Id,
     /// Dead once the runtime has shut down (a task on it holds the `Arc`).
     alive: Weak<()>,
-    agent: HyperAgent,
+    client: HttpClient<HyperAgent>,
 }
 
 static AGENTS: Mutex<Vec<RuntimeAgent>> = Mutex::new(Vec::new());
 
-fn agent() -> HyperAgent {
+fn shared() -> HttpClient<HyperAgent> {
+    HttpClient::builder(HyperAgent::new()).build_jar_per_call()
+}
+
+fn client() -> HttpClient<HyperAgent> {
     let Ok(handle) = Handle::try_current() else {
         // Built outside a runtime (it must still be sent inside one).
-        static OUTSIDE: OnceLock<HyperAgent> = OnceLock::new();
-        return OUTSIDE.get_or_init(HyperAgent::new).clone();
+        static OUTSIDE: OnceLock<HttpClient<HyperAgent>> = OnceLock::new();
+        return OUTSIDE.get_or_init(shared).clone();
     };
     let mut agents = AGENTS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let runtime = handle.id();
     if let Some(found) = agents.iter().find(|a| a.runtime == runtime) {
-        return found.agent.clone();
+        return found.client.clone();
     }
     // Forget the pools of runtimes that have shut down.
     agents.retain(|a| a.alive.strong_count() > 0);
@@ -47,21 +51,22 @@ fn agent() -> HyperAgent {
         let _token = token;
         std::future::pending::<()>().await
     });
-    let agent = HyperAgent::new();
+    let client = shared();
     agents.push(RuntimeAgent {
         runtime,
         alive,
-        agent: agent.clone(),
+        client: client.clone(),
     });
-    agent
+    client
 }
 
-fn client() -> HttpClient<HyperAgent> {
-    HttpClient::new(agent())
-}
-
-/// Starts a request with any method on the shared agent.
-pub fn request(method: &str, url: impl IntoUrl) -> RequestBuilder<HyperAgent> {
+/// Starts a request with any method (a [`Method`](crate::Method) or a name,
+/// case-insensitive) on the shared client.
+pub fn request<M>(method: M, url: impl IntoUrl) -> RequestBuilder<HyperAgent>
+where
+    M: TryInto<crate::Method>,
+    M::Error: Into<http::Error>,
+{
     client().request(method, url)
 }
 
@@ -116,15 +121,15 @@ mod tests {
     }
 
     #[test]
-    fn one_agent_per_runtime_and_dead_runtimes_are_forgotten() {
+    fn one_client_per_runtime_and_dead_runtimes_are_forgotten() {
         for _ in 0..5 {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap();
             rt.block_on(async {
-                agent();
-                agent();
+                let (a, b) = (client(), client());
+                assert!(Arc::ptr_eq(&a.inner, &b.inner), "one stack per runtime");
                 let id = Handle::current().id();
                 let agents = AGENTS.lock().unwrap();
                 assert_eq!(agents.iter().filter(|e| e.runtime == id).count(), 1);
@@ -132,5 +137,28 @@ mod tests {
         }
         // Each new runtime pruned the ones shut down before it.
         assert!(live_entries() <= 2, "{} entries kept", live_entries());
+    }
+
+    #[tokio::test]
+    async fn each_call_has_a_jar_of_its_own() {
+        use crate::agent::spy::{reply, Spy};
+        // The shared client's mode, over a spy: a cookie set during one call
+        // is not sent by the next.
+        let spy = Spy::new(|seen| {
+            let mut r = reply(200);
+            if seen.uri.ends_with("/set") {
+                r = r.header("set-cookie", "sid=1");
+            }
+            r.body(crate::Body::empty()).unwrap()
+        });
+        let shared = HttpClient::builder(Arc::clone(&spy)).build_jar_per_call();
+        let first = shared.get("http://a.example/set").await.unwrap();
+        assert_eq!(first.cookies().get("sid").as_deref(), Some("1"));
+        shared.get("http://a.example/next").await.unwrap();
+        assert_eq!(spy.seen()[1].header("cookie"), None);
+        assert!(
+            shared.cookie_jar().is_empty(),
+            "the session jar stays unused"
+        );
     }
 }

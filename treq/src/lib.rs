@@ -79,6 +79,7 @@
 //!   `Accept-Encoding` lists exactly the enabled codecs.
 
 #![warn(missing_docs)]
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 // The crate is a stack of layers (see ARCHITECTURE.md): the module-level
 // functions and `HttpClient` build requests, `client` composes the wrapper

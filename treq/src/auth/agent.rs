@@ -220,41 +220,15 @@ mod tests {
             Self::with_netrc(inner, Some(Some(path.to_owned())))
         }
     }
-    use std::sync::Mutex;
+    use crate::agent::spy::{Seen, Spy};
 
-    type Seen = Arc<Mutex<Vec<(http::HeaderMap, Option<bytes::Bytes>, Uri)>>>;
-
-    type Reply = Box<dyn Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync>;
-
-    /// Records each request (headers, in-memory body, uri) and answers with
-    /// the next scripted response; the script sees how many requests came before.
-    struct Spy {
-        seen: Seen,
-        reply: Reply,
-    }
-
-    impl Agent for Spy {
-        fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-            let mut seen = self.seen.lock().unwrap();
-            let response = (self.reply)(seen.len(), &request);
-            seen.push((
-                request.headers().clone(),
-                request.body().as_bytes().map(bytes::Bytes::copy_from_slice),
-                request.uri().clone(),
-            ));
-            Box::pin(async move { Ok(response) })
-        }
-    }
-
+    /// The auth layer over the shared spy; the script sees what each request
+    /// carried and how many came before.
     fn spy(
-        reply: impl Fn(usize, &http::Request<Body>) -> http::Response<Body> + Send + Sync + 'static,
-    ) -> (AuthAgent<Spy>, Seen) {
-        let seen = Seen::default();
-        let agent = Spy {
-            seen: Arc::clone(&seen),
-            reply: Box::new(reply),
-        };
-        (AuthAgent::new(agent), seen)
+        reply: impl Fn(usize, &Seen) -> http::Response<Body> + Send + Sync + 'static,
+    ) -> (AuthAgent<Arc<Spy>>, Arc<Spy>) {
+        let spy = Spy::new(move |seen| reply(seen.index, seen));
+        (AuthAgent::new(Arc::clone(&spy)), spy)
     }
 
     fn challenge(nonce: &str, stale: bool) -> http::Response<Body> {
@@ -285,11 +259,8 @@ mod tests {
         req
     }
 
-    fn auth_header(seen: &Seen, i: usize) -> Option<String> {
-        seen.lock().unwrap()[i]
-            .0
-            .get(AUTHORIZATION)
-            .map(|v| v.to_str().unwrap().to_owned())
+    fn auth_header(spy: &Spy, i: usize) -> Option<String> {
+        spy.seen()[i].header("authorization").map(str::to_owned)
     }
 
     // treq's test_auth: test_sets_headers / test_overrides_per_request_headers.
@@ -314,13 +285,13 @@ mod tests {
         );
         assert_eq!(auth_header(&seen, 1).unwrap(), "Bearer t");
         assert_eq!(auth_header(&seen, 2).unwrap(), "Bearer user-supplied");
-        assert_eq!(seen.lock().unwrap()[0].0.len(), 1, "only the auth header");
+        assert_eq!(seen.seen()[0].headers.len(), 1, "only the auth header");
     }
 
     #[tokio::test]
     async fn digest_answers_the_challenge_replaying_the_body_then_counts_up_front() {
         let (agent, seen) = spy(|n, req| {
-            if req.headers().contains_key(AUTHORIZATION) && n > 0 {
+            if req.headers.contains_key(AUTHORIZATION) && n > 0 {
                 ok()
             } else {
                 challenge("n1", false)
@@ -333,13 +304,13 @@ mod tests {
             .unwrap();
         assert_eq!(resp.status(), 200);
         {
-            let seen = seen.lock().unwrap();
+            let seen = seen.seen();
             assert_eq!(seen.len(), 2);
             assert!(
-                !seen[0].0.contains_key(AUTHORIZATION),
+                !seen[0].headers.contains_key(AUTHORIZATION),
                 "user header removed"
             );
-            assert_eq!(seen[1].1.as_deref(), Some(&b"payload"[..]));
+            assert_eq!(seen[1].body.as_deref(), Some(&b"payload"[..]));
         }
         let first = auth_header(&seen, 1).unwrap();
         assert!(
@@ -351,7 +322,7 @@ mod tests {
             .request(request(digest(), Body::empty()))
             .await
             .unwrap();
-        assert_eq!(seen.lock().unwrap().len(), 3);
+        assert_eq!(seen.seen().len(), 3);
         assert!(auth_header(&seen, 2).unwrap().contains("nc=00000002"));
     }
 
@@ -363,7 +334,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(resp.status(), 401);
-        assert_eq!(seen.lock().unwrap().len(), 2);
+        assert_eq!(seen.seen().len(), 2);
 
         let (agent, seen) = spy(|n, _| match n {
             0 => challenge("n1", false),
@@ -384,7 +355,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(resp.status(), 401);
-        assert_eq!(seen.lock().unwrap().len(), 3);
+        assert_eq!(seen.seen().len(), 3);
     }
 
     #[tokio::test]
@@ -403,7 +374,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(resp.status(), 401);
-        assert_eq!(seen.lock().unwrap().len(), 1);
+        assert_eq!(seen.seen().len(), 1);
     }
 
     #[tokio::test]
@@ -429,14 +400,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("netrc");
         std::fs::write(&path, "machine example.com login n password rc\n").unwrap();
-        let seen = Seen::default();
-        let agent = AuthAgent::with_netrc_path(
-            Spy {
-                seen: Arc::clone(&seen),
-                reply: Box::new(|_, _| ok()),
-            },
-            &path,
-        );
+        let seen = Spy::new(|_| ok());
+        let agent = AuthAgent::with_netrc_path(Arc::clone(&seen), &path);
         let mut plain = request(None, Body::empty());
         plain.headers_mut().remove(AUTHORIZATION);
         agent.request(plain).await.unwrap();
@@ -450,13 +415,7 @@ mod tests {
         assert_eq!(auth_header(&seen, 2).unwrap(), "Basic YTpi");
 
         std::fs::write(&path, "machine example.com login").unwrap();
-        let agent = AuthAgent::with_netrc_path(
-            Spy {
-                seen,
-                reply: Box::new(|_, _| ok()),
-            },
-            &path,
-        );
+        let agent = AuthAgent::with_netrc_path(seen, &path);
         let mut plain = request(None, Body::empty());
         plain.headers_mut().remove(AUTHORIZATION);
         let err = agent.request(plain).await.unwrap_err();
@@ -478,14 +437,8 @@ mod tests {
 ",
         )
         .unwrap();
-        let seen = Seen::default();
-        let agent = AuthAgent::with_netrc_path(
-            Spy {
-                seen: Arc::clone(&seen),
-                reply: Box::new(|_, _| ok()),
-            },
-            &path,
-        );
+        let seen = Spy::new(|_| ok());
+        let agent = AuthAgent::with_netrc_path(Arc::clone(&seen), &path);
         for uri in ["http://any.example/", "https://any.example/"] {
             let req = http::Request::get(uri).body(Body::empty()).unwrap();
             agent.request(req).await.unwrap();

@@ -1,4 +1,4 @@
-//! The `Authorization` values sent up front: Basic (treq rules 61-62) and Bearer.
+//! The `Authorization` values sent up front: Basic and Bearer.
 
 use http::header::HeaderValue;
 

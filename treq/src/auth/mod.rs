@@ -4,7 +4,7 @@
 //! The client puts the request's `Auth` into the request extensions; the layer
 //! takes it out and sets `Authorization` on the request (the request's own
 //! header map, already a copy: the caller's headers are never touched). A
-//! request's `Authorization` header is replaced by its `auth` (treq rule 62).
+//! request's `Authorization` header is replaced by its `auth`, as in treq.
 //!
 //! Digest: the first request goes without credentials; a `401` with a
 //! `WWW-Authenticate: Digest` challenge from the same origin is answered by

@@ -220,15 +220,26 @@ impl<A: Agent> ClientBuilder<A> {
         }
         let agent = Arc::new(agent);
         let jar = jar.unwrap_or_default();
-        let stack = super::pipeline::build_stack(Arc::clone(&agent), &jar, &config);
+        let stack = super::pipeline::build_stack(Arc::clone(&agent), &config);
         HttpClient {
             inner: Arc::new(super::ClientInner {
                 agent,
                 stack,
                 jar,
+                jar_per_call: false,
                 config,
             }),
         }
+    }
+
+    /// A client whose every request gets a fresh cookie jar (the
+    /// module-level functions), built once and shared.
+    pub(crate) fn build_jar_per_call(self) -> HttpClient<A> {
+        let mut client = self.build();
+        if let Some(inner) = Arc::get_mut(&mut client.inner) {
+            inner.jar_per_call = true;
+        }
+        client
     }
 
     /// Builds the client, or returns the first invalid option given.

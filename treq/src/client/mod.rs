@@ -36,13 +36,16 @@ pub use self::request_builder::RequestBuilder;
 /// }
 /// ```
 pub struct HttpClient<A: Agent> {
-    inner: Arc<ClientInner<A>>,
+    pub(crate) inner: Arc<ClientInner<A>>,
 }
 
 pub(crate) struct ClientInner<A: Agent> {
     pub(crate) agent: Arc<A>,
     pub(crate) stack: Stack<A>,
     pub(crate) jar: CookieJar,
+    /// Each request gets a jar of its own instead of the session's (the
+    /// module-level functions: cookies never outlive one call).
+    pub(crate) jar_per_call: bool,
     pub(crate) config: ClientConfig,
 }
 
@@ -163,14 +166,24 @@ impl<A: Agent> HttpClient<A> {
             if let Some(invalid) = &inner.config.invalid {
                 return Err(error::builder(invalid.clone()));
             }
-            let assembled = pending.assemble(&inner.config.defaults, &inner.jar).await?;
-            self.send_assembled(assembled).await
+            let jar = if inner.jar_per_call {
+                CookieJar::new()
+            } else {
+                inner.jar.clone()
+            };
+            let mut assembled = pending.assemble(&inner.config.defaults, &jar).await?;
+            assembled.request.extensions_mut().insert(jar.clone());
+            self.send_assembled(assembled, jar).await
         }
         .await;
         result.map_err(|e| e.or_url(&url))
     }
 
-    async fn send_assembled(&self, assembled: Assembled) -> crate::Result<Response> {
+    async fn send_assembled(
+        &self,
+        assembled: Assembled,
+        jar: CookieJar,
+    ) -> crate::Result<Response> {
         let inner = self.inner();
         let Assembled {
             request,
@@ -185,31 +198,25 @@ impl<A: Agent> HttpClient<A> {
             Some(deadline) => deadline.run(future).await,
             None => future.await,
         };
-        let response = result.map_err(|e| self.with_history(e, &url))?;
-        Ok(Response::from_http(
-            response,
-            &url,
-            deadline,
-            unbuffered,
-            Some(inner.jar.clone()),
+        let response = result.map_err(|e| with_history(e, &url, &jar))?;
+        Ok(
+            Response::from_http(response, &url, deadline, unbuffered, Some(jar))
+                .with_max_body_size(max_body_size),
         )
-        .with_max_body_size(max_body_size))
     }
+}
 
-    /// A too-many-redirects error carries the chain's raw responses: they
-    /// become `Response`s (with the session jar) for `Error::history`.
-    fn with_history(&self, mut error: crate::Error, url: &Url) -> crate::Error {
-        match error.take_history::<History>() {
-            Some(History(hops)) => {
-                let history: Vec<Response> = hops
-                    .into_iter()
-                    .map(|hop| {
-                        Response::from_http(hop, url, None, false, Some(self.inner.jar.clone()))
-                    })
-                    .collect();
-                error.with_history(history)
-            }
-            None => error,
+/// A too-many-redirects error carries the chain's raw responses: they
+/// become `Response`s (with the request's jar) for `Error::history`.
+fn with_history(mut error: crate::Error, url: &Url, jar: &CookieJar) -> crate::Error {
+    match error.take_history::<History>() {
+        Some(History(hops)) => {
+            let history: Vec<Response> = hops
+                .into_iter()
+                .map(|hop| Response::from_http(hop, url, None, false, Some(jar.clone())))
+                .collect();
+            error.with_history(history)
         }
+        None => error,
     }
 }

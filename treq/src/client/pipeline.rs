@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::ClientConfig;
 use crate::agent::Agent;
 use crate::auth::AuthAgent;
-use crate::cookie::{CookieAgent, CookieJar};
+use crate::cookie::CookieAgent;
 use crate::decompress::DecompressAgent;
 use crate::record::RecordAgent;
 use crate::redirect::RedirectAgent;
@@ -18,14 +18,10 @@ use crate::timeout::ReadTimeoutAgent;
 pub(crate) type Stack<A> =
     AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<ReadTimeoutAgent<RecordAgent<Arc<A>>>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(
-    agent: Arc<A>,
-    jar: &CookieJar,
-    config: &ClientConfig,
-) -> Stack<A> {
+pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, config: &ClientConfig) -> Stack<A> {
     // Innermost, so every hop and retry the outer layers make is bounded too.
     let read_timeout = ReadTimeoutAgent::new(RecordAgent::new(agent));
-    let redirects = RedirectAgent::new(CookieAgent::new(read_timeout, jar.clone()))
+    let redirects = RedirectAgent::new(CookieAgent::new(read_timeout))
         .sensitive_headers(config.defaults.sensitive_headers.iter().cloned());
     let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);
     AuthAgent::with_netrc(decompress, config.netrc.clone())

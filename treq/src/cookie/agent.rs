@@ -9,6 +9,7 @@ use url::Url;
 
 use super::{policy, CookieJar};
 use crate::agent::{Agent, ResponseFuture};
+use crate::extensions::SentRequest;
 use crate::Body;
 
 /// Adds cookies from the jar to each request and stores `Set-Cookie` answers.
@@ -19,13 +20,14 @@ use crate::Body;
 /// response belongs to the same site); the jar's limits apply to them.
 pub(crate) struct CookieAgent<A> {
     inner: A,
-    jar: CookieJar,
 }
 
 impl<A> CookieAgent<A> {
-    /// Wraps `inner`, using `jar`.
-    pub(crate) fn new(inner: A, jar: CookieJar) -> Self {
-        CookieAgent { inner, jar }
+    /// Wraps `inner`. The jar comes with each request: the client puts its
+    /// session jar (or, for the module-level functions, the call's own jar)
+    /// in the request's extensions; a request without one gets no cookies.
+    pub(crate) fn new(inner: A) -> Self {
+        CookieAgent { inner }
     }
 }
 
@@ -39,9 +41,12 @@ impl<A: Agent> Agent for CookieAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         // The URL is parsed only when there is something to do (cookies to send
         // or to store), to keep the common cookieless request cheap.
+        let Some(jar) = request.extensions().get::<CookieJar>().cloned() else {
+            return self.inner.request(request);
+        };
         let mut url = None;
         if !request.headers().contains_key(COOKIE) {
-            let mut state = self.jar.lock();
+            let mut state = jar.lock();
             if state.store.iter_any().next().is_some() {
                 url = crate::extensions::url_of(&request);
                 if let Some(value) = url
@@ -52,19 +57,21 @@ impl<A: Agent> Agent for CookieAgent<A> {
                 }
             }
         }
+        // Where a `Set-Cookie` is scoped: the URL already known, else the one
+        // the record layer saw (no copy is made when no cookie comes back).
         let uri = request.uri().clone();
-        let known = url.or_else(|| {
-            request
-                .extensions()
-                .get::<crate::extensions::RequestUrl>()
-                .map(|u| u.0.clone())
-        });
         let future = self.inner.request(request);
-        let jar = self.jar.clone();
         Box::pin(async move {
             let response = future.await?;
             let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
             if values.peek().is_some() {
+                let known = url.or_else(|| {
+                    response
+                        .extensions()
+                        .get::<SentRequest>()
+                        .and_then(SentRequest::url)
+                        .cloned()
+                });
                 // Relative URIs (a misused agent) have no origin: nothing is stored.
                 if let Some(url) = known.or_else(|| to_url(&uri)) {
                     let mut state = jar.lock();
@@ -93,8 +100,11 @@ mod tests {
     use crate::agent::spy::{reply, Spy};
     use std::sync::Arc;
 
-    fn get(uri: &str) -> http::Request<Body> {
-        http::Request::get(uri).body(Body::empty()).unwrap()
+    /// A GET carrying `jar`, as the client sends it.
+    fn get(uri: &str, jar: &CookieJar) -> http::Request<Body> {
+        let mut req = http::Request::get(uri).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(jar.clone());
+        req
     }
 
     #[tokio::test]
@@ -111,10 +121,16 @@ mod tests {
             }
         });
         let jar = CookieJar::new();
-        let agent = CookieAgent::new(Arc::clone(&spy), jar.clone());
-        agent.request(get("http://a.example/login")).await.unwrap();
-        agent.request(get("http://a.example/next")).await.unwrap();
-        agent.request(get("http://b.example/")).await.unwrap();
+        let agent = CookieAgent::new(Arc::clone(&spy));
+        agent
+            .request(get("http://a.example/login", &jar))
+            .await
+            .unwrap();
+        agent
+            .request(get("http://a.example/next", &jar))
+            .await
+            .unwrap();
+        agent.request(get("http://b.example/", &jar)).await.unwrap();
         let seen = spy.seen();
         assert_eq!(seen[0].header("cookie"), None);
         assert_eq!(seen[1].header("cookie"), Some("sid=1"));
@@ -127,10 +143,49 @@ mod tests {
         let spy = Spy::new(|_| reply(200).body(Body::empty()).unwrap());
         let jar = CookieJar::new();
         jar.add_scoped("http://a.example/", "jar", "1").unwrap();
-        let agent = CookieAgent::new(Arc::clone(&spy), jar);
-        let mut req = get("http://a.example/");
+        let agent = CookieAgent::new(Arc::clone(&spy));
+        let mut req = get("http://a.example/", &jar);
         req.headers_mut().insert(COOKIE, "mine=2".parse().unwrap());
         agent.request(req).await.unwrap();
         assert_eq!(spy.seen()[0].header("cookie"), Some("mine=2"));
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_jar_gets_no_cookies_and_keeps_none() {
+        let spy = Spy::new(|_| {
+            reply(200)
+                .header("set-cookie", "sid=1")
+                .body(Body::empty())
+                .unwrap()
+        });
+        let agent = CookieAgent::new(Arc::clone(&spy));
+        let plain = http::Request::get("http://a.example/")
+            .body(Body::empty())
+            .unwrap();
+        let response = agent.request(plain).await.unwrap();
+        assert_eq!(response.headers()["set-cookie"], "sid=1");
+        assert_eq!(spy.seen()[0].header("cookie"), None);
+    }
+
+    #[tokio::test]
+    async fn set_cookie_is_scoped_by_the_recorded_url_when_none_was_given() {
+        // The record layer (below) says where the request went; the cookie
+        // layer needs no URL of its own for a request it added nothing to.
+        let spy = Spy::new(|_| {
+            reply(200)
+                .header("set-cookie", "sid=1")
+                .body(Body::empty())
+                .unwrap()
+        });
+        let agent = CookieAgent::new(crate::record::RecordAgent::new(Arc::clone(&spy)));
+        let jar = CookieJar::new();
+        agent
+            .request(get("http://a.example/x", &jar))
+            .await
+            .unwrap();
+        assert_eq!(
+            jar.get_for("http://a.example/", "sid").as_deref(),
+            Some("1")
+        );
     }
 }

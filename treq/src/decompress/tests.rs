@@ -1,32 +1,13 @@
 //! Unit tests of the decompression layer against a spy agent.
 
 use super::*;
-use std::sync::Mutex;
+use crate::agent::spy::Spy;
 use tokio::io::AsyncReadExt;
 
-/// Records requests and answers with a canned response.
-struct Spy {
-    seen: Arc<Mutex<Vec<http::Request<Body>>>>,
-    reply: Box<dyn Fn() -> http::Response<Body> + Send + Sync>,
-}
-
-impl Agent for Spy {
-    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-        self.seen.lock().unwrap().push(request);
-        let response = (self.reply)();
-        Box::pin(async move { Ok(response) })
-    }
-}
-
-fn spy(
-    reply: impl Fn() -> http::Response<Body> + Send + Sync + 'static,
-) -> (Spy, Arc<Mutex<Vec<http::Request<Body>>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let spy = Spy {
-        seen: Arc::clone(&seen),
-        reply: Box::new(reply),
-    };
-    (spy, seen)
+/// The shared spy, answering every request with `reply()`.
+fn spy(reply: impl Fn() -> http::Response<Body> + Send + Sync + 'static) -> (Arc<Spy>, Arc<Spy>) {
+    let spy = Spy::new(move |_| reply());
+    (Arc::clone(&spy), spy)
 }
 
 fn encoded(encoding: &str, body: Vec<u8>) -> http::Response<Body> {
@@ -54,8 +35,8 @@ fn accept_encoding_lists_the_enabled_codecs_after_the_callers() {
     req.headers_mut()
         .insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
     drop(agent.request(req));
-    let seen = seen.lock().unwrap();
-    let values: Vec<_> = seen[0].headers().get_all(ACCEPT_ENCODING).iter().collect();
+    let seen = seen.seen();
+    let values: Vec<_> = seen[0].headers.get_all(ACCEPT_ENCODING).iter().collect();
     assert_eq!(values, ["identity", "gzip, deflate, br, zstd"]);
 }
 
@@ -273,10 +254,7 @@ async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
         matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 100 }),
         "{err:?}"
     );
-    assert!(seen.lock().unwrap()[0]
-        .extensions()
-        .get::<RequestLimit>()
-        .is_none());
+    assert!(seen.seen()[0].extensions.get::<RequestLimit>().is_none());
 
     // The smaller of the two wins.
     let body = gzip(&[0u8; 10_000]).await;

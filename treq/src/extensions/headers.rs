@@ -23,7 +23,7 @@ pub(crate) fn mark_sensitive(headers: &mut HeaderMap, extra: &[HeaderName]) {
 }
 
 /// `Basic base64(user ":" pass)`: UTF-8 (or raw bytes), no line breaks, and a
-/// colon in the user name is not escaped (treq rule 61).
+/// colon in the user name is not escaped (as Python treq sends it).
 pub(crate) fn basic(username: &[u8], password: &[u8]) -> HeaderValue {
     let mut raw = Vec::with_capacity(username.len() + password.len() + 1);
     raw.extend_from_slice(username);

@@ -1,4 +1,4 @@
-//! The `multipart/form-data` layout (treq rules 34–39): ordering, part
+//! The `multipart/form-data` layout treq sends: ordering, part
 //! headers and their escaping, the boundary, and the length computed up front.
 
 use bytes::{BufMut, Bytes, BytesMut};

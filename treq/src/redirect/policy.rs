@@ -1,6 +1,7 @@
 //! The pure rules of redirect following: which statuses and methods are
-//! followed and how (treq rules 42–44), where `Location` points (rule 45), and
-//! what is stripped when the origin changes (rule 49).
+//! followed and how (GET and HEAD by default; browser-like rules on request),
+//! where `Location` points (resolved against the request URL), and what is
+//! stripped when the origin changes.
 
 use http::header::{
     HeaderMap, HeaderName, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE,

@@ -423,11 +423,10 @@ async fn cookies_are_re_evaluated_per_hop_from_the_jar() {
         _ => ok(),
     });
     let jar = CookieJar::new();
-    let agent = RedirectAgent::new(crate::cookie::CookieAgent::new(
-        Arc::clone(&spy),
-        jar.clone(),
-    ));
-    agent.request(get("http://a.example/1")).await.unwrap();
+    let agent = RedirectAgent::new(crate::cookie::CookieAgent::new(Arc::clone(&spy)));
+    let mut first = get("http://a.example/1");
+    first.extensions_mut().insert(jar.clone());
+    agent.request(first).await.unwrap();
     let seen = spy.seen();
     assert_eq!(seen[1].header("cookie"), Some("step=1"));
     assert_eq!(seen[2].header("cookie"), None);

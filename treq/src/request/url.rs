@@ -64,7 +64,7 @@ impl IntoUrl for &Url {
     }
 }
 
-/// Appends already-encoded `k=v` pairs after the URL's own query (treq rule 12:
+/// Appends already-encoded `k=v` pairs after the URL's own query (as treq:
 /// nothing is replaced or de-duplicated).
 pub(crate) fn append_query(url: &mut Url, encoded: &str) {
     if encoded.is_empty() {

@@ -1,4 +1,5 @@
-//! Body helpers: treq's module functions, and the charset rules (treq rule 73).
+//! Body helpers: treq's module functions, and the charset rules (the
+//! `Content-Type` charset, else ISO-8859-1 for text).
 
 use bytes::Bytes;
 use http::header::{HeaderMap, CONTENT_TYPE};

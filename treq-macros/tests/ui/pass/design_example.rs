@@ -1,4 +1,4 @@
-// The example of DESIGN.md: every part of a request and of a response.
+// The documented example: every part of a request and of a response.
 use treq_testing::request_sequence;
 
 fn main() {
