@@ -26,7 +26,9 @@ pub struct Body {
 enum Kind {
     Empty,
     Full(Bytes),
-    File(Option<tokio::fs::File>, Option<u64>),
+    /// Boxed: a `tokio::fs::File` is large, and every `Body` moved through
+    /// the stack would carry its size.
+    File(Option<Box<tokio::fs::File>>, Option<u64>),
     Streaming(SyncWrapper<BoxedBody>, Option<u64>),
 }
 
@@ -56,7 +58,7 @@ impl Body {
     pub async fn from_file(mut file: tokio::fs::File) -> std::io::Result<Self> {
         let len = remaining_length(&mut file).await?;
         Ok(Body {
-            kind: Kind::File(Some(file), len),
+            kind: Kind::File(Some(Box::new(file)), len),
         })
     }
 
@@ -365,7 +367,7 @@ impl From<()> for Body {
 impl From<tokio::fs::File> for Body {
     fn from(file: tokio::fs::File) -> Self {
         Body {
-            kind: Kind::File(Some(file), None),
+            kind: Kind::File(Some(Box::new(file)), None),
         }
     }
 }

@@ -7,7 +7,6 @@ use bytes::Bytes;
 use http::HeaderMap;
 
 use crate::agent::{Agent, ResponseFuture};
-use crate::extensions::OriginChanged;
 use crate::Body;
 
 /// What the spy was asked.
@@ -18,7 +17,6 @@ pub(crate) struct Seen {
     pub(crate) headers: HeaderMap,
     /// `None` for a body that is not in memory (stream or file).
     pub(crate) body: Option<Bytes>,
-    pub(crate) origin_changed: bool,
     /// How many requests came before this one.
     pub(crate) index: usize,
     /// The request's extensions (the values the layers above set).
@@ -61,7 +59,6 @@ impl Agent for Spy {
             uri: request.uri().to_string(),
             headers: request.headers().clone(),
             body: request.body().as_bytes().map(Bytes::copy_from_slice),
-            origin_changed: request.extensions().get::<OriginChanged>().is_some(),
             index: log.len(),
             extensions: request.extensions().clone(),
         };

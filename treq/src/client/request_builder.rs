@@ -43,12 +43,13 @@ use crate::{Body, Response};
 #[must_use = "a RequestBuilder does nothing until you .await it or call .send()"]
 pub struct RequestBuilder<A: Agent> {
     client: HttpClient<A>,
-    request: crate::Result<PendingRequest>,
+    /// Boxed, so each setter moves a pointer rather than every option.
+    request: crate::Result<Box<PendingRequest>>,
 }
 
 impl<A: Agent> RequestBuilder<A> {
     pub(crate) fn new(client: HttpClient<A>, method: Method, url: crate::Result<Url>) -> Self {
-        let request = url.map(|url| PendingRequest::new(method, url));
+        let request = url.map(|url| Box::new(PendingRequest::new(method, url)));
         RequestBuilder { client, request }
     }
 
@@ -272,7 +273,7 @@ impl<A: Agent> RequestBuilder<A> {
     /// `content`/`text`/`json`/`collect`).
     pub async fn send(self) -> crate::Result<Response> {
         let RequestBuilder { client, request } = self;
-        client.execute(request?).await
+        client.execute(*request?).await
     }
 }
 

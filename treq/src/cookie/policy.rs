@@ -181,7 +181,9 @@ pub(crate) fn cookie_header(state: &mut JarState, url: &Url) -> Option<HeaderVal
         header.push_str(c.value());
         state.touch(c);
     }
-    HeaderValue::from_str(&header).ok()
+    let mut value = HeaderValue::from_str(&header).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 #[cfg(test)]

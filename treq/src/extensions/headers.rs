@@ -10,14 +10,14 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 /// `Debug` of them prints `Sensitive` (and HTTP/2 never indexes them).
 pub(crate) fn mark_sensitive(headers: &mut HeaderMap, extra: &[HeaderName]) {
     use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
-    for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE]
-        .iter()
-        .chain(extra)
-    {
-        if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
+    // One pass over the (few) values: no hashing, and the map never grows.
+    for (name, value) in headers.iter_mut() {
+        if name == AUTHORIZATION
+            || name == COOKIE
+            || name == PROXY_AUTHORIZATION
+            || extra.contains(name)
+        {
+            value.set_sensitive(true);
         }
     }
 }

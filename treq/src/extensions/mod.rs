@@ -67,6 +67,12 @@ impl Clone for History {
     }
 }
 
+/// The request-scoped values of a hop, handed back on its response by the
+/// record layer (which takes them off the request, so the transport never
+/// carries them), for the redirect layer to build the next hop from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HopExtensions(pub(crate) http::Extensions);
+
 /// Marker in the extensions of a redirected request (and of the final
 /// response) whose origin differs from the first request's at some hop.
 /// Credentials given for the first origin must not be used for it.

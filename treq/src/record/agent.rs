@@ -1,5 +1,5 @@
 use crate::agent::{Agent, ResponseFuture};
-use crate::extensions::{mark_sensitive, RequestUrl, SentRequest};
+use crate::extensions::{HopExtensions, RequestUrl, SentRequest};
 use crate::Body;
 
 /// Records each request it passes on to `inner` (see the module docs).
@@ -15,19 +15,24 @@ impl<A> RecordAgent<A> {
 
 impl<A: Agent> Agent for RecordAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
-        mark_sensitive(request.headers_mut(), &[]);
+        // Every value the client and the layers set is marked already; the
+        // record's copy is marked again in case the request came from
+        // elsewhere. The URL moves into the record: nothing below reads it.
         let mut sent = SentRequest::new(
             request.method().clone(),
             request.uri().clone(),
             request.headers().clone(),
         );
-        if let Some(RequestUrl(known)) = request.extensions().get::<RequestUrl>() {
-            sent = sent.with_url(known.clone());
+        let mut extensions = std::mem::take(request.extensions_mut());
+        if let Some(RequestUrl(known)) = extensions.remove::<RequestUrl>() {
+            sent = sent.with_url(known);
         }
         let fut = self.inner.request(request);
         Box::pin(async move {
             let mut response = fut.await?;
-            response.extensions_mut().insert(sent);
+            let carried = response.extensions_mut();
+            carried.insert(sent);
+            carried.insert(HopExtensions(extensions));
             Ok(response)
         })
     }
@@ -39,24 +44,39 @@ mod tests {
     use crate::agent::spy::{reply, Spy};
 
     #[tokio::test]
-    async fn the_response_carries_the_request_as_sent_with_secrets_hidden() {
+    async fn the_response_carries_the_request_as_sent_and_its_values() {
         let spy = Spy::new(|_| reply(200).body(Body::empty()).unwrap());
         let agent = RecordAgent::new(std::sync::Arc::clone(&spy));
+        let url = url::Url::parse("http://example.com/x?y=1").unwrap();
+        let mut auth = http::HeaderValue::from_static("Basic c2VjcmV0");
+        auth.set_sensitive(true);
         let request = http::Request::builder()
             .uri("http://example.com/x?y=1")
-            .header("authorization", "Basic c2VjcmV0")
+            .header("authorization", auth)
             .header("x-plain", "shown")
+            .extension(RequestUrl(url.clone()))
+            .extension(crate::extensions::ReadTimeout(
+                std::time::Duration::from_secs(1),
+            ))
             .body(Body::empty())
             .unwrap();
         let response = agent.request(request).await.unwrap();
         let sent = response.extensions().get::<SentRequest>().unwrap();
         assert_eq!(sent.uri(), "http://example.com/x?y=1");
-        assert_eq!(sent.url().unwrap().as_str(), "http://example.com/x?y=1");
+        assert_eq!(sent.url(), Some(&url));
         let shown = format!("{sent:?}");
         assert!(
             shown.contains("shown") && !shown.contains("c2VjcmV0"),
             "{shown}"
         );
-        assert!(spy.seen()[0].headers["authorization"].is_sensitive());
+        // The transport gets the head and the body, not treq's own values:
+        // they come back on the response for the redirect layer.
+        assert!(spy.seen()[0].extensions.is_empty());
+        let HopExtensions(carried) = response.extensions().get::<HopExtensions>().unwrap();
+        assert!(carried.get::<crate::extensions::ReadTimeout>().is_some());
+        assert!(
+            carried.get::<RequestUrl>().is_none(),
+            "the URL moved into the record"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! The redirect layer: follows each 3xx per the policy in `policy.rs`.
 
+use http::header::COOKIE;
+
 use super::*;
+use crate::extensions::{HopExtensions, SentRequest};
 
 /// Follows redirects with treq's rules.
 ///
@@ -68,15 +71,15 @@ impl<A: Agent> Agent for RedirectAgent<A> {
             return self.inner.request(request);
         }
         // A relative URI cannot be redirected from: send it as it is.
-        let Some(url) = crate::extensions::url_of(&request) else {
+        if request.uri().scheme().is_none() {
             return self.inner.request(request);
-        };
+        }
         let chain = Chain {
             inner: Arc::clone(&self.inner),
             sensitive: Arc::clone(&self.sensitive),
             options,
         };
-        Box::pin(chain.follow(request, url))
+        Box::pin(chain.follow(request))
     }
 }
 
@@ -94,44 +97,27 @@ enum Replay {
 }
 
 impl<A: Agent> Chain<A> {
-    async fn follow(
-        self,
-        request: http::Request<Body>,
-        mut url: Url,
-    ) -> crate::Result<http::Response<Body>> {
-        let (parts, body) = request.into_parts();
-        let mut method = parts.method;
-        let mut headers = parts.headers;
-        let extensions = parts.extensions;
-        let mut replay = match body.try_clone() {
+    /// Sends the first hop as it came, and builds each next one from the
+    /// record of the hop before (its headers as sent, its URL, its
+    /// request-scoped values, handed back by the record layer): a request
+    /// that is not redirected is never copied.
+    async fn follow(self, request: http::Request<Body>) -> crate::Result<http::Response<Body>> {
+        let mut method = request.method().clone();
+        let read_timeout = ReadTimeout::of(request.extensions());
+        let mut replay = match request.body().try_clone() {
             Some(copy) => Replay::Copy(copy),
             None => Replay::Streamed,
         };
-        let mut next_body = Some(body);
-        // The first hop goes to the URI as given; later ones are built from URLs.
-        let mut next_uri = Some(parts.uri);
+        let mut hop = request;
         let mut history = Vec::new();
         let mut kept_bytes = 0;
-        let read_timeout = ReadTimeout::of(&extensions);
         let mut origin_changed = false;
 
         loop {
-            let mut hop = http::Request::new(next_body.take().unwrap_or_default());
-            *hop.method_mut() = method.clone();
-            *hop.uri_mut() = match next_uri.take() {
-                Some(uri) => uri,
-                None => crate::extensions::to_uri(&url)?,
-            };
-            *hop.headers_mut() = headers.clone();
-            *hop.extensions_mut() = extensions.clone();
-            if !history.is_empty() {
-                // Later hops: the wrapper agents inside read the hop's URL from here.
-                hop.extensions_mut().insert(RequestUrl(url.clone()));
-            }
-            if origin_changed {
-                hop.extensions_mut().insert(OriginChanged);
-            }
+            // The cookie layer (inside) adds `Cookie` only to a hop without one.
+            let had_cookie = hop.headers().contains_key(COOKIE);
             let mut response = self.inner.request(hop).await?;
+            let carried = response.extensions_mut().remove::<HopExtensions>();
             let status = response.status();
             if !policy::is_redirect(status) {
                 if origin_changed {
@@ -142,6 +128,27 @@ impl<A: Agent> Chain<A> {
                 }
                 return Ok(response);
             }
+            let (Some(sent), Some(HopExtensions(mut extensions))) =
+                (response.extensions().get::<SentRequest>(), carried)
+            else {
+                return Err(Error::custom(
+                    ErrorKind::Request,
+                    "the redirect layer needs the record layer below it",
+                    None,
+                ));
+            };
+            let Some(url) = sent.url().cloned() else {
+                return Err(Error::custom(
+                    ErrorKind::Request,
+                    "a redirect from a request without a URL",
+                    None,
+                ));
+            };
+            let mut headers = sent.headers().clone();
+            if !had_cookie {
+                headers.remove(COOKIE);
+            }
+            let mut next_body = None;
 
             let Some(mut next) = policy::location(response.headers(), &url) else {
                 return Err(Error::new(
@@ -199,7 +206,17 @@ impl<A: Agent> Chain<A> {
                 let value = crate::extensions::basic(&info.username, &info.password);
                 headers.insert(http::header::AUTHORIZATION, value);
             }
-            url = next;
+            let mut next_hop = http::Request::new(next_body.unwrap_or_default());
+            *next_hop.method_mut() = method.clone();
+            *next_hop.uri_mut() = crate::extensions::to_uri(&next)?;
+            *next_hop.headers_mut() = headers;
+            // The wrapper agents inside read the hop's URL from here.
+            extensions.insert(RequestUrl(next));
+            if origin_changed {
+                extensions.insert(OriginChanged);
+            }
+            *next_hop.extensions_mut() = extensions;
+            hop = next_hop;
         }
     }
 }

@@ -9,6 +9,7 @@ use http::HeaderName;
 use super::*;
 use crate::agent::spy::{redirect, reply, Seen, Spy};
 use crate::cookie::CookieJar;
+use crate::record::RecordAgent;
 
 fn ok() -> http::Response<Body> {
     reply(200).body(Body::from("final")).unwrap()
@@ -50,7 +51,7 @@ async fn follows_a_chain_and_keeps_the_history_in_order() {
         ("a.example/1", 301, "/2"),
         ("a.example/2", 302, "http://a.example/3"),
     ]);
-    let agent = RedirectAgent::new(Arc::clone(&spy));
+    let agent = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)));
     let mut resp = agent.request(get("http://a.example/1")).await.unwrap();
     assert_eq!(resp.status(), 200);
     let history = resp.extensions_mut().remove::<History>().unwrap().0;
@@ -72,7 +73,7 @@ async fn follows_a_chain_and_keeps_the_history_in_order() {
 #[tokio::test]
 async fn no_history_without_redirects_and_disabled_following_returns_the_3xx() {
     let spy = routes(&[("a.example/r", 302, "/next")]);
-    let agent = RedirectAgent::new(Arc::clone(&spy));
+    let agent = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)));
     let resp = agent.request(get("http://a.example/plain")).await.unwrap();
     assert!(resp.extensions().get::<History>().is_none());
 
@@ -97,7 +98,7 @@ async fn other_3xx_statuses_are_returned() {
             .body(Body::empty())
             .unwrap()
     });
-    let resp = RedirectAgent::new(Arc::clone(&spy))
+    let resp = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(get("http://a.example/"))
         .await
         .unwrap();
@@ -108,7 +109,7 @@ async fn other_3xx_statuses_are_returned() {
 #[tokio::test]
 async fn post_and_302_is_refused_by_default() {
     let spy = routes(&[("a.example/form", 302, "/done")]);
-    let err = RedirectAgent::new(Arc::clone(&spy))
+    let err = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(request(
             "POST",
             "http://a.example/form",
@@ -145,7 +146,7 @@ async fn see_other_turns_any_method_into_get_without_body_or_body_headers() {
     req.headers_mut()
         .insert(CONTENT_LENGTH, "3".parse().unwrap());
     req.headers_mut().insert("x-kept", "1".parse().unwrap());
-    let resp = RedirectAgent::new(Arc::clone(&spy))
+    let resp = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(req)
         .await
         .unwrap();
@@ -161,7 +162,7 @@ async fn see_other_turns_any_method_into_get_without_body_or_body_headers() {
 #[tokio::test]
 async fn head_stays_head_after_303() {
     let spy = routes(&[("a.example/h", 303, "/done")]);
-    RedirectAgent::new(Arc::clone(&spy))
+    RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(request(
             "HEAD",
             "http://a.example/h",
@@ -187,7 +188,7 @@ async fn browser_like_follows_post_as_get_except_307() {
                 ok()
             }
         });
-        let resp = RedirectAgent::new(Arc::clone(&spy))
+        let resp = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
             .request(request(
                 "POST",
                 "http://a.example/form",
@@ -200,7 +201,7 @@ async fn browser_like_follows_post_as_get_except_307() {
         assert_eq!(spy.seen()[1].method, http::Method::GET, "{code}");
     }
     let spy = routes(&[("a.example/form", 307, "/done")]);
-    let err = RedirectAgent::new(spy)
+    let err = RedirectAgent::new(RecordAgent::new(spy))
         .request(request(
             "POST",
             "http://a.example/form",
@@ -226,7 +227,7 @@ async fn temporary_redirects_replay_an_in_memory_body() {
     );
     req.headers_mut()
         .insert(CONTENT_TYPE, "text/plain".parse().unwrap());
-    RedirectAgent::new(Arc::clone(&spy))
+    RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(req)
         .await
         .unwrap();
@@ -240,7 +241,7 @@ async fn temporary_redirects_replay_an_in_memory_body() {
 async fn temporary_redirects_refuse_a_streamed_body() {
     let spy = routes(&[("a.example/g", 307, "/h")]);
     let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("chunk"))]);
-    let err = RedirectAgent::new(Arc::clone(&spy))
+    let err = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(request(
             "GET",
             "http://a.example/g",
@@ -260,7 +261,7 @@ async fn temporary_redirects_refuse_a_streamed_body() {
 #[tokio::test]
 async fn a_loop_stops_after_the_limit_with_every_response() {
     let spy = Spy::new(|_| redirect(302, "/loop"));
-    let agent = RedirectAgent::new(Arc::clone(&spy));
+    let agent = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)));
     let err = agent
         .request(get("http://a.example/loop"))
         .await
@@ -280,7 +281,7 @@ async fn a_loop_stops_after_the_limit_with_every_response() {
         max: 2,
         ..Default::default()
     };
-    let err = RedirectAgent::new(Arc::clone(&spy))
+    let err = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(request(
             "GET",
             "http://a.example/loop",
@@ -303,7 +304,7 @@ async fn a_redirect_without_usable_location_is_an_error() {
             }
             r.body(Body::empty()).unwrap()
         });
-        let err = RedirectAgent::new(spy)
+        let err = RedirectAgent::new(RecordAgent::new(spy))
             .request(get("http://a.example/"))
             .await
             .unwrap_err();
@@ -321,7 +322,7 @@ async fn a_redirect_without_usable_location_is_an_error() {
 #[tokio::test]
 async fn non_http_targets_are_refused() {
     let spy = routes(&[("a.example/x", 302, "file:///etc/passwd")]);
-    let err = RedirectAgent::new(Arc::clone(&spy))
+    let err = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(get("http://a.example/x"))
         .await
         .unwrap_err();
@@ -348,14 +349,41 @@ fn with_credentials(uri: &str) -> http::Request<Body> {
 #[tokio::test]
 async fn same_origin_hops_keep_every_header() {
     let spy = routes(&[("a.example/1", 302, "http://a.example:80/2")]);
-    RedirectAgent::new(Arc::clone(&spy))
+    let (probe, marked) = Probe::over(RecordAgent::new(Arc::clone(&spy)));
+    RedirectAgent::new(probe)
         .request(with_credentials("http://a.example/1"))
         .await
         .unwrap();
     let last = spy.seen().pop().unwrap();
     assert_eq!(last.header("authorization"), Some("Basic dTpw"));
     assert_eq!(last.header("cookie"), Some("mine=1"));
-    assert!(!last.origin_changed);
+    assert_eq!(*marked.lock().unwrap(), [false, false]);
+}
+
+/// A layer between the redirect layer and the record, noting whether each
+/// hop request carries the `OriginChanged` marker.
+struct Probe<A> {
+    inner: A,
+    marked: Arc<std::sync::Mutex<Vec<bool>>>,
+}
+
+impl<A> Probe<A> {
+    fn over(inner: A) -> (Self, Arc<std::sync::Mutex<Vec<bool>>>) {
+        let marked = Arc::default();
+        let probe = Probe {
+            inner,
+            marked: Arc::clone(&marked),
+        };
+        (probe, marked)
+    }
+}
+
+impl<A: Agent> Agent for Probe<A> {
+    fn request(&self, request: http::Request<Body>) -> crate::agent::ResponseFuture {
+        let changed = request.extensions().get::<OriginChanged>().is_some();
+        self.marked.lock().unwrap().push(changed);
+        self.inner.request(request)
+    }
 }
 
 #[tokio::test]
@@ -368,18 +396,17 @@ async fn cross_origin_hops_strip_credentials_for_good() {
         ("b.example:8080/3", 302, "https://b.example:8080/4"),
         ("b.example:8080/4", 302, "http://a.example/5"),
     ]);
-    let agent = RedirectAgent::new(Arc::clone(&spy))
-        .sensitive_headers([HeaderName::from_static("x-api-key")]);
+    let (probe, marked) = Probe::over(RecordAgent::new(Arc::clone(&spy)));
+    let agent = RedirectAgent::new(probe).sensitive_headers([HeaderName::from_static("x-api-key")]);
     let resp = agent
         .request(with_credentials("http://a.example/1"))
         .await
         .unwrap();
     assert!(resp.extensions().get::<OriginChanged>().is_some());
+    assert_eq!(*marked.lock().unwrap(), [false, true, true, true, true]);
     let seen = spy.seen();
     assert_eq!(seen.len(), 5);
-    assert!(!seen[0].origin_changed);
     for hop in &seen[1..] {
-        assert!(hop.origin_changed, "{}", hop.uri);
         for name in [
             "authorization",
             "cookie",
@@ -399,7 +426,7 @@ async fn cross_origin_hops_strip_credentials_for_good() {
 #[tokio::test]
 async fn https_to_http_downgrade_strips_credentials() {
     let spy = routes(&[("a.example/1", 301, "http://a.example/2")]);
-    RedirectAgent::new(Arc::clone(&spy))
+    RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
         .request(with_credentials("https://a.example/1"))
         .await
         .unwrap();
@@ -423,7 +450,9 @@ async fn cookies_are_re_evaluated_per_hop_from_the_jar() {
         _ => ok(),
     });
     let jar = CookieJar::new();
-    let agent = RedirectAgent::new(crate::cookie::CookieAgent::new(Arc::clone(&spy)));
+    let agent = RedirectAgent::new(crate::cookie::CookieAgent::new(RecordAgent::new(
+        Arc::clone(&spy),
+    )));
     let mut first = get("http://a.example/1");
     first.extensions_mut().insert(jar.clone());
     agent.request(first).await.unwrap();
@@ -448,7 +477,7 @@ async fn large_intermediate_bodies_are_drained_but_not_kept() {
             ok()
         }
     });
-    let mut resp = RedirectAgent::new(spy)
+    let mut resp = RedirectAgent::new(RecordAgent::new(spy))
         .request(get("http://a.example/big"))
         .await
         .unwrap();

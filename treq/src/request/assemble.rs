@@ -87,6 +87,10 @@ impl PendingRequest {
             headers.extend(std::mem::take(&mut self.headers));
             headers
         };
+        // Room for what the layers and the transport add (Content-Type,
+        // Content-Length, Accept-Encoding, Cookie, Host), so no insert grows
+        // the map on the way down.
+        headers.reserve(5);
         mark_sensitive(&mut headers, &defaults.sensitive_headers);
 
         let body = match (self.files.take(), std::mem::take(&mut self.payload)) {

@@ -54,7 +54,9 @@ pub struct Response {
     version: Version,
     headers: HeaderMap,
     reason: Option<String>,
-    url: Url,
+    /// The URL when the record has none (a response from a bare agent);
+    /// otherwise `url()` reads the record's, so it is never copied.
+    url: Option<Url>,
     request: Option<SentRequest>,
     history: Vec<Response>,
     jar: Option<CookieJar>,
@@ -82,11 +84,10 @@ impl Response {
             .into_iter()
             .map(|hop| Response::from_http(hop, requested, None, false, jar.clone()))
             .collect();
-        let url = request
-            .as_ref()
-            .and_then(SentRequest::url)
-            .cloned()
-            .unwrap_or_else(|| requested.clone());
+        let url = match request.as_ref().and_then(SentRequest::url) {
+            Some(_) => None,
+            None => Some(requested.clone()),
+        };
         let reason = parts
             .extensions
             .get::<hyper::ext::ReasonPhrase>()
@@ -170,7 +171,13 @@ impl Response {
 
     /// The URL of this response (after redirects, the last one).
     pub fn url(&self) -> &Url {
-        &self.url
+        match (&self.url, &self.request) {
+            (Some(url), _) => url,
+            (None, Some(sent)) => sent
+                .url()
+                .expect("from_http keeps a URL when the record has none"),
+            (None, None) => unreachable!("from_http keeps a URL when there is no record"),
+        }
     }
 
     /// The request that produced this response, as sent.
@@ -211,7 +218,7 @@ impl Response {
     /// Returns an error for a 4xx or 5xx status, else the response.
     pub fn error_for_status(self) -> crate::Result<Self> {
         if self.status.is_client_error() || self.status.is_server_error() {
-            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url))
+            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url().clone()))
         } else {
             Ok(self)
         }
@@ -238,7 +245,7 @@ impl Response {
     pub async fn content(&self) -> crate::Result<Bytes> {
         self.read(None::<fn(Bytes)>)
             .await
-            .map_err(|e| e.or_url(&self.url))
+            .map_err(|e| e.or_url(self.url()))
     }
 
     /// Calls `f` with each chunk of the body in arrival order. A response of
@@ -251,7 +258,7 @@ impl Response {
         self.read(Some(f))
             .await
             .map(drop)
-            .map_err(|e| e.or_url(&self.url))
+            .map_err(|e| e.or_url(self.url()))
     }
 
     /// Fails a read that keeps the body when its declared length is already
@@ -343,7 +350,7 @@ impl Response {
         let bytes = self.content().await?;
         let label =
             encoding_from_headers(&self.headers).unwrap_or_else(|| default_encoding.to_owned());
-        decode_text(&bytes, &label).map_err(|e| e.or_url(&self.url))
+        decode_text(&bytes, &label).map_err(|e| e.or_url(self.url()))
     }
 
     /// Parses the body as JSON (text decoded by the header charset, else UTF-8).
@@ -359,7 +366,7 @@ impl Response {
         };
         parsed.map_err(|e| {
             error::decode("the response body is not valid JSON", Some(Box::new(e)))
-                .with_url(self.url.clone())
+                .with_url(self.url().clone())
         })
     }
 
