@@ -9,6 +9,7 @@
 //! (builder calls). They work on `proc_macro2` types so they are unit-tested directly.
 
 #![warn(missing_docs)]
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod ast;
 mod expand;

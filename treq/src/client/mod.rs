@@ -13,11 +13,10 @@ use crate::agent::Agent;
 use crate::cookie::CookieJar;
 use crate::error;
 use crate::extensions::History;
-use crate::request::{to_method, IntoUrl};
+use crate::request::{to_method, Internal, IntoUrl, Target};
 use crate::request::{Assembled, PendingRequest};
 use crate::response::Response;
 use crate::timeout::Deadline;
-use url::Url;
 
 pub use self::config::ClientBuilder;
 pub(crate) use self::config::ClientConfig;
@@ -85,18 +84,18 @@ impl<A: Agent> HttpClient<A> {
         M: TryInto<Method>,
         M::Error: Into<http::Error>,
     {
-        let url = url.into_url();
+        let url = url.into_target(Internal);
         match to_method(method) {
             Ok(m) => RequestBuilder::new(self.clone(), m, url),
             Err(e) => {
-                let failed = url.and_then(|u| Err(e.with_url(u)));
+                let failed = url.and_then(|u| Err(e.with_url(u.url().clone())));
                 RequestBuilder::new(self.clone(), Method::GET, failed)
             }
         }
     }
 
     fn method(&self, method: Method, url: impl IntoUrl) -> RequestBuilder<A> {
-        RequestBuilder::new(self.clone(), method, url.into_url())
+        RequestBuilder::new(self.clone(), method, url.into_target(Internal))
     }
 
     /// Starts a GET request.
@@ -161,22 +160,19 @@ impl<A: Agent> HttpClient<A> {
     /// wraps the answer.
     pub(crate) async fn execute(&self, pending: PendingRequest) -> crate::Result<Response> {
         let inner = self.inner();
-        let url = pending.url.clone();
-        let result = async {
-            if let Some(invalid) = &inner.config.invalid {
-                return Err(error::builder(invalid.clone()));
-            }
-            let jar = if inner.jar_per_call {
-                CookieJar::new()
-            } else {
-                inner.jar.clone()
-            };
-            let mut assembled = pending.assemble(&inner.config.defaults, &jar).await?;
-            assembled.request.extensions_mut().insert(jar.clone());
-            self.send_assembled(assembled, jar).await
+        if let Some(invalid) = &inner.config.invalid {
+            return Err(error::builder(invalid.clone()).or_url(pending.url.url()));
         }
-        .await;
-        result.map_err(|e| e.or_url(&url))
+        let jar = if inner.jar_per_call {
+            CookieJar::new()
+        } else {
+            inner.jar.clone()
+        };
+        // Each step names the URL in its errors itself, so it is not copied
+        // up front for them.
+        let mut assembled = pending.assemble(&inner.config.defaults, &jar).await?;
+        assembled.request.extensions_mut().insert(jar.clone());
+        self.send_assembled(assembled, jar).await
     }
 
     async fn send_assembled(
@@ -198,9 +194,9 @@ impl<A: Agent> HttpClient<A> {
             Some(deadline) => deadline.run(future).await,
             None => future.await,
         };
-        let response = result.map_err(|e| with_history(e, &url, &jar))?;
+        let response = result.map_err(|e| with_history(e, &url, &jar).or_url(url.url()))?;
         Ok(
-            Response::from_http(response, &url, deadline, unbuffered, Some(jar))
+            Response::from_http(response, url, deadline, unbuffered, Some(jar))
                 .with_max_body_size(max_body_size),
         )
     }
@@ -208,12 +204,12 @@ impl<A: Agent> HttpClient<A> {
 
 /// A too-many-redirects error carries the chain's raw responses: they
 /// become `Response`s (with the request's jar) for `Error::history`.
-fn with_history(mut error: crate::Error, url: &Url, jar: &CookieJar) -> crate::Error {
+fn with_history(mut error: crate::Error, url: &Target, jar: &CookieJar) -> crate::Error {
     match error.take_history::<History>() {
         Some(History(hops)) => {
             let history: Vec<Response> = hops
                 .into_iter()
-                .map(|hop| Response::from_http(hop, url, None, false, Some(jar.clone())))
+                .map(|hop| Response::from_http(hop, url.clone(), None, false, Some(jar.clone())))
                 .collect();
             error.with_history(history)
         }

@@ -9,7 +9,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 use serde::Serialize;
-use url::Url;
 
 use super::HttpClient;
 use crate::agent::Agent;
@@ -21,7 +20,7 @@ use crate::request::params;
 use crate::request::url::append_query;
 use crate::request::{
     HeaderKey, HeaderValues, Internal, IntoCookies, IntoHeaders, IntoParams, Payload,
-    PendingRequest,
+    PendingRequest, Target,
 };
 use crate::{Body, Response};
 
@@ -48,7 +47,7 @@ pub struct RequestBuilder<A: Agent> {
 }
 
 impl<A: Agent> RequestBuilder<A> {
-    pub(crate) fn new(client: HttpClient<A>, method: Method, url: crate::Result<Url>) -> Self {
+    pub(crate) fn new(client: HttpClient<A>, method: Method, url: crate::Result<Target>) -> Self {
         let request = url.map(|url| Box::new(PendingRequest::new(method, url)));
         RequestBuilder { client, request }
     }
@@ -56,8 +55,7 @@ impl<A: Agent> RequestBuilder<A> {
     fn update(mut self, f: impl FnOnce(&mut PendingRequest) -> crate::Result<()>) -> Self {
         if let Ok(req) = &mut self.request {
             if let Err(e) = f(req) {
-                let url = req.url.clone();
-                self.request = Err(e.or_url(&url));
+                self.request = Err(e.or_url(req.url.url()));
             }
         }
         self
@@ -91,7 +89,7 @@ impl<A: Agent> RequestBuilder<A> {
     pub fn params(self, params: impl IntoParams) -> Self {
         self.update(|req| {
             let encoded = params::encode(params);
-            append_query(&mut req.url, &encoded);
+            append_query(req.url.url_mut(), &encoded);
             Ok(())
         })
     }
@@ -299,7 +297,7 @@ impl<A: Agent> fmt::Debug for RequestBuilder<A> {
                 );
                 f.debug_struct("RequestBuilder")
                     .field("method", &req.method)
-                    .field("url", &req.url.as_str())
+                    .field("url", &req.url.as_str().as_ref())
                     .field("headers", &headers)
                     .finish_non_exhaustive()
             }

@@ -41,12 +41,18 @@ pub(crate) fn to_uri(url: &Url) -> crate::Result<http::Uri> {
             without_userinfo(url).as_str()
         )));
     }
-    let target = format!(
-        "{}://{}",
-        url.scheme(),
-        &url[Position::BeforeHost..Position::AfterQuery]
-    );
-    http::Uri::try_from(target.as_str()).map_err(|e| {
+    // Without userinfo and fragment the URL is already its wire form.
+    let plain = url.username().is_empty() && url.password().is_none() && url.fragment().is_none();
+    let target = if plain {
+        std::borrow::Cow::Borrowed(url.as_str())
+    } else {
+        std::borrow::Cow::Owned(format!(
+            "{}://{}",
+            url.scheme(),
+            &url[Position::BeforeHost..Position::AfterQuery]
+        ))
+    };
+    http::Uri::try_from(target.as_ref()).map_err(|e| {
         let shown = without_userinfo(url);
         error::builder_with(format!("invalid URL {:?}: {e}", shown.as_str()), e)
     })

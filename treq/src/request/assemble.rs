@@ -8,14 +8,11 @@ use std::time::Duration;
 use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONNECTION};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::Method;
-use url::Url;
 
 use super::{params, set_generated, Payload, PendingRequest};
 use crate::cookie::CookieJar;
 use crate::error;
-use crate::extensions::{
-    mark_sensitive, to_uri, ReadTimeout, RedirectOptions, RequestLimit, RequestUrl,
-};
+use crate::extensions::{mark_sensitive, ReadTimeout, RedirectOptions, RequestLimit, RequestUrl};
 use crate::Body;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=UTF-8");
@@ -52,7 +49,7 @@ impl Default for Defaults {
 /// response.
 pub(crate) struct Assembled {
     pub(crate) request: http::Request<Body>,
-    pub(crate) url: Url,
+    pub(crate) url: super::Target,
     /// The whole-request deadline, from now.
     pub(crate) timeout: Option<Duration>,
     pub(crate) unbuffered: bool,
@@ -66,8 +63,9 @@ impl PendingRequest {
         defaults: &Defaults,
         jar: &CookieJar,
     ) -> crate::Result<Assembled> {
+        // Errors name the URL (each step adds it: it is not copied up front).
         if let Some(conflict) = self.given.conflict() {
-            return Err(error::builder(conflict));
+            return Err(error::builder(conflict).or_url(self.url.url()));
         }
 
         // URL userinfo is Basic auth unless `auth` or the request's own
@@ -96,7 +94,8 @@ impl PendingRequest {
         let body = match (self.files.take(), std::mem::take(&mut self.payload)) {
             (Some(files), _) => {
                 let (content_type, body) =
-                    crate::multipart::encode(self.form.take().unwrap_or_default(), files)?;
+                    crate::multipart::encode(self.form.take().unwrap_or_default(), files)
+                        .map_err(|e| e.or_url(self.url.url()))?;
                 set_generated(&mut headers, CONTENT_TYPE, content_type);
                 body
             }
@@ -104,10 +103,9 @@ impl PendingRequest {
                 set_generated(&mut headers, CONTENT_TYPE, JSON);
                 Body::from_bytes(bytes)
             }
-            (None, Payload::Data(body)) => body
-                .resolve_length()
-                .await
-                .map_err(|e| error::builder_with("could not read the file's length", e))?,
+            (None, Payload::Data(body)) => body.resolve_length().await.map_err(|e| {
+                error::builder_with("could not read the file's length", e).or_url(self.url.url())
+            })?,
             (None, Payload::None) => match self.form.take() {
                 Some(pairs) => {
                     set_generated(&mut headers, CONTENT_TYPE, FORM);
@@ -136,15 +134,21 @@ impl PendingRequest {
         // they persist for the client's later requests.
         if !self.cookies.is_empty() {
             let cookies = std::mem::take(&mut self.cookies);
-            super::cookies::merge_into(jar, &self.url, cookies)?;
+            let url = self.url.url();
+            super::cookies::merge_into(jar, url, cookies).map_err(|e| e.or_url(url))?;
         }
 
         let mut request = http::Request::new(body);
         *request.method_mut() = self.method;
-        *request.uri_mut() = to_uri(&self.url)?;
+        *request.uri_mut() = self.url.to_uri().map_err(|e| e.or_url(self.url.url()))?;
         *request.headers_mut() = headers;
         let extensions = request.extensions_mut();
-        extensions.insert(RequestUrl::wire(&self.url));
+        // Layers read the URL from here when it was parsed already; a URL
+        // that skipped the parser is parsed from the URI by a layer that
+        // needs it (cookies in the jar, a redirect).
+        if let Some(url) = self.url.url_if_parsed() {
+            extensions.insert(RequestUrl::wire(url));
+        }
         extensions.insert(RedirectOptions {
             follow: self.allow_redirects.unwrap_or(true),
             browser_like: self.browser_like_redirects.unwrap_or(false),

@@ -6,11 +6,11 @@ mod assemble;
 mod cookies;
 pub(crate) mod headers;
 pub(crate) mod params;
+mod target;
 pub(crate) mod url;
 
 use std::time::Duration;
 
-use ::url::Url;
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::Method;
@@ -25,6 +25,7 @@ pub use self::cookies::IntoCookies;
 pub(crate) use self::cookies::RequestCookies;
 pub use self::headers::{HeaderKey, HeaderValueLike, HeaderValues, IntoHeaders};
 pub use self::params::{IntoParams, ParamValue, ParamValues};
+pub(crate) use self::target::Target;
 pub use self::url::IntoUrl;
 
 /// Seals the conversion traits: their methods take a type no other crate can
@@ -50,7 +51,7 @@ pub(crate) enum Payload {
 #[derive(Debug)]
 pub(crate) struct PendingRequest {
     pub(crate) method: Method,
-    pub(crate) url: Url,
+    pub(crate) url: Target,
     pub(crate) headers: HeaderMap,
     pub(crate) payload: Payload,
     /// Form fields: urlencoded alone, or the text parts of a multipart body.
@@ -78,13 +79,20 @@ pub(crate) struct PendingRequest {
 
 impl PendingRequest {
     /// A request with no options set yet.
-    pub(crate) fn new(method: Method, mut url: Url) -> Self {
+    pub(crate) fn new(method: Method, mut url: Target) -> Self {
+        // As browsers and curl do: `user:pass@` becomes Basic credentials
+        // and leaves the URL, so no URL shown anywhere carries it. (A URL
+        // that skipped the parser has no userinfo.)
+        let url_auth = match url.url_if_parsed() {
+            Some(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+                crate::extensions::take_userinfo(url.url_mut())
+                    .map(|info| Auth::basic(info.username, info.password))
+            }
+            _ => None,
+        };
         PendingRequest {
             method,
-            // As browsers and curl do: `user:pass@` becomes Basic credentials
-            // and leaves the URL, so no URL shown anywhere carries it.
-            url_auth: crate::extensions::take_userinfo(&mut url)
-                .map(|info| Auth::basic(info.username, info.password)),
+            url_auth,
             url,
             headers: HeaderMap::new(),
             payload: Payload::None,

@@ -4,6 +4,7 @@
 
 use url::Url;
 
+use super::{Internal, Target};
 use crate::error;
 
 mod sealed {
@@ -17,6 +18,24 @@ mod sealed {
 pub trait IntoUrl: sealed::Sealed {
     #[doc(hidden)]
     fn into_url(self) -> crate::Result<Url>;
+
+    /// The request target: text already in canonical form skips the parser.
+    #[doc(hidden)]
+    fn into_target(self, _: Internal) -> crate::Result<Target>
+    where
+        Self: Sized,
+    {
+        self.into_url().map(Target::parsed)
+    }
+}
+
+/// Text in canonical form becomes a target without the parser; anything
+/// else is parsed.
+fn target(s: &str) -> crate::Result<Target> {
+    match Target::canonical(s) {
+        Some(target) => Ok(target),
+        None => parse(s).map(Target::parsed),
+    }
 }
 
 fn parse(s: &str) -> crate::Result<Url> {
@@ -34,6 +53,10 @@ impl IntoUrl for &str {
     fn into_url(self) -> crate::Result<Url> {
         parse(self)
     }
+
+    fn into_target(self, _: Internal) -> crate::Result<Target> {
+        target(self)
+    }
 }
 
 impl sealed::Sealed for String {}
@@ -41,12 +64,20 @@ impl IntoUrl for String {
     fn into_url(self) -> crate::Result<Url> {
         parse(&self)
     }
+
+    fn into_target(self, _: Internal) -> crate::Result<Target> {
+        target(&self)
+    }
 }
 
 impl sealed::Sealed for &String {}
 impl IntoUrl for &String {
     fn into_url(self) -> crate::Result<Url> {
         parse(self)
+    }
+
+    fn into_target(self, _: Internal) -> crate::Result<Target> {
+        target(self)
     }
 }
 

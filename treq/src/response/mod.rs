@@ -17,6 +17,7 @@ use url::Url;
 use crate::cookie::CookieJar;
 use crate::error::{self, ErrorKind};
 use crate::extensions::History;
+use crate::request::Target;
 use crate::timeout::Deadline;
 use crate::{Body, Error};
 
@@ -54,9 +55,9 @@ pub struct Response {
     version: Version,
     headers: HeaderMap,
     reason: Option<String>,
-    /// The URL when the record has none (a response from a bare agent);
-    /// otherwise `url()` reads the record's, so it is never copied.
-    url: Option<Url>,
+    /// The URL asked for: `url()` when the record knows none (a response
+    /// from a bare agent). Moved in, never copied.
+    requested: Target,
     request: Option<SentRequest>,
     history: Vec<Response>,
     jar: Option<CookieJar>,
@@ -69,7 +70,7 @@ pub struct Response {
 impl Response {
     pub(crate) fn from_http(
         response: http::Response<Body>,
-        requested: &Url,
+        requested: Target,
         deadline: Option<Deadline>,
         unbuffered: bool,
         jar: Option<CookieJar>,
@@ -82,12 +83,8 @@ impl Response {
             .unwrap_or_default()
             .0
             .into_iter()
-            .map(|hop| Response::from_http(hop, requested, None, false, jar.clone()))
+            .map(|hop| Response::from_http(hop, requested.clone(), None, false, jar.clone()))
             .collect();
-        let url = match request.as_ref().and_then(SentRequest::url) {
-            Some(_) => None,
-            None => Some(requested.clone()),
-        };
         let reason = parts
             .extensions
             .get::<hyper::ext::ReasonPhrase>()
@@ -118,7 +115,7 @@ impl Response {
             version: parts.version,
             headers: parts.headers,
             reason,
-            url,
+            requested,
             request,
             history,
             jar,
@@ -171,12 +168,9 @@ impl Response {
 
     /// The URL of this response (after redirects, the last one).
     pub fn url(&self) -> &Url {
-        match (&self.url, &self.request) {
-            (Some(url), _) => url,
-            (None, Some(sent)) => sent
-                .url()
-                .expect("from_http keeps a URL when the record has none"),
-            (None, None) => unreachable!("from_http keeps a URL when there is no record"),
+        match self.request.as_ref().and_then(SentRequest::url) {
+            Some(url) => url,
+            None => self.requested.url(),
         }
     }
 
@@ -491,7 +485,13 @@ mod tests {
             builder = builder.header(*k, *v);
         }
         let url = Url::parse("http://example.com/").unwrap();
-        Response::from_http(builder.body(body).unwrap(), &url, None, unbuffered, None)
+        Response::from_http(
+            builder.body(body).unwrap(),
+            Target::parsed(url),
+            None,
+            unbuffered,
+            None,
+        )
     }
 
     fn chunks(parts: &[&'static str]) -> Body {
