@@ -162,7 +162,8 @@ impl Agent for HyperAgent {
 /// The `Host` header of an HTTP/1.1 request to `uri`, as hyper-util writes
 /// it (the host, and the port unless it is the scheme's default), taken from
 /// the authority as written. `None` (hyper-util then writes it) for an
-/// authority with userinfo or a port hyper-util would rewrite (leading zeros).
+/// authority with userinfo or a port hyper-util would rewrite (leading zeros)
+/// or drop (not a 16-bit number).
 fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
     let text = uri.authority()?.as_str();
     if text.contains('@') {
@@ -180,7 +181,7 @@ fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
     };
     let value = if port.is_empty() || port == default {
         host
-    } else if port.starts_with('0') {
+    } else if port.starts_with('0') || port.parse::<u16>().is_err() {
         return None;
     } else {
         text
@@ -501,6 +502,7 @@ mod tests {
         // Left to hyper-util, which writes the host and the port as a number.
         assert!(host("http://user@example.com/").is_none());
         assert!(host("http://example.com:0080/").is_none());
+        assert!(host("http://example.com:99999/").is_none());
         assert_eq!(host("http://example.com:/").unwrap(), "example.com");
     }
 
