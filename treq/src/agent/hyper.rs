@@ -1,5 +1,6 @@
 //! `HyperAgent`: the production transport over hyper-util's pooled client and rustls.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -142,7 +143,7 @@ impl Agent for HyperAgent {
             // hyper-util would format the same value on every request (and
             // does, for a replay: the copy kept for it has no `Host`).
             if !may_use_h2 && !request.headers().contains_key(HOST) {
-                if let Some(value) = host_header(request.uri()) {
+                if let Some(value) = cached_host_header(request.uri()) {
                     request.headers_mut().insert(HOST, value);
                 }
             }
@@ -157,6 +158,30 @@ impl Agent for HyperAgent {
             }),
         }
     }
+}
+
+thread_local! {
+    /// The last `Host` value made on this thread, with the authority and
+    /// whether the scheme was https: a client mostly talks to one host, and
+    /// a clone shares the value's bytes instead of allocating them again.
+    static LAST_HOST: RefCell<Option<(Box<str>, bool, HeaderValue)>> = const { RefCell::new(None) };
+}
+
+/// [`host_header`], remembered for the last authority seen on this thread.
+fn cached_host_header(uri: &http::Uri) -> Option<HeaderValue> {
+    let authority = uri.authority()?.as_str();
+    let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+    LAST_HOST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((known, known_https, value)) = &*last {
+            if **known == *authority && *known_https == https {
+                return Some(value.clone());
+            }
+        }
+        let value = host_header(uri)?;
+        *last = Some((authority.into(), https, value.clone()));
+        Some(value)
+    })
 }
 
 /// The `Host` header of an HTTP/1.1 request to `uri`, as hyper-util writes
@@ -504,6 +529,20 @@ mod tests {
         assert!(host("http://example.com:0080/").is_none());
         assert!(host("http://example.com:99999/").is_none());
         assert_eq!(host("http://example.com:/").unwrap(), "example.com");
+    }
+
+    #[test]
+    fn the_remembered_host_is_keyed_by_authority_and_scheme() {
+        let host = |uri: &str| cached_host_header(&uri.parse().unwrap()).unwrap();
+        for _ in 0..2 {
+            assert_eq!(host("http://a:443/"), "a:443");
+            assert_eq!(host("https://a:443/"), "a");
+            assert_eq!(host("https://a:443/other"), "a");
+            assert_eq!(host("https://b:443/"), "b");
+            assert_eq!(host("http://a:8080/"), "a:8080");
+        }
+        assert!(cached_host_header(&"http://u@a:8080/".parse().unwrap()).is_none());
+        assert_eq!(host("http://a:8080/"), "a:8080");
     }
 
     #[tokio::test]
