@@ -1,24 +1,32 @@
-//! Client overhead, side by side in one run: treq vs reqwest vs a raw
-//! hyper-util legacy client, small GETs over loopback against one embedded
-//! hyper server, at concurrency 1 and 64. Prints requests/s and p50/p99
-//! latency per client.
+//! Client overhead, side by side in one run: the whole treq stack (an
+//! `HttpClient` and the module-level `treq::get`), raw hyper-util's legacy
+//! `Client`, and reqwest, on small GETs over loopback against one embedded
+//! hyper server.
 //!
 //! ```text
-//! cargo run --release --manifest-path bench/Cargo.toml --bin client -- --quick
-//! cargo run --release --manifest-path bench/Cargo.toml --bin client            # longer rounds
+//! cargo run --release --manifest-path bench/Cargo.toml --bin client -- --quick   # 3 rounds of 0.5 s
+//! cargo run --release --manifest-path bench/Cargo.toml --bin client              # 3 rounds of 2 s
 //! ```
 //!
-//! The server runs on its own thread with a current-thread runtime; the clients
-//! run one at a time on another current-thread runtime, so each side has one
-//! core of a 2-core machine. Clients are interleaved round by round so drift in
-//! machine load hits all of them alike.
+//! Every contender runs at C=1 and C=64 (C tasks sending back to back on one
+//! keep-alive pool), on a current-thread client runtime and on a 2-worker
+//! multi-thread client runtime. The server has its own thread and a
+//! current-thread runtime. For each runtime and C, all contenders run once per
+//! round, one after the other, for 3 rounds, so drift in machine load hits all
+//! of them alike; the rate shown is the median of the 3 rounds, the
+//! percentiles are over every request of the 3 rounds.
+//!
+//! Prints a markdown table (the one in BENCHMARKS.md) and writes it, with the
+//! per-round figures, to `bench/results/client-<quick|full>-<unix time>.txt`
+//! (or the path given with `--out PATH`).
 
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
@@ -26,94 +34,223 @@ use hyper_util::client::legacy::Client as LegacyClient;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 const BODY: &[u8] = b"Hello, world!";
+const ROUNDS: usize = 3;
+const CONCURRENCY: [usize; 2] = [1, 64];
 
-type Fetch = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
+type Fetch = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let (rounds, per_run) = if quick {
-        (3, Duration::from_millis(700))
-    } else {
-        (5, Duration::from_secs(3))
-    };
-    let addr = start_server();
-    let url = format!("http://{addr}/");
+/// The contenders, in table order; the first is the baseline of the ratios.
+const CONTENDERS: [&str; 4] = [
+    "hyper-util (raw)",
+    "treq HttpClient",
+    "treq::get",
+    "reqwest 0.13",
+];
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("client runtime");
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
-        let clients: Vec<(&str, Fetch)> = vec![
-            ("hyper-util (raw)", raw_client(&url)),
-            ("treq", treq_client(&url)),
-            ("reqwest", reqwest_client(&url)),
-        ];
-        println!(
-            "small GET over loopback, {rounds} interleaved rounds of {per_run:?} per client and concurrency"
-        );
-        for concurrency in [1usize, 64] {
-            // Warm up pools and code paths, unmeasured.
-            for (_, fetch) in &clients {
-                run(fetch, concurrency, Duration::from_millis(200)).await;
-            }
-            let mut results: Vec<Stats> = clients.iter().map(|_| Stats::default()).collect();
-            for _ in 0..rounds {
-                for ((_, fetch), stats) in clients.iter().zip(&mut results) {
-                    let (lat, elapsed) = run(fetch, concurrency, per_run).await;
-                    stats.latencies.extend(lat);
-                    stats.elapsed += elapsed;
-                }
-            }
-            println!("\nC={concurrency}");
-            println!(
-                "{:<18} {:>12} {:>10} {:>10} {:>12}",
-                "client", "requests/s", "p50 us", "p99 us", "vs raw"
-            );
-            let base = results[0].rate();
-            for ((name, _), stats) in clients.iter().zip(&mut results) {
-                stats.latencies.sort_unstable();
-                let rate = stats.rate();
-                println!(
-                    "{:<18} {:>12.0} {:>10} {:>10} {:>+11.1}%",
-                    name,
-                    rate,
-                    stats.percentile(0.50),
-                    stats.percentile(0.99),
-                    (rate / base - 1.0) * 100.0
-                );
-            }
-        }
-    });
+#[derive(Clone, Copy)]
+enum Flavor {
+    CurrentThread,
+    MultiThread2,
 }
 
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::CurrentThread => "current-thread",
+            Flavor::MultiThread2 => "multi-thread (2 workers)",
+        }
+    }
+
+    fn runtime(self) -> tokio::runtime::Runtime {
+        match self {
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Flavor::MultiThread2 => {
+                let mut b = tokio::runtime::Builder::new_multi_thread();
+                b.worker_threads(2);
+                b
+            }
+        }
+        .enable_all()
+        .build()
+        .expect("client runtime")
+    }
+}
+
+/// One contender's figures for one runtime and concurrency.
 #[derive(Default)]
 struct Stats {
+    /// Requests per second, one per round.
+    rates: Vec<f64>,
+    /// Every request's latency in microseconds, all rounds.
     latencies: Vec<u32>,
-    elapsed: Duration,
 }
 
 impl Stats {
-    fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    fn median_rate(&self) -> f64 {
+        let mut r = self.rates.clone();
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
     }
+
     fn percentile(&self, p: f64) -> u32 {
         let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
         self.latencies.get(i).copied().unwrap_or(0)
     }
 }
 
-/// Runs `concurrency` loops of `fetch` for `duration`; returns each request's
-/// latency in microseconds and the wall time.
+struct Row {
+    flavor: Flavor,
+    concurrency: usize,
+    stats: Vec<Stats>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let out = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1).cloned());
+    let per_run = if quick {
+        Duration::from_millis(500)
+    } else {
+        Duration::from_secs(2)
+    };
+    let addr = start_server();
+    let url = format!("http://{addr}/");
+
+    let mut log = String::new();
+    let load_before = loadavg();
+    let _ = writeln!(
+        log,
+        "small GET over loopback, {ROUNDS} interleaved rounds of {per_run:?} per contender, \
+         runtime and concurrency; load average before: {load_before}"
+    );
+    print!("{log}");
+
+    let mut rows = Vec::new();
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread2] {
+        // A fresh runtime and fresh clients: pooled connections belong to the
+        // runtime that opened them.
+        let rt = flavor.runtime();
+        let fetches: Vec<Fetch> = rt.block_on(async {
+            vec![
+                raw_client(&url),
+                treq_client(&url),
+                treq_get(&url),
+                reqwest_client(&url),
+            ]
+        });
+        for concurrency in CONCURRENCY {
+            let mut stats: Vec<Stats> = fetches.iter().map(|_| Stats::default()).collect();
+            rt.block_on(async {
+                // Warm up pools and code paths, unmeasured.
+                for fetch in &fetches {
+                    run(fetch, concurrency, Duration::from_millis(200)).await;
+                }
+                for round in 0..ROUNDS {
+                    let mut line = format!("{} C={concurrency} round {round}:", flavor.name());
+                    for ((fetch, stats), name) in fetches.iter().zip(&mut stats).zip(CONTENDERS) {
+                        let (lat, elapsed) = run(fetch, concurrency, per_run).await;
+                        let rate = lat.len() as f64 / elapsed.as_secs_f64();
+                        let _ = write!(line, " {name} {rate:.0}/s;");
+                        stats.rates.push(rate);
+                        stats.latencies.extend(lat);
+                    }
+                    println!("{line}");
+                    let _ = writeln!(log, "{line}");
+                }
+            });
+            for s in &mut stats {
+                s.latencies.sort_unstable();
+            }
+            rows.push(Row {
+                flavor,
+                concurrency,
+                stats,
+            });
+        }
+    }
+
+    let table = markdown(&rows);
+    let _ = writeln!(log, "load average after: {}\n\n{table}", loadavg());
+    println!("load average after: {}\n\n{table}", loadavg());
+    let path = out.unwrap_or_else(|| {
+        let secs = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mode = if quick { "quick" } else { "full" };
+        format!(
+            "{}/results/client-{mode}-{secs}.txt",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    match std::fs::write(&path, &log) {
+        Ok(()) => println!("written to {path}"),
+        Err(e) => eprintln!("could not write {path}: {e}"),
+    }
+}
+
+/// The table: requests/s (median of the rounds) with the ratio to raw
+/// hyper-util, then p50 and p99 latency per contender.
+fn markdown(rows: &[Row]) -> String {
+    let mut t = String::from("| runtime | C |");
+    for name in CONTENDERS {
+        let _ = write!(t, " {name} req/s |");
+    }
+    t.push_str(" p50 µs (same order) | p99 µs (same order) |\n|---|---:|");
+    for _ in CONTENDERS {
+        t.push_str("---:|");
+    }
+    t.push_str("---|---|\n");
+    for row in rows {
+        let base = row.stats[0].median_rate();
+        let _ = write!(t, "| {} | {} |", row.flavor.name(), row.concurrency);
+        for (i, s) in row.stats.iter().enumerate() {
+            let rate = s.median_rate();
+            if i == 0 {
+                let _ = write!(t, " {} |", thousands(rate));
+            } else {
+                let _ = write!(t, " {} ({:.2}x) |", thousands(rate), rate / base);
+            }
+        }
+        let p = |q: f64| {
+            row.stats
+                .iter()
+                .map(|s| s.percentile(q).to_string())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        let _ = writeln!(t, " {} | {} |", p(0.50), p(0.99));
+    }
+    t
+}
+
+fn thousands(rate: f64) -> String {
+    let n = rate.round() as u64;
+    if n >= 1000 {
+        format!("{},{:03}", n / 1000, n % 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// Runs `concurrency` tasks sending with `fetch` back to back for `duration`;
+/// returns each request's latency in microseconds and the wall time.
 async fn run(fetch: &Fetch, concurrency: usize, duration: Duration) -> (Vec<u32>, Duration) {
     let start = Instant::now();
     let deadline = start + duration;
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let fetch = fetch.clone();
-        tasks.push(tokio::task::spawn_local(async move {
-            let mut lat = Vec::with_capacity(1 << 16);
+        let fetch = Arc::clone(fetch);
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(1 << 14);
             loop {
                 let t = Instant::now();
                 if t >= deadline {
@@ -136,7 +273,7 @@ fn raw_client(url: &str) -> Fetch {
     let client: LegacyClient<_, Empty<Bytes>> =
         LegacyClient::builder(TokioExecutor::new()).build_http();
     let uri: http::Uri = url.parse().expect("uri");
-    Rc::new(move || {
+    Arc::new(move || {
         let client = client.clone();
         let uri = uri.clone();
         Box::pin(async move {
@@ -154,13 +291,26 @@ fn raw_client(url: &str) -> Fetch {
 
 fn treq_client(url: &str) -> Fetch {
     let client = treq::HttpClient::new(treq::HyperAgent::new());
-    let url = treq::Url::parse(url).expect("url");
-    Rc::new(move || {
+    let url: Arc<str> = url.into();
+    Arc::new(move || {
         let client = client.clone();
-        let url = url.clone();
+        let url = Arc::clone(&url);
         Box::pin(async move {
-            let resp = client.get(url).await.expect("treq GET");
+            let resp = client.get(&*url).send().await.expect("treq GET");
             let body = resp.content().await.expect("treq body");
+            assert_eq!(body.len(), BODY.len());
+        })
+    })
+}
+
+/// The module-level function: the shared agent of this runtime.
+fn treq_get(url: &str) -> Fetch {
+    let url: Arc<str> = url.into();
+    Arc::new(move || {
+        let url = Arc::clone(&url);
+        Box::pin(async move {
+            let resp = treq::get(&*url).send().await.expect("treq::get");
+            let body = resp.content().await.expect("treq::get body");
             assert_eq!(body.len(), BODY.len());
         })
     })
@@ -168,12 +318,12 @@ fn treq_client(url: &str) -> Fetch {
 
 fn reqwest_client(url: &str) -> Fetch {
     let client = reqwest::Client::new();
-    let url = reqwest::Url::parse(url).expect("url");
-    Rc::new(move || {
+    let url: Arc<str> = url.into();
+    Arc::new(move || {
         let client = client.clone();
-        let url = url.clone();
+        let url = Arc::clone(&url);
         Box::pin(async move {
-            let resp = client.get(url).send().await.expect("reqwest GET");
+            let resp = client.get(&*url).send().await.expect("reqwest GET");
             let body = resp.bytes().await.expect("reqwest body");
             assert_eq!(body.len(), BODY.len());
         })

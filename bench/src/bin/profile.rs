@@ -1,6 +1,13 @@
-//! Fixed-count client loop for instruction counting (not a timing benchmark):
-//! `valgrind --tool=callgrind target/release/profile treq 2000` vs `... raw 2000`
-//! gives the per-request instruction overhead of the treq stack exactly.
+//! Fixed-count client loop for instruction counting (not a timing benchmark).
+//!
+//! ```text
+//! profile <treq|treq-get|raw|reqwest> <N>
+//! ```
+//!
+//! sends N sequential small GETs over loopback to a hyper server on its own
+//! thread (same process) and reads each body. The client runs on a
+//! current-thread runtime on the main thread. `bench/callgrind.sh` runs it
+//! under callgrind at two counts; the difference cancels start-up.
 
 use std::convert::Infallible;
 
@@ -12,18 +19,18 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "treq".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2000);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let addr = listener.local_addr().expect("addr");
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
+            .expect("server runtime");
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
             loop {
-                let (s, _) = listener.accept().await.unwrap();
+                let (s, _) = listener.accept().await.expect("accept");
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(|_req| async {
                         Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(
@@ -41,26 +48,43 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .expect("client runtime");
     rt.block_on(async move {
         match which.as_str() {
             "raw" => {
                 let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
                     .build_http::<Empty<Bytes>>();
-                let uri: http::Uri = url.parse().unwrap();
+                let uri: http::Uri = url.parse().expect("uri");
                 for _ in 0..n {
-                    let resp = client.get(uri.clone()).await.unwrap();
-                    let body = resp.into_body().collect().await.unwrap().to_bytes();
+                    let resp = client.get(uri.clone()).await.expect("raw GET");
+                    let body = resp.into_body().collect().await.expect("body").to_bytes();
                     assert_eq!(body.len(), 13);
                 }
             }
-            _ => {
+            "treq" => {
                 let client = treq::HttpClient::new(treq::HyperAgent::new());
                 for _ in 0..n {
-                    let body = client.get(&url).await.unwrap().content().await.unwrap();
+                    let resp = client.get(url.as_str()).send().await.expect("treq GET");
+                    let body = resp.content().await.expect("body");
                     assert_eq!(body.len(), 13);
                 }
             }
+            "treq-get" => {
+                for _ in 0..n {
+                    let resp = treq::get(url.as_str()).send().await.expect("treq::get");
+                    let body = resp.content().await.expect("body");
+                    assert_eq!(body.len(), 13);
+                }
+            }
+            "reqwest" => {
+                let client = reqwest::Client::new();
+                for _ in 0..n {
+                    let resp = client.get(url.as_str()).send().await.expect("reqwest");
+                    let body = resp.bytes().await.expect("body");
+                    assert_eq!(body.len(), 13);
+                }
+            }
+            other => panic!("unknown client {other:?}: treq, treq-get, raw or reqwest"),
         }
     });
 }

@@ -1,9 +1,11 @@
 //! `HyperAgent`: the production transport over hyper-util's pooled client and rustls.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::header::{HeaderValue, HOST};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -50,6 +52,37 @@ use crate::{Body, Error};
 pub struct HyperAgent {
     client: Arc<PooledClient>,
     limits: Option<HostLimits>,
+    protocols: Protocols,
+}
+
+/// Which HTTP versions an agent may speak, which decides whether a request
+/// can travel over HTTP/2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocols {
+    Http1Only,
+    /// HTTP/2 where TLS negotiates it (ALPN), HTTP/1.1 otherwise.
+    Both,
+    /// HTTP/2 always, with prior knowledge over plain TCP.
+    Http2Only,
+}
+
+impl Protocols {
+    fn of(http1: bool, http2: bool) -> Self {
+        match (http1, http2) {
+            (true, true) => Protocols::Both,
+            (false, true) => Protocols::Http2Only,
+            _ => Protocols::Http1Only,
+        }
+    }
+
+    /// True if a request to `uri` may go over HTTP/2.
+    fn may_use_h2(self, uri: &http::Uri) -> bool {
+        match self {
+            Protocols::Http1Only => false,
+            Protocols::Both => uri.scheme() == Some(&http::uri::Scheme::HTTPS),
+            Protocols::Http2Only => true,
+        }
+    }
 }
 
 impl HyperAgent {
@@ -105,14 +138,80 @@ impl Agent for HyperAgent {
             .limits
             .as_ref()
             .and_then(|limits| Some(limits.in_flight(HostKey::of(request.uri())?)));
-        let client = Arc::clone(&self.client);
-        Box::pin(async move {
-            // Counted until the response head (or the failure) arrives, so a
-            // connect waiting for a free slot knows it is still wanted.
-            let _in_flight = in_flight;
-            replay::send(&client, request).await
-        })
+        let may_use_h2 = self.protocols.may_use_h2(request.uri());
+        let sent = replay::send(&self.client, request, may_use_h2, |request| {
+            // hyper-util would format the same value on every request (and
+            // does, for a replay: the copy kept for it has no `Host`).
+            if !may_use_h2 && !request.headers().contains_key(HOST) {
+                if let Some(value) = cached_host_header(request.uri()) {
+                    request.headers_mut().insert(HOST, value);
+                }
+            }
+        });
+        match in_flight {
+            None => Box::pin(sent),
+            Some(in_flight) => Box::pin(async move {
+                // Counted until the response head (or the failure) arrives, so a
+                // connect waiting for a free slot knows it is still wanted.
+                let _in_flight = in_flight;
+                sent.await
+            }),
+        }
     }
+}
+
+thread_local! {
+    /// The last `Host` value made on this thread, with the authority and
+    /// whether the scheme was https: a client mostly talks to one host, and
+    /// a clone shares the value's bytes instead of allocating them again.
+    static LAST_HOST: RefCell<Option<(Box<str>, bool, HeaderValue)>> = const { RefCell::new(None) };
+}
+
+/// [`host_header`], remembered for the last authority seen on this thread.
+fn cached_host_header(uri: &http::Uri) -> Option<HeaderValue> {
+    let authority = uri.authority()?.as_str();
+    let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+    LAST_HOST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((known, known_https, value)) = &*last {
+            if **known == *authority && *known_https == https {
+                return Some(value.clone());
+            }
+        }
+        let value = host_header(uri)?;
+        *last = Some((authority.into(), https, value.clone()));
+        Some(value)
+    })
+}
+
+/// The `Host` header of an HTTP/1.1 request to `uri`, as hyper-util writes
+/// it (the host, and the port unless it is the scheme's default), taken from
+/// the authority as written. `None` (hyper-util then writes it) for an
+/// authority with userinfo or a port hyper-util would rewrite (leading zeros)
+/// or drop (not a 16-bit number).
+fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
+    let text = uri.authority()?.as_str();
+    if text.contains('@') {
+        return None;
+    }
+    // The port follows the last colon, unless that colon is inside an IPv6 literal.
+    let (host, port) = match text.rfind(':') {
+        Some(i) if !text[i..].contains(']') => (&text[..i], &text[i + 1..]),
+        _ => (text, ""),
+    };
+    let default = if uri.scheme() == Some(&http::uri::Scheme::HTTPS) {
+        "443"
+    } else {
+        "80"
+    };
+    let value = if port.is_empty() || port == default {
+        host
+    } else if port.starts_with('0') || port.parse::<u16>().is_err() {
+        return None;
+    } else {
+        text
+    };
+    HeaderValue::from_str(value).ok()
 }
 
 /// Maps hyper-util's error to our kinds: TLS, connect, or request.
@@ -346,10 +445,11 @@ impl HyperAgentBuilder {
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
-        let https = match (self.http1, self.http2) {
-            (true, true) => builder.enable_http1().enable_http2().wrap_connector(http),
-            (false, true) => builder.enable_http2().wrap_connector(http),
-            _ => builder.enable_http1().wrap_connector(http),
+        let protocols = Protocols::of(self.http1, self.http2);
+        let https = match protocols {
+            Protocols::Both => builder.enable_http1().enable_http2().wrap_connector(http),
+            Protocols::Http2Only => builder.enable_http2().wrap_connector(http),
+            Protocols::Http1Only => builder.enable_http1().wrap_connector(http),
         };
         let mut client = Client::builder(TokioExecutor::new());
         client
@@ -357,12 +457,13 @@ impl HyperAgentBuilder {
             .timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)
             .pool_max_idle_per_host(self.pool_max_idle_per_host);
-        if !self.http1 {
+        if protocols == Protocols::Http2Only {
             client.http2_only(true);
         }
         Ok(HyperAgent {
             client: Arc::new(client.build(https)),
             limits,
+            protocols,
         })
     }
 }
@@ -411,6 +512,80 @@ mod tests {
             }
             other => panic!("expected an immediate error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn host_headers_match_what_hyper_util_writes() {
+        let host = |uri: &str| host_header(&uri.parse().unwrap());
+        assert_eq!(host("http://127.0.0.1:8080/x").unwrap(), "127.0.0.1:8080");
+        assert_eq!(host("http://Example.com/x").unwrap(), "Example.com");
+        assert_eq!(host("http://example.com:80/").unwrap(), "example.com");
+        assert_eq!(host("https://example.com:443/").unwrap(), "example.com");
+        assert_eq!(host("https://example.com:80/").unwrap(), "example.com:80");
+        assert_eq!(host("http://[::1]:8080/").unwrap(), "[::1]:8080");
+        assert_eq!(host("http://[::1]/").unwrap(), "[::1]");
+        // Left to hyper-util, which writes the host and the port as a number.
+        assert!(host("http://user@example.com/").is_none());
+        assert!(host("http://example.com:0080/").is_none());
+        assert!(host("http://example.com:99999/").is_none());
+        assert_eq!(host("http://example.com:/").unwrap(), "example.com");
+    }
+
+    #[test]
+    fn the_remembered_host_is_keyed_by_authority_and_scheme() {
+        let host = |uri: &str| cached_host_header(&uri.parse().unwrap()).unwrap();
+        for _ in 0..2 {
+            assert_eq!(host("http://a:443/"), "a:443");
+            assert_eq!(host("https://a:443/"), "a");
+            assert_eq!(host("https://a:443/other"), "a");
+            assert_eq!(host("https://b:443/"), "b");
+            assert_eq!(host("http://a:8080/"), "a:8080");
+        }
+        assert!(cached_host_header(&"http://u@a:8080/".parse().unwrap()).is_none());
+        assert_eq!(host("http://a:8080/"), "a:8080");
+    }
+
+    #[tokio::test]
+    async fn an_http1_request_carries_one_host_header() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "closed before the end of the head");
+                head.extend_from_slice(&buf[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        let agent = HyperAgent::new();
+        let req = http::Request::get(format!("http://127.0.0.1:{port}/x"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(agent.request(req).await.unwrap().status(), 204);
+        let head = server.await.unwrap().to_ascii_lowercase();
+        let hosts: Vec<&str> = head.lines().filter(|l| l.starts_with("host:")).collect();
+        assert_eq!(hosts, [format!("host: 127.0.0.1:{port}")]);
+    }
+
+    #[test]
+    fn only_tls_or_prior_knowledge_can_carry_http2() {
+        let http: http::Uri = "http://a/".parse().unwrap();
+        let https: http::Uri = "https://a/".parse().unwrap();
+        let both = Protocols::of(true, true);
+        assert!(!both.may_use_h2(&http));
+        assert!(both.may_use_h2(&https));
+        let h2 = Protocols::of(false, true);
+        assert!(h2.may_use_h2(&http) && h2.may_use_h2(&https));
+        let h1 = Protocols::of(true, false);
+        assert!(!h1.may_use_h2(&http) && !h1.may_use_h2(&https));
     }
 
     #[test]

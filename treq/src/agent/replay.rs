@@ -17,6 +17,9 @@
 //!   [`MAX_UNPROCESSED_RETRIES`] times, like curl and Go. A GOAWAY'd
 //!   connection is poisoned first, so the retry takes a new one.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -32,48 +35,73 @@ pub(super) type PooledClient = Client<HttpsConnector<TrackedConnector<HttpConnec
 pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
 
 /// Sends `request`, sending it again after the failures listed in the module
-/// documentation.
-pub(super) async fn send(
-    client: &PooledClient,
-    request: http::Request<Body>,
-) -> Result<http::Response<Body>, Error> {
-    let template = copy_of(&request);
+/// documentation. `may_use_h2` says whether the request can go over HTTP/2
+/// (only then can the server leave it unprocessed). `finish` adjusts the
+/// first request after its copy for a replay is taken.
+///
+/// The request goes to hyper-util at once, so the returned future holds
+/// only hyper-util's (boxed) future, the copy kept for a replay and the
+/// client; the copy and the client are kept only when a replay is possible.
+pub(super) fn send(
+    client: &Arc<PooledClient>,
+    mut request: http::Request<Body>,
+    may_use_h2: bool,
+    finish: impl FnOnce(&mut http::Request<Body>),
+) -> impl Future<Output = Result<http::Response<Body>, Error>> + Send + 'static {
     let idempotent = request.method().is_idempotent();
-    let mut stale_replayed = false;
-    let mut unprocessed_retries = 0;
-    let mut next = request;
-    loop {
-        let err = match client.request(next).await {
-            Ok(mut response) => {
-                connections::note_response(&mut response);
-                return Ok(response.map(Body::wrap));
-            }
-            Err(err) => err,
-        };
-        let again = match failure(&err) {
-            Failure::Unprocessed { go_away } => {
-                if unprocessed_retries == MAX_UNPROCESSED_RETRIES {
-                    return Err(refused_every_time(err));
+    let template = template(&request, may_use_h2);
+    let retry_with = template.as_ref().map(|_| Arc::clone(client));
+    finish(&mut request);
+    let first = client.request(request);
+    async move {
+        let mut pending = first;
+        let mut stale_replayed = false;
+        let mut unprocessed_retries = 0;
+        loop {
+            let err = match pending.await {
+                Ok(mut response) => {
+                    connections::note_response(&mut response);
+                    return Ok(response.map(Body::wrap));
                 }
-                unprocessed_retries += 1;
-                if go_away {
-                    // The pool may not have noticed yet; don't take it again.
-                    if let Some(info) = err.connect_info() {
-                        info.poison();
+                Err(err) => err,
+            };
+            let again = match failure(&err) {
+                Failure::Unprocessed { go_away } => {
+                    if unprocessed_retries == MAX_UNPROCESSED_RETRIES {
+                        return Err(refused_every_time(err));
                     }
+                    unprocessed_retries += 1;
+                    if go_away {
+                        // The pool may not have noticed yet; don't take it again.
+                        if let Some(info) = err.connect_info() {
+                            info.poison();
+                        }
+                    }
+                    template.as_ref().and_then(copy_of)
                 }
-                template.as_ref().and_then(copy_of)
+                Failure::ClosedWhenReused if idempotent && !stale_replayed => {
+                    stale_replayed = true;
+                    template.as_ref().and_then(copy_of)
+                }
+                Failure::ClosedWhenReused | Failure::Other => None,
+            };
+            match (again, &retry_with) {
+                (Some(request), Some(client)) => pending = client.request(request),
+                _ => return Err(super::hyper::classify(err)),
             }
-            Failure::ClosedWhenReused if idempotent && !stale_replayed => {
-                stale_replayed = true;
-                template.as_ref().and_then(copy_of)
-            }
-            Failure::ClosedWhenReused | Failure::Other => None,
-        };
-        match again {
-            Some(request) => next = request,
-            None => return Err(super::hyper::classify(err)),
         }
+    }
+}
+
+/// The copy of `request` kept for sending it again, when a replay is
+/// possible at all: its body is in memory, and it is idempotent (a reused
+/// connection closed under it) or may travel over HTTP/2 (a stream the
+/// server did not process, whatever the method).
+fn template(request: &http::Request<Body>, may_use_h2: bool) -> Option<http::Request<Body>> {
+    if request.method().is_idempotent() || may_use_h2 {
+        copy_of(request)
+    } else {
+        None
     }
 }
 
@@ -187,6 +215,24 @@ mod tests {
             )])))
             .unwrap();
         assert!(copy_of(&streaming).is_none());
+    }
+
+    #[test]
+    fn a_copy_is_kept_only_when_a_replay_is_possible() {
+        let request = |method: http::Method| {
+            http::Request::builder()
+                .method(method)
+                .uri("http://a/x")
+                .body(Body::from("data"))
+                .unwrap()
+        };
+        // A reused connection closed under it: idempotent methods only.
+        assert!(template(&request(http::Method::GET), false).is_some());
+        assert!(template(&request(http::Method::PUT), false).is_some());
+        assert!(template(&request(http::Method::POST), false).is_none());
+        assert!(template(&request(http::Method::PATCH), false).is_none());
+        // A stream HTTP/2 left unprocessed: any method.
+        assert!(template(&request(http::Method::POST), true).is_some());
     }
 
     #[test]
