@@ -234,6 +234,7 @@ impl<A: Agent> ClientBuilder<A> {
 
     /// A client whose every request gets a fresh cookie jar (the
     /// module-level functions), built once and shared.
+    #[cfg(any(feature = "hyper-agent", test))]
     pub(crate) fn build_jar_per_call(self) -> HttpClient<A> {
         let mut client = self.build();
         if let Some(inner) = Arc::get_mut(&mut client.inner) {

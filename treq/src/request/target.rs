@@ -102,92 +102,95 @@ impl Target {
 /// IPv6 literals, fragments, whitespace, and anything non-ASCII.
 pub(crate) fn is_canonical(s: &str) -> bool {
     let (rest, default_port) = if let Some(rest) = s.strip_prefix("http://") {
-        (rest, "80")
+        (rest.as_bytes(), &b"80"[..])
     } else if let Some(rest) = s.strip_prefix("https://") {
-        (rest, "443")
+        (rest.as_bytes(), &b"443"[..])
     } else {
         return false;
     };
     // The parser adds a `/` to an empty path: the text must have its own.
-    let Some(slash) = rest.find('/') else {
+    let Some(slash) = rest.iter().position(|&b| b == b'/') else {
         return false;
     };
     let (authority, path_and_query) = rest.split_at(slash);
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
+    let (host, port) = match authority.iter().position(|&b| b == b':') {
+        Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
         None => (authority, None),
     };
     if let Some(port) = port {
-        let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
-        let leading_zero = port.len() > 1 && port.starts_with('0');
+        let digits = !port.is_empty() && port.iter().all(u8::is_ascii_digit);
+        let leading_zero = port.len() > 1 && port[0] == b'0';
         if !digits || leading_zero || port.len() > 5 || port == default_port {
             return false;
         }
-        if port.parse::<u32>().map_or(true, |p| p > 65535) {
+        let value = port.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+        if value > 65535 {
             return false;
         }
     }
     canonical_host(host) && canonical_path_and_query(path_and_query)
 }
 
-fn canonical_host(host: &str) -> bool {
+fn canonical_host(host: &[u8]) -> bool {
     if host.is_empty() || host.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    let last = labels[labels.len() - 1];
+    let last = host.rsplit(|&b| b == b'.').next().unwrap_or_default();
     // A host whose last label starts with a digit is read as an IPv4
     // address (in decimal, octal or hex): only the plain dotted quad passes.
-    if last.starts_with(|c: char| c.is_ascii_digit()) {
-        return labels.len() == 4
-            && labels.iter().all(|label| {
-                !label.is_empty()
-                    && label.len() <= 3
-                    && label.bytes().all(|b| b.is_ascii_digit())
-                    && !(label.len() > 1 && label.starts_with('0'))
-                    && label.parse::<u16>().is_ok_and(|n| n <= 255)
-            });
+    if last.first().is_some_and(u8::is_ascii_digit) {
+        let mut parts = 0;
+        let quad = host.split(|&b| b == b'.').all(|label| {
+            parts += 1;
+            !label.is_empty()
+                && label.len() <= 3
+                && label.iter().all(u8::is_ascii_digit)
+                && !(label.len() > 1 && label[0] == b'0')
+                && label
+                    .iter()
+                    .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'))
+                    <= 255
+        });
+        return quad && parts == 4;
     }
-    labels.iter().all(|label| {
+    host.split(|&b| b == b'.').all(|label| {
         !label.is_empty()
-            && !label.starts_with("xn--")
-            && !label.starts_with('-')
-            && !label.ends_with('-')
+            && !label.starts_with(b"xn--")
+            && label[0] != b'-'
+            && label[label.len() - 1] != b'-'
             && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                .iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     })
 }
 
-fn canonical_path_and_query(s: &str) -> bool {
-    let (path, query) = match s.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
+fn canonical_path_and_query(s: &[u8]) -> bool {
+    let (path, query) = match s.iter().position(|&b| b == b'?') {
+        Some(mark) => (&s[..mark], Some(&s[mark + 1..])),
         None => (s, None),
     };
     // Characters the parser copies as they are, in a path and in the query
-    // of an http(s) URL (it escapes `'` there).
-    let plain = |b: u8, in_query: bool| {
-        b.is_ascii_alphanumeric()
-            || b"-._~!$&()*+,;=:@/%".contains(&b)
-            || (!in_query && b == b'\'')
-            || (in_query && b == b'?')
-    };
-    let escapes_ok = |part: &str| {
-        let bytes = part.as_bytes();
-        bytes.iter().enumerate().all(|(i, &b)| {
-            b != b'%'
-                || (i + 2 < bytes.len()
-                    && bytes[i + 1].is_ascii_hexdigit()
-                    && bytes[i + 2].is_ascii_hexdigit())
+    // of an http(s) URL (it escapes `'` there); `%` only before two hex digits.
+    let plain = |part: &[u8], in_query: bool| {
+        part.iter().enumerate().all(|(i, &b)| match b {
+            b'%' => {
+                i + 2 < part.len()
+                    && part[i + 1].is_ascii_hexdigit()
+                    && part[i + 2].is_ascii_hexdigit()
+            }
+            b'\'' => !in_query,
+            b'?' => in_query,
+            _ => b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/".contains(&b),
         })
     };
-    let path_ok = path.bytes().all(|b| plain(b, false))
-        && escapes_ok(path)
-        // `.`/`..` segments (also spelt `%2e`) are resolved by the parser.
-        && !path.split('/').any(|seg| seg == "." || seg == "..")
-        && !path.to_ascii_lowercase().contains("%2e");
-    let query_ok = query.is_none_or(|q| q.bytes().all(|b| plain(b, true)) && escapes_ok(q));
-    path_ok && query_ok
+    // `.`/`..` segments (also spelt `%2e`) are resolved by the parser.
+    let dots = path
+        .split(|&b| b == b'/')
+        .any(|seg| seg == b"." || seg == b"..")
+        || path
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'2' && (w[2] | 0x20) == b'e');
+    plain(path, false) && !dots && query.is_none_or(|q| plain(q, true))
 }
 
 #[cfg(test)]
