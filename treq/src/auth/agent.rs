@@ -1,6 +1,10 @@
 //! The auth layer: sets `Authorization` from the request's `Auth` (or
 //! `.netrc`) and answers one Digest challenge.
 
+use std::future::Future;
+
+use futures_util::future::Either;
+
 use super::*;
 
 /// Sets `Authorization` from the request's [`Auth`] (or `.netrc`) and answers
@@ -72,8 +76,11 @@ impl<A> fmt::Debug for AuthAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for AuthAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+impl<A: Layer> Layer for AuthAgent<A> {
+    fn request(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
         let auth = request.extensions_mut().remove::<Auth>();
         let value = match auth {
             Some(Auth::Basic { username, password }) => {
@@ -81,7 +88,7 @@ impl<A: Agent> Agent for AuthAgent<A> {
             }
             Some(Auth::Bearer(token)) => match basic::bearer(&token) {
                 Ok(value) => value,
-                Err(e) => return Box::pin(async move { Err(e) }),
+                Err(e) => return Either::Left(Either::Left(std::future::ready(Err(e)))),
             },
             Some(Auth::Digest { username, password }) => {
                 let flow = DigestFlow {
@@ -90,7 +97,7 @@ impl<A: Agent> Agent for AuthAgent<A> {
                     username,
                     password,
                 };
-                return Box::pin(flow.run(request));
+                return Either::Left(Either::Right(flow.run(request)));
             }
             None => {
                 let from_netrc = match &self.netrc {
@@ -105,13 +112,13 @@ impl<A: Agent> Agent for AuthAgent<A> {
                 };
                 match from_netrc {
                     Ok(Some(value)) => value,
-                    Ok(None) => return self.inner.request(request),
-                    Err(e) => return Box::pin(async move { Err(e) }),
+                    Ok(None) => return Either::Right(self.inner.request(request)),
+                    Err(e) => return Either::Left(Either::Left(std::future::ready(Err(e)))),
                 }
             }
         };
         request.headers_mut().insert(AUTHORIZATION, value);
-        self.inner.request(request)
+        Either::Right(self.inner.request(request))
     }
 }
 
@@ -135,7 +142,7 @@ struct DigestFlow<A> {
     password: String,
 }
 
-impl<A: Agent> DigestFlow<A> {
+impl<A: Layer> DigestFlow<A> {
     async fn run(self, request: http::Request<Body>) -> crate::Result<http::Response<Body>> {
         let origin = origin(request.uri());
         let (parts, body) = request.into_parts();

@@ -8,7 +8,11 @@ use http::header::{COOKIE, SET_COOKIE};
 use url::Url;
 
 use super::{policy, CookieJar};
-use crate::agent::{Agent, ResponseFuture};
+use std::future::Future;
+
+use futures_util::future::Either;
+
+use crate::agent::Layer;
 use crate::extensions::SentRequest;
 use crate::Body;
 
@@ -37,12 +41,15 @@ impl<A> fmt::Debug for CookieAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for CookieAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+impl<A: Layer> Layer for CookieAgent<A> {
+    fn request(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
         // The URL is parsed only when there is something to do (cookies to send
         // or to store), to keep the common cookieless request cheap.
         let Some(jar) = request.extensions().get::<CookieJar>().cloned() else {
-            return self.inner.request(request);
+            return Either::Left(self.inner.request(request));
         };
         let mut url = None;
         if !request.headers().contains_key(COOKIE) {
@@ -61,7 +68,7 @@ impl<A: Agent> Agent for CookieAgent<A> {
         // the record layer saw (no copy is made when no cookie comes back).
         let uri = request.uri().clone();
         let future = self.inner.request(request);
-        Box::pin(async move {
+        Either::Right(async move {
             let response = future.await?;
             let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
             if values.peek().is_some() {

@@ -59,7 +59,9 @@ use http::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGT
 use http::{HeaderMap, Method, StatusCode};
 use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
-use crate::agent::{Agent, ResponseFuture};
+use std::future::Future;
+
+use crate::agent::Layer as StackLayer;
 use crate::error::{self, BoxError};
 use crate::error::{Error, ErrorKind};
 use crate::extensions::RequestLimit;

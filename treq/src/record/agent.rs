@@ -1,4 +1,6 @@
-use crate::agent::{Agent, ResponseFuture};
+use std::future::Future;
+
+use crate::agent::Layer;
 use crate::extensions::{HopExtensions, RequestUrl, SentRequest};
 use crate::Body;
 
@@ -13,8 +15,11 @@ impl<A> RecordAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for RecordAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+impl<A: Layer> Layer for RecordAgent<A> {
+    fn request(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
         // Every value the client and the layers set is marked already; the
         // record's copy is marked again in case the request came from
         // elsewhere. The URL moves into the record: nothing below reads it.
@@ -28,13 +33,13 @@ impl<A: Agent> Agent for RecordAgent<A> {
             sent = sent.with_url(known);
         }
         let fut = self.inner.request(request);
-        Box::pin(async move {
+        async move {
             let mut response = fut.await?;
             let carried = response.extensions_mut();
             carried.insert(sent);
             carried.insert(HopExtensions(extensions));
             Ok(response)
-        })
+        }
     }
 }
 

@@ -378,8 +378,12 @@ impl<A> Probe<A> {
     }
 }
 
-impl<A: Agent> Agent for Probe<A> {
-    fn request(&self, request: http::Request<Body>) -> crate::agent::ResponseFuture {
+impl<A: Layer> Layer for Probe<A> {
+    fn request(
+        &self,
+        request: http::Request<Body>,
+    ) -> impl std::future::Future<Output = crate::Result<http::Response<Body>>> + Send + 'static
+    {
         let changed = request.extensions().get::<OriginChanged>().is_some();
         self.marked.lock().unwrap().push(changed);
         self.inner.request(request)

@@ -18,6 +18,10 @@ use crate::Body;
 const JSON: HeaderValue = HeaderValue::from_static("application/json; charset=UTF-8");
 const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
 
+/// The default most bytes a buffered read may hold: 128 MiB (why: see
+/// `ClientBuilder::max_body_size`).
+pub(crate) const DEFAULT_MAX_BODY_SIZE: u64 = 128 << 20;
+
 /// The client-wide defaults a request falls back on.
 #[derive(Debug, Clone)]
 pub(crate) struct Defaults {
@@ -40,7 +44,7 @@ impl Default for Defaults {
             timeout: None,
             read_timeout: None,
             max_redirects: 20,
-            max_body_size: Some(crate::response::DEFAULT_MAX_BODY_SIZE),
+            max_body_size: Some(DEFAULT_MAX_BODY_SIZE),
         }
     }
 }

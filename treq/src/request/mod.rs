@@ -20,7 +20,7 @@ use crate::error;
 use crate::multipart::Part;
 use crate::Body;
 
-pub(crate) use self::assemble::{Assembled, Defaults};
+pub(crate) use self::assemble::{Assembled, Defaults, DEFAULT_MAX_BODY_SIZE};
 pub use self::cookies::IntoCookies;
 pub(crate) use self::cookies::RequestCookies;
 pub use self::headers::{HeaderKey, HeaderValueLike, HeaderValues, IntoHeaders};

@@ -17,17 +17,13 @@ use url::Url;
 use crate::cookie::CookieJar;
 use crate::error::{self, ErrorKind};
 use crate::extensions::History;
-use crate::request::Target;
+use crate::request::{Target, DEFAULT_MAX_BODY_SIZE};
 use crate::timeout::Deadline;
 use crate::{Body, Error};
 
 pub use self::content::{collect, content, json_content, text_content};
-pub use crate::extensions::SentRequest;
-
-/// The default most bytes a buffered read may hold: 128 MiB (why: see
-/// `ClientBuilder::max_body_size`).
-pub(crate) const DEFAULT_MAX_BODY_SIZE: u64 = 128 << 20;
 pub(crate) use self::content::{decode_text, encoding_from_headers};
+pub use crate::extensions::SentRequest;
 
 enum BodyState {
     Buffered {
