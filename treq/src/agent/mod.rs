@@ -16,7 +16,6 @@ use crate::{Body, Error};
 mod connections;
 #[cfg(feature = "hyper-agent")]
 mod hyper;
-mod layer;
 #[cfg(feature = "hyper-agent")]
 mod replay;
 mod service;
@@ -25,7 +24,6 @@ pub(crate) mod spy;
 
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
-pub(crate) use self::layer::{Layer, Transport};
 pub use self::service::ServiceAgent;
 
 /// The future an [`Agent`] returns.

@@ -81,14 +81,3 @@ pub(crate) fn redirect(status: u16, location: &str) -> http::Response<Body> {
         .body(Body::from(format!("go to {location}")))
         .unwrap()
 }
-
-/// The spy as the bottom of a stack of layers under test.
-impl super::Layer for Arc<Spy> {
-    fn request(
-        &self,
-        request: http::Request<Body>,
-    ) -> impl std::future::Future<Output = crate::Result<http::Response<Body>>> + Send + 'static
-    {
-        Agent::request(&**self, request)
-    }
-}

@@ -1,10 +1,6 @@
 //! The auth layer: sets `Authorization` from the request's `Auth` (or
 //! `.netrc`) and answers one Digest challenge.
 
-use std::future::Future;
-
-use futures_util::future::Either;
-
 use super::*;
 
 /// Sets `Authorization` from the request's [`Auth`] (or `.netrc`) and answers
@@ -76,11 +72,8 @@ impl<A> fmt::Debug for AuthAgent<A> {
     }
 }
 
-impl<A: Layer> Layer for AuthAgent<A> {
-    fn request(
-        &self,
-        mut request: http::Request<Body>,
-    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
+impl<A: Agent> Agent for AuthAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         let auth = request.extensions_mut().remove::<Auth>();
         let value = match auth {
             Some(Auth::Basic { username, password }) => {
@@ -88,7 +81,7 @@ impl<A: Layer> Layer for AuthAgent<A> {
             }
             Some(Auth::Bearer(token)) => match basic::bearer(&token) {
                 Ok(value) => value,
-                Err(e) => return Either::Left(Either::Left(std::future::ready(Err(e)))),
+                Err(e) => return Box::pin(async move { Err(e) }),
             },
             Some(Auth::Digest { username, password }) => {
                 let flow = DigestFlow {
@@ -97,7 +90,7 @@ impl<A: Layer> Layer for AuthAgent<A> {
                     username,
                     password,
                 };
-                return Either::Left(Either::Right(flow.run(request)));
+                return Box::pin(flow.run(request));
             }
             None => {
                 let from_netrc = match &self.netrc {
@@ -112,13 +105,13 @@ impl<A: Layer> Layer for AuthAgent<A> {
                 };
                 match from_netrc {
                     Ok(Some(value)) => value,
-                    Ok(None) => return Either::Right(self.inner.request(request)),
-                    Err(e) => return Either::Left(Either::Left(std::future::ready(Err(e)))),
+                    Ok(None) => return self.inner.request(request),
+                    Err(e) => return Box::pin(async move { Err(e) }),
                 }
             }
         };
         request.headers_mut().insert(AUTHORIZATION, value);
-        Either::Right(self.inner.request(request))
+        self.inner.request(request)
     }
 }
 
@@ -142,7 +135,7 @@ struct DigestFlow<A> {
     password: String,
 }
 
-impl<A: Layer> DigestFlow<A> {
+impl<A: Agent> DigestFlow<A> {
     async fn run(self, request: http::Request<Body>) -> crate::Result<http::Response<Body>> {
         let origin = origin(request.uri());
         let (parts, body) = request.into_parts();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use http::Method;
 
-use crate::agent::{Agent, Layer};
+use crate::agent::Agent;
 use crate::cookie::CookieJar;
 use crate::error;
 use crate::extensions::History;

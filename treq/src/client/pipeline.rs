@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::ClientConfig;
-use crate::agent::{Agent, Transport};
+use crate::agent::Agent;
 use crate::auth::AuthAgent;
 use crate::cookie::CookieAgent;
 use crate::decompress::DecompressAgent;
@@ -15,13 +15,12 @@ use crate::redirect::RedirectAgent;
 use crate::timeout::ReadTimeoutAgent;
 
 /// The layers around the user's agent, built once per client.
-pub(crate) type Stack<A> = AuthAgent<
-    DecompressAgent<RedirectAgent<CookieAgent<ReadTimeoutAgent<RecordAgent<Transport<A>>>>>>,
->;
+pub(crate) type Stack<A> =
+    AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<ReadTimeoutAgent<RecordAgent<Arc<A>>>>>>>;
 
 pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, config: &ClientConfig) -> Stack<A> {
     // Innermost, so every hop and retry the outer layers make is bounded too.
-    let read_timeout = ReadTimeoutAgent::new(RecordAgent::new(Transport(agent)));
+    let read_timeout = ReadTimeoutAgent::new(RecordAgent::new(agent));
     let redirects = RedirectAgent::new(CookieAgent::new(read_timeout))
         .sensitive_headers(config.defaults.sensitive_headers.iter().cloned());
     let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);

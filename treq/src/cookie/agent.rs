@@ -8,11 +8,7 @@ use http::header::{COOKIE, SET_COOKIE};
 use url::Url;
 
 use super::{policy, CookieJar};
-use std::future::Future;
-
-use futures_util::future::Either;
-
-use crate::agent::Layer;
+use crate::agent::{Agent, ResponseFuture};
 use crate::extensions::SentRequest;
 use crate::Body;
 
@@ -41,15 +37,12 @@ impl<A> fmt::Debug for CookieAgent<A> {
     }
 }
 
-impl<A: Layer> Layer for CookieAgent<A> {
-    fn request(
-        &self,
-        mut request: http::Request<Body>,
-    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
+impl<A: Agent> Agent for CookieAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         // The URL is parsed only when there is something to do (cookies to send
         // or to store), to keep the common cookieless request cheap.
         let Some(jar) = request.extensions().get::<CookieJar>().cloned() else {
-            return Either::Left(self.inner.request(request));
+            return self.inner.request(request);
         };
         let mut url = None;
         if !request.headers().contains_key(COOKIE) {
@@ -68,7 +61,7 @@ impl<A: Layer> Layer for CookieAgent<A> {
         // the record layer saw (no copy is made when no cookie comes back).
         let uri = request.uri().clone();
         let future = self.inner.request(request);
-        Either::Right(async move {
+        Box::pin(async move {
             let response = future.await?;
             let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
             if values.peek().is_some() {

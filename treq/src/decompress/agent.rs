@@ -43,17 +43,14 @@ impl<A> fmt::Debug for DecompressAgent<A> {
     }
 }
 
-impl<A: StackLayer> StackLayer for DecompressAgent<A> {
-    fn request(
-        &self,
-        mut request: http::Request<Body>,
-    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
+impl<A: Agent> Agent for DecompressAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         let limit = match request.extensions_mut().remove::<RequestLimit>() {
             Some(RequestLimit(own)) => Some(self.limit.map_or(own, |l| l.min(own))),
             None => self.limit,
         };
         let Some(accept) = &self.accept else {
-            return futures_util::future::Either::Left(self.inner.request(request));
+            return self.inner.request(request);
         };
         // The request is already our own copy of the caller's headers: appending
         // keeps the caller's values first.
@@ -62,7 +59,7 @@ impl<A: StackLayer> StackLayer for DecompressAgent<A> {
             .append(ACCEPT_ENCODING, accept.clone());
         let is_head = request.method() == Method::HEAD;
         let fut = self.inner.request(request);
-        futures_util::future::Either::Right(async move {
+        Box::pin(async move {
             let response = fut.await?;
             Ok(decode_response(response, is_head, limit))
         })

@@ -59,9 +59,7 @@ use http::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGT
 use http::{HeaderMap, Method, StatusCode};
 use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
-use std::future::Future;
-
-use crate::agent::Layer as StackLayer;
+use crate::agent::{Agent, ResponseFuture};
 use crate::error::{self, BoxError};
 use crate::error::{Error, ErrorKind};
 use crate::extensions::RequestLimit;

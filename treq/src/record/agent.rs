@@ -1,6 +1,4 @@
-use std::future::Future;
-
-use crate::agent::Layer;
+use crate::agent::{Agent, ResponseFuture};
 use crate::extensions::{HopExtensions, RequestUrl, SentRequest};
 use crate::Body;
 
@@ -15,11 +13,8 @@ impl<A> RecordAgent<A> {
     }
 }
 
-impl<A: Layer> Layer for RecordAgent<A> {
-    fn request(
-        &self,
-        mut request: http::Request<Body>,
-    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
+impl<A: Agent> Agent for RecordAgent<A> {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         // Every value the client and the layers set is marked already; the
         // record's copy is marked again in case the request came from
         // elsewhere. The URL moves into the record: nothing below reads it.
@@ -33,13 +28,13 @@ impl<A: Layer> Layer for RecordAgent<A> {
             sent = sent.with_url(known);
         }
         let fut = self.inner.request(request);
-        async move {
+        Box::pin(async move {
             let mut response = fut.await?;
             let carried = response.extensions_mut();
             carried.insert(sent);
             carried.insert(HopExtensions(extensions));
             Ok(response)
-        }
+        })
     }
 }
 

@@ -1,8 +1,5 @@
 //! The redirect layer: follows each 3xx per the policy in `policy.rs`.
 
-use std::future::Future;
-
-use futures_util::future::Either;
 use http::header::COOKIE;
 
 use super::*;
@@ -63,29 +60,26 @@ impl<A> fmt::Debug for RedirectAgent<A> {
     }
 }
 
-impl<A: Layer> Layer for RedirectAgent<A> {
-    fn request(
-        &self,
-        request: http::Request<Body>,
-    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
+impl<A: Agent> Agent for RedirectAgent<A> {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
         let options = request
             .extensions()
             .get::<RedirectOptions>()
             .copied()
             .unwrap_or_default();
         if !options.follow {
-            return Either::Left(self.inner.request(request));
+            return self.inner.request(request);
         }
         // A relative URI cannot be redirected from: send it as it is.
         if request.uri().scheme().is_none() {
-            return Either::Left(self.inner.request(request));
+            return self.inner.request(request);
         }
         let chain = Chain {
             inner: Arc::clone(&self.inner),
             sensitive: Arc::clone(&self.sensitive),
             options,
         };
-        Either::Right(chain.follow(request))
+        Box::pin(chain.follow(request))
     }
 }
 
@@ -102,7 +96,7 @@ enum Replay {
     Streamed,
 }
 
-impl<A: Layer> Chain<A> {
+impl<A: Agent> Chain<A> {
     /// Sends the first hop as it came, and builds each next one from the
     /// record of the hop before (its headers as sent, its URL, its
     /// request-scoped values, handed back by the record layer): a request

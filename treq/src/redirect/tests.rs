@@ -378,12 +378,8 @@ impl<A> Probe<A> {
     }
 }
 
-impl<A: Layer> Layer for Probe<A> {
-    fn request(
-        &self,
-        request: http::Request<Body>,
-    ) -> impl std::future::Future<Output = crate::Result<http::Response<Body>>> + Send + 'static
-    {
+impl<A: Agent> Agent for Probe<A> {
+    fn request(&self, request: http::Request<Body>) -> crate::agent::ResponseFuture {
         let changed = request.extensions().get::<OriginChanged>().is_some();
         self.marked.lock().unwrap().push(changed);
         self.inner.request(request)

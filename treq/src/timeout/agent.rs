@@ -21,13 +21,10 @@ impl<A> ReadTimeoutAgent<A> {
     }
 }
 
-impl<A: Layer> Layer for ReadTimeoutAgent<A> {
-    fn request(
-        &self,
-        request: http::Request<Body>,
-    ) -> impl Future<Output = crate::Result<http::Response<Body>>> + Send + 'static {
+impl<A: Agent> Agent for ReadTimeoutAgent<A> {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
         let Some(limit) = ReadTimeout::of(request.extensions()) else {
-            return futures_util::future::Either::Left(self.inner.request(request));
+            return self.inner.request(request);
         };
         let last_progress = Arc::new(Mutex::new(Instant::now()));
         // A streamed request body may take longer than `limit` to go out:
@@ -43,12 +40,11 @@ impl<A: Layer> Layer for ReadTimeoutAgent<A> {
                 })
             })
         };
-        let head = self.inner.request(request);
-        futures_util::future::Either::Right(async move {
-            let mut head = std::pin::pin!(head);
+        let mut head = self.inner.request(request);
+        Box::pin(async move {
             loop {
                 let since = *last_progress.lock().unwrap_or_else(|e| e.into_inner());
-                match tokio::time::timeout_at(instant_after(since, limit), head.as_mut()).await {
+                match tokio::time::timeout_at(instant_after(since, limit), &mut head).await {
                     Ok(response) => return Ok(response?.map(|body| idle_limited(body, limit))),
                     Err(_elapsed) => {
                         let latest = *last_progress.lock().unwrap_or_else(|e| e.into_inner());

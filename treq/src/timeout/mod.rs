@@ -24,7 +24,7 @@ use bytes::Bytes;
 use http_body::Frame;
 use tokio::time::{Instant, Sleep};
 
-use crate::agent::Layer;
+use crate::agent::{Agent, ResponseFuture};
 use crate::error::{self, BoxError};
 use crate::extensions::ReadTimeout;
 use crate::Body;
