@@ -11,14 +11,21 @@
 //! reordered, added or tested alone (see ARCHITECTURE.md).
 //!
 //! Values set by the client (on the request):
-//! - [`RequestUrl`]: the parsed URL, so no layer parses the URI again.
+//! - [`RequestUrl`]: the parsed URL, so no layer parses the URI again (a
+//!   URL that skipped the parser has none; a layer that needs one parses
+//!   the URI then).
 //! - [`RedirectOptions`]: follow or not, browser-like, the most hops.
 //! - [`ReadTimeout`]: the idle limit, applied by the innermost layer.
 //! - [`RequestLimit`]: the buffered-body limit, also for decoding.
 //! - the user's `Auth`, read (and removed) by the auth layer.
+//! - the session `CookieJar` (or the call's own), read by the cookie layer;
+//!   a request without one gets and keeps no cookies.
 //!
 //! Values set by layers (on the response):
 //! - [`SentRequest`] (record layer): the request as it went to the transport.
+//! - [`HopExtensions`] (record layer): the request's own values, taken off
+//!   it before the transport, for the redirect layer to build the next hop
+//!   from (so a request that is not redirected is never copied).
 //! - [`History`] (redirect layer): the earlier responses of the chain.
 //! - [`OriginChanged`] (redirect layer, also on hop requests): the chain
 //!   left the first request's origin.
