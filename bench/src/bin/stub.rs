@@ -21,9 +21,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::rt::TokioIo;
 use treq::Agent;
-use treq_testing::{
-    Expect, RequestSequence, RequestTraversalAgent, StringStubbingResource, StubResponse, StubTreq,
-};
+use treq_testing::{Expect, RequestSequence, RequestTraversalAgent, StringStubbingResource, StubResponse, StubTreq};
 
 struct Config {
     warmup: Duration,

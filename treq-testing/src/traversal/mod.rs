@@ -4,23 +4,19 @@
 //! so the resource sees exactly what a server would (Host, Content-Length or
 //! Transfer-Encoding, every header).
 //!
-//! Each connection (a pipe and a client/server connection pair) is driven by
-//! one spawned tokio task and kept alive for later requests of the same
-//! scheme while it is idle, like a real client's pool; a busy connection (a
-//! response still streaming) is never waited for: a new one is opened. The agent tracks those tasks so that [`flush`](RequestTraversalAgent::flush)
-//! can drive them until nothing more can happen without outside input.
+//! Each connection (a pipe and a client/server connection pair) is kept alive
+//! for later requests of the same scheme while it is idle, like a real
+//! client's pool; a busy connection (a response still streaming) is never
+//! waited for: a new one is opened. No task is spawned: a connection is
+//! driven by the task that waits for its response or reads its body (see
+//! `driver.rs`), and [`flush`](RequestTraversalAgent::flush) drives every
+//! connection that can progress until none can without outside input.
 
 use std::fmt;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use futures_util::FutureExt;
 use http::header::HOST;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -28,8 +24,13 @@ use treq::agent::ResponseFuture;
 use treq::error::ErrorKind;
 use treq::{Agent, Body, Error};
 
-use crate::fault::{self, InjectedFault};
-use crate::resource::{Resource, ServerRequest};
+use crate::resource::Resource;
+
+mod driver;
+mod server;
+
+use self::driver::{Driven, DrivenBody, Driver};
+use self::server::{serve, ServerSide};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
 
@@ -46,9 +47,9 @@ pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 /// An in-memory [`Agent`] serving a [`Resource`] over real HTTP/1.1.
 ///
 /// - Any host works; the port comes from the URL.
-/// - `https://` URLs make [`ServerRequest::is_secure`] true (no TLS is
-///   spoken); any other scheme than http/https fails the request with a
-///   builder error, and the agent keeps working.
+/// - `https://` URLs make [`ServerRequest::is_secure`](crate::ServerRequest::is_secure)
+///   true (no TLS is spoken); any other scheme than http/https fails the
+///   request with a builder error, and the agent keeps working.
 /// - A resource may answer later or stream; call [`flush`](Self::flush) to
 ///   let pending in-memory I/O happen before checking what arrived.
 /// - A resource that panics answers 500; the panic message is kept in
@@ -58,28 +59,31 @@ pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 ///   (30 s of tokio time by default) fails the request with a timeout error
 ///   naming it, so a forgotten answer or [`Fault::Hang`](crate::Fault::Hang)
 ///   fails the test instead of hanging it.
+/// - The in-memory connections run inside the task that sends the request
+///   and reads the response (no task is spawned), so a multi-thread runtime
+///   costs what a current-thread one does.
 ///
-/// Cheap to clone; clones share the resource and the task list.
+/// Cheap to clone; clones share the resource and the connections.
 #[derive(Clone)]
 pub struct RequestTraversalAgent {
     shared: Arc<Shared>,
 }
 
+/// A pooled connection: the client's sender and the driver of the pair.
+type Pooled = (Sender, Arc<Driver>);
+
 struct Shared {
-    /// What connection tasks need. Kept apart from the pool: a task holding
-    /// the pool would keep its own idle sender (and so itself) alive forever.
+    /// What every connection's server side needs. Kept apart from the pool:
+    /// a connection holding the pool would keep its own idle sender (and so
+    /// itself) alive forever.
     server: Arc<ServerSide>,
     /// Idle keep-alive connections, `[http, https]`: the scheme is fixed per
     /// connection (the server side's `secure`), the host is per request.
-    idle: [Mutex<Vec<Sender>>; 2],
-    tasks: Mutex<Vec<Weak<TaskState>>>,
+    idle: [Mutex<Vec<Pooled>>; 2],
+    /// Every connection opened, for `flush` and `live_connections`.
+    connections: Mutex<Vec<Weak<Driver>>>,
     /// How long a request waits for the response head; `None`: forever.
     deadline: Mutex<Option<Duration>>,
-}
-
-struct ServerSide {
-    resource: Box<dyn Resource>,
-    failures: Mutex<Vec<String>>,
 }
 
 impl fmt::Debug for RequestTraversalAgent {
@@ -100,7 +104,7 @@ impl RequestTraversalAgent {
                     failures: Mutex::new(Vec::new()),
                 }),
                 idle: Default::default(),
-                tasks: Mutex::new(Vec::new()),
+                connections: Mutex::new(Vec::new()),
                 deadline: Mutex::new(Some(DEFAULT_DEADLINE)),
             }),
         }
@@ -115,8 +119,8 @@ impl RequestTraversalAgent {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use treq_testing::{RequestTraversalAgent, RecordingResource};
-    /// let agent = RequestTraversalAgent::new(RecordingResource::ok());
+    /// # use treq_testing::{RequestTraversalAgent, StringStubbingResource};
+    /// let agent = RequestTraversalAgent::new(StringStubbingResource::new(|_req| 200));
     /// agent.set_deadline(Duration::from_secs(2));
     /// assert_eq!(agent.deadline(), Some(Duration::from_secs(2)));
     /// agent.set_deadline(None);
@@ -132,18 +136,24 @@ impl RequestTraversalAgent {
     }
 
     /// Drives the in-memory connections until none of them can make progress
-    /// (every one is waiting for the resource, the client, or time).
+    /// (every one is waiting for the resource, the client, or time), letting
+    /// the other tasks run in between (a task reading a response body, say).
     ///
     /// Call it after making a resource progress (sending a chunk, finishing a
     /// response) to move the bytes to the client, as with treq's
     /// `stub.flush()`. Must be called inside a tokio runtime.
     pub async fn flush(&self) {
-        // Two idle turns in a row: a task woken by another task's last poll
-        // (the client body reader, say) gets its turn before we stop.
+        // Two idle turns in a row: a task woken by the last poll (the client
+        // body reader, say) gets its turn before we stop.
         let mut idle_turns = 0;
         for _ in 0..MAX_FLUSH_TURNS {
+            for driver in self.connections() {
+                if driver.is_busy() {
+                    driver.drive(None);
+                }
+            }
             tokio::task::yield_now().await;
-            if self.idle() {
+            if self.connections().iter().all(|d| !d.is_busy()) {
                 idle_turns += 1;
                 if idle_turns == 2 {
                     return;
@@ -154,19 +164,16 @@ impl RequestTraversalAgent {
         }
     }
 
-    fn idle(&self) -> bool {
-        let tasks = lock(&self.shared.tasks);
-        tasks.iter().filter_map(Weak::upgrade).all(|t| t.is_idle())
+    /// The connections still open.
+    fn connections(&self) -> Vec<Arc<Driver>> {
+        let mut connections = lock(&self.shared.connections);
+        connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));
+        connections.iter().filter_map(Weak::upgrade).collect()
     }
 
     /// How many in-memory connections are open (busy or idle in the pool).
     pub fn live_connections(&self) -> usize {
-        let tasks = lock(&self.shared.tasks);
-        tasks
-            .iter()
-            .filter_map(Weak::upgrade)
-            .filter(|t| !t.done.load(Ordering::Acquire))
-            .count()
+        self.connections().len()
     }
 
     /// Panic messages of the resource so far (each request that panicked
@@ -179,28 +186,9 @@ impl RequestTraversalAgent {
     pub fn take_failures(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.shared.server.failures))
     }
-
-    fn spawn(&self, future: impl Future<Output = ()> + Send + 'static) {
-        let state = Arc::new(TaskState {
-            notified: AtomicBool::new(true),
-            running: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-            outer: Mutex::new(None),
-        });
-        {
-            let mut tasks = lock(&self.shared.tasks);
-            tasks.retain(|t| t.upgrade().is_some_and(|t| !t.done.load(Ordering::Acquire)));
-            tasks.push(Arc::downgrade(&state));
-        }
-        tokio::spawn(Tracked {
-            waker: Waker::from(Arc::clone(&state)),
-            state,
-            future: Box::pin(future),
-        });
-    }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -218,7 +206,7 @@ impl RequestTraversalAgent {
             return self.exchange(request).await;
         };
         let method = request.method().clone();
-        let url = url::Url::parse(&request.uri().to_string()).ok();
+        let uri = request.uri().clone();
         match tokio::time::timeout(deadline, self.exchange(request)).await {
             Ok(outcome) => outcome,
             Err(_) => {
@@ -230,9 +218,9 @@ impl RequestTraversalAgent {
                     ),
                     None,
                 );
-                Err(match url {
-                    Some(url) => err.with_url(url),
-                    None => err,
+                Err(match url::Url::parse(&uri.to_string()) {
+                    Ok(url) => err.with_url(url),
+                    Err(_) => err,
                 })
             }
         }
@@ -242,72 +230,88 @@ impl RequestTraversalAgent {
         &self,
         mut request: http::Request<Body>,
     ) -> treq::Result<http::Response<Body>> {
-        let scheme = request
-            .uri()
-            .scheme_str()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let secure = match scheme.as_str() {
-            "http" => false,
-            "https" => true,
+        let uri = request.uri();
+        let secure = match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => false,
+            Some(s) if s.eq_ignore_ascii_case("https") => true,
             other => {
                 return Err(Error::from_builder_failure(format!(
-                "scheme {other:?} is not supported by RequestTraversalAgent (only http and https)"
-            )))
+                    "scheme {:?} is not supported by RequestTraversalAgent (only http and https)",
+                    other.unwrap_or("").to_ascii_lowercase()
+                )))
             }
         };
-        let Some(authority) = request.uri().authority().cloned() else {
+        let Some(authority) = uri.authority() else {
             return Err(Error::from_builder_failure("the URL has no host"));
         };
-        if !request.headers().contains_key(HOST) {
-            let host = host_header(&authority, secure);
+        let host = (!request.headers().contains_key(HOST)).then(|| host_header(authority, secure));
+        // HTTP/1.1 clients send the origin form; the scheme reaches the
+        // server side through `secure`, the host through `Host`.
+        let origin = match uri.path_and_query() {
+            Some(pq) => http::Uri::from(pq.clone()),
+            None => http::Uri::from_static("/"),
+        };
+        if let Some(host) = host {
             let value = http::HeaderValue::from_str(&host)
                 .map_err(|_| Error::from_builder_failure("the host is not a valid Host header"))?;
             request.headers_mut().insert(HOST, value);
         }
-        // HTTP/1.1 clients send the origin form; the scheme reaches the
-        // server side through `secure`, the host through `Host`.
-        let origin = request
-            .uri()
-            .path_and_query()
-            .map(|pq| pq.as_str())
-            .unwrap_or("/")
-            .parse::<http::Uri>()
-            .map_err(|e| Error::from_builder_failure(format!("invalid request target: {e}")))?;
         *request.uri_mut() = origin;
 
-        let mut sender = match self.idle_sender(secure) {
-            Some(sender) => sender,
+        let (mut sender, driver) = match self.idle_connection(secure) {
+            Some(pooled) => pooled,
             None => self.connect(secure).await?,
         };
         let response = sender.send_request(request);
-        self.release(secure, sender);
-        let response = response.await.map_err(Error::from_request_failure)?;
-        Ok(response.map(Body::wrap))
+        self.release(secure, (sender, Arc::clone(&driver)));
+        let response = Driven::new(Arc::clone(&driver), Box::pin(response))
+            .await
+            .map_err(Error::from_request_failure)?;
+        Ok(response.map(|body: Incoming| Body::wrap(DrivenBody::new(body, driver))))
     }
 }
 
 impl RequestTraversalAgent {
     /// An idle connection ready for a request now. Busy ones (a response
-    /// still streaming) stay pooled; closed ones are dropped.
-    fn idle_sender(&self, secure: bool) -> Option<Sender> {
-        let mut idle = lock(&self.shared.idle[usize::from(secure)]);
-        idle.retain(|s| !s.is_closed());
-        let ready = idle.iter().position(Sender::is_ready)?;
+    /// still streaming) stay pooled; closed ones are dropped. A pooled
+    /// connection that was woken (its last exchange is finishing) is driven
+    /// first, outside the pool's lock, so that it can become ready.
+    fn idle_connection(&self, secure: bool) -> Option<Pooled> {
+        let pool = &self.shared.idle[usize::from(secure)];
+        let mut woken: [Option<Arc<Driver>>; MAX_IDLE] = Default::default();
+        {
+            let mut idle = lock(pool);
+            idle.retain(|(s, _)| !s.is_closed());
+            if let Some(ready) = idle.iter().position(|(s, _)| s.is_ready()) {
+                return Some(idle.swap_remove(ready));
+            }
+            for (slot, (_, driver)) in woken.iter_mut().zip(idle.iter()) {
+                if driver.is_busy() {
+                    *slot = Some(Arc::clone(driver));
+                }
+            }
+        }
+        if woken.iter().all(Option::is_none) {
+            return None;
+        }
+        woken.iter().flatten().for_each(|driver| driver.drive(None));
+        let mut idle = lock(pool);
+        idle.retain(|(s, _)| !s.is_closed());
+        let ready = idle.iter().position(|(s, _)| s.is_ready())?;
         Some(idle.swap_remove(ready))
     }
 
     /// Keeps the connection for later requests (up to `MAX_IDLE`; dropping
     /// the sender of an extra one closes it once its response is done).
-    fn release(&self, secure: bool, sender: Sender) {
+    fn release(&self, secure: bool, pooled: Pooled) {
         let mut idle = lock(&self.shared.idle[usize::from(secure)]);
-        if idle.len() < MAX_IDLE && !sender.is_closed() {
-            idle.push(sender);
+        if idle.len() < MAX_IDLE && !pooled.0.is_closed() {
+            idle.push(pooled);
         }
     }
 
-    /// A fresh in-memory connection: pipe, both handshakes, one task.
-    async fn connect(&self, secure: bool) -> treq::Result<Sender> {
+    /// A fresh in-memory connection: pipe, both handshakes, one driver.
+    async fn connect(&self, secure: bool) -> treq::Result<Pooled> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
         let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
             .await
@@ -318,7 +322,7 @@ impl RequestTraversalAgent {
         });
         let server_conn = hyper::server::conn::http1::Builder::new()
             .serve_connection(TokioIo::new(server_io), service);
-        self.spawn(async move {
+        let driver = Driver::new(async move {
             // The client side decides when the exchange is over; if the
             // server side ends first (Connection: close), let the client
             // read what is left. Owned (boxed) so that a finished side is
@@ -331,7 +335,12 @@ impl RequestTraversalAgent {
                 }
             }
         });
-        Ok(sender)
+        {
+            let mut connections = lock(&self.shared.connections);
+            connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));
+            connections.push(Arc::downgrade(&driver));
+        }
+        Ok((sender, driver))
     }
 }
 
@@ -341,117 +350,5 @@ fn host_header(authority: &http::uri::Authority, secure: bool) -> String {
     match authority.port_u16() {
         Some(port) if port != default => format!("{}:{port}", authority.host()),
         _ => authority.host().to_owned(),
-    }
-}
-
-/// The server side of one request: rebuild the absolute URI, call the
-/// resource (catching panics), apply any fault.
-async fn serve(
-    shared: Arc<ServerSide>,
-    secure: bool,
-    request: http::Request<Incoming>,
-) -> Result<http::Response<Body>, InjectedFault> {
-    let (mut parts, body) = request.into_parts();
-    let scheme = if secure { "https" } else { "http" };
-    if let Some(host) = parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        let pq = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
-        if let Ok(uri) = format!("{scheme}://{host}{pq}").parse() {
-            parts.uri = uri;
-        }
-    }
-    let request = ServerRequest::new(http::Request::from_parts(parts, Body::wrap(body)), secure);
-    let call = std::panic::catch_unwind(AssertUnwindSafe(|| shared.resource.call(request)));
-    let outcome = match call {
-        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
-        Err(panic) => Err(panic),
-    };
-    let response = match outcome {
-        Ok(response) => response,
-        Err(panic) => {
-            let message = panic_message(&*panic);
-            lock(&shared.failures).push(message.clone());
-            http::Response::builder()
-                .status(500)
-                .body(Body::from(format!("the resource panicked: {message}")))
-                .unwrap_or_default()
-        }
-    };
-    fault::apply(response).await
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
-    }
-}
-
-/// What `flush` needs to know about one connection task.
-struct TaskState {
-    /// Woken since its last poll (so it may progress).
-    notified: AtomicBool,
-    /// Being polled right now (multi-threaded runtimes).
-    running: AtomicBool,
-    done: AtomicBool,
-    /// The runtime's waker for the task, forwarded to on wake.
-    outer: Mutex<Option<Waker>>,
-}
-
-impl TaskState {
-    fn is_idle(&self) -> bool {
-        self.done.load(Ordering::Acquire)
-            || !(self.notified.load(Ordering::Acquire) || self.running.load(Ordering::Acquire))
-    }
-}
-
-impl Wake for TaskState {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.notified.store(true, Ordering::Release);
-        if let Some(waker) = lock(&self.outer).as_ref() {
-            waker.wake_by_ref();
-        }
-    }
-}
-
-/// A future that records wake-ups in its [`TaskState`].
-struct Tracked<F> {
-    state: Arc<TaskState>,
-    waker: Waker,
-    future: Pin<Box<F>>,
-}
-
-impl<F: Future<Output = ()>> Future for Tracked<F> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        this.state.running.store(true, Ordering::Release);
-        {
-            let mut outer = lock(&this.state.outer);
-            if !outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *outer = Some(cx.waker().clone());
-            }
-        }
-        this.state.notified.store(false, Ordering::Release);
-        let result = this
-            .future
-            .as_mut()
-            .poll(&mut Context::from_waker(&this.waker));
-        if result.is_ready() {
-            this.state.done.store(true, Ordering::Release);
-        }
-        this.state.running.store(false, Ordering::Release);
-        result
     }
 }
