@@ -93,6 +93,7 @@
 #![warn(unused_crate_dependencies)]
 
 pub mod matchers;
+mod normalize;
 pub mod resource;
 pub mod sequence;
 mod stub;

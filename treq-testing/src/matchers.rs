@@ -33,6 +33,8 @@ use std::fmt;
 
 use bytes::Bytes;
 
+pub(crate) use crate::normalize::normalize_url;
+
 /// A sorted multi-map: names to their values (values sorted too).
 ///
 /// Used for [`StubRequest::params`](crate::StubRequest::params) and
@@ -195,20 +197,6 @@ impl fmt::Debug for UrlIs {
 impl Matcher<str> for UrlIs {
     fn matches(&self, actual: &str) -> bool {
         self.0 == actual
-    }
-}
-
-/// Normalises a URL the way [`StubRequest::url`](crate::StubRequest::url)
-/// is: query and fragment removed, host lowercased, default port dropped,
-/// `/` for an empty path. A string that does not parse is kept as it is.
-pub(crate) fn normalize_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            u.set_query(None);
-            u.set_fragment(None);
-            u.to_string()
-        }
-        Err(_) => url.to_owned(),
     }
 }
 

@@ -18,8 +18,10 @@
 //! - a whole stub test: a one-entry RequestSequence, `StubTreq::verifying`,
 //!   one request, its body read, the verification when the stub drops.
 //!
-//! `-- --only TEXT` runs once just the rows whose name contains TEXT (to
-//! profile one of them).
+//! `-- --only TEXT` runs just the rows whose name contains TEXT, a fixed
+//! number of operations each (`STUB_BENCH_COUNT`, default 20000), to profile
+//! them: `perf stat -e instructions:u` over such a run, divided by the
+//! count, gives instructions per operation.
 //!
 //! On the multi-thread runtime the measuring loop runs in `block_on`, the
 //! way `#[tokio::test(flavor = "multi_thread")]` runs a test body; the
@@ -217,19 +219,40 @@ fn rows() -> Vec<Row> {
 fn run_row(cfg: Config, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
     let kind = row.kind;
     let job = async move {
-        let mut op = match kind {
-            Kind::RawKeepAlive => raw_keepalive_op().await,
-            Kind::RawFresh => raw_fresh_op(),
-            Kind::Traversal => traversal_op(),
-            Kind::Stub => stub_op(),
-            Kind::WholeTest => whole_test_op(),
-        };
+        let mut op = make_op(kind).await;
         measure(cfg, &mut op).await
     };
     match row.place {
         Where::CurrentThread => ct.block_on(job),
         Where::MultiThread => mt.block_on(job),
         Where::MultiThreadSpawned => mt.block_on(async { tokio::spawn(job).await.unwrap() }),
+    }
+}
+
+fn run_row_count(count: u32, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
+    let kind = row.kind;
+    let job = async move {
+        let mut op = make_op(kind).await;
+        let start = Instant::now();
+        for _ in 0..count {
+            op().await;
+        }
+        start.elapsed() / count
+    };
+    match row.place {
+        Where::CurrentThread => ct.block_on(job),
+        Where::MultiThread => mt.block_on(job),
+        Where::MultiThreadSpawned => mt.block_on(async { tokio::spawn(job).await.unwrap() }),
+    }
+}
+
+async fn make_op(kind: Kind) -> Op {
+    match kind {
+        Kind::RawKeepAlive => raw_keepalive_op().await,
+        Kind::RawFresh => raw_fresh_op(),
+        Kind::Traversal => traversal_op(),
+        Kind::Stub => stub_op(),
+        Kind::WholeTest => whole_test_op(),
     }
 }
 
@@ -276,9 +299,19 @@ fn main() {
     if let Some(only) = &only {
         let mut rows = rows();
         rows.retain(|r| r.name.contains(only.as_str()));
+        // A fixed count, so that `perf stat -e instructions` over the run
+        // divides into instructions per operation.
+        let count: u32 = std::env::var("STUB_BENCH_COUNT")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(20_000);
         for row in &rows {
-            let t = run_row(cfg, row, &ct, &mt);
-            println!("{:<46} {:>9.2} us/op", row.name, t.as_secs_f64() * 1e6);
+            let t = run_row_count(count, row, &ct, &mt);
+            println!(
+                "{:<46} {:>9.2} us/op ({count} ops)",
+                row.name,
+                t.as_secs_f64() * 1e6
+            );
         }
         return;
     }

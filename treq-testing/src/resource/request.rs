@@ -103,6 +103,10 @@ impl ServerRequest {
         if let Some(bytes) = &self.buffered {
             return Ok(bytes.clone());
         }
+        if http_body::Body::is_end_stream(self.request.body()) {
+            self.buffered = Some(Bytes::new());
+            return Ok(Bytes::new());
+        }
         let body = std::mem::take(self.request.body_mut());
         let bytes = body.collect_bytes(None).await?;
         *self.request.body_mut() = Body::from_bytes(bytes.clone());

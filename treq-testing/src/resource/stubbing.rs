@@ -10,7 +10,8 @@ use http::header::CONTENT_TYPE;
 use treq::Body;
 
 use super::{Fault, IntoResourceResponse, Resource, ResourceFuture, ServerRequest};
-use crate::matchers::{fmt_bytes, normalize_url, MultiMap};
+use crate::matchers::{fmt_bytes, MultiMap};
+use crate::normalize::normalize_uri;
 
 /// One request as a stub function sees it.
 #[derive(Clone, PartialEq, Eq)]
@@ -47,7 +48,7 @@ impl StubRequest {
         }
         Ok(StubRequest {
             method: request.method().as_str().to_ascii_uppercase(),
-            url: normalize_url(&request.uri().to_string()),
+            url: normalize_uri(request.uri()),
             params,
             headers,
             body,

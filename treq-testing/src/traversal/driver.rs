@@ -24,28 +24,41 @@ use hyper::body::Incoming;
 
 use super::lock;
 
-type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+type SideFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// How many times one poller polls again a connection that was woken while
 /// it was being polled, before it hands over to the tasks' wakers.
 const MAX_REPOLLS: usize = 32;
 
+/// The two ends of one in-memory connection. The client side decides when
+/// the exchange is over: once it ends, the server side is dropped; if the
+/// server side ends first (Connection: close), the client side reads what is
+/// left. A finished side is dropped at once, so its half of the pipe closes
+/// and the other side sees EOF.
+struct Pair {
+    client: SideFuture,
+    server: Option<SideFuture>,
+}
+
 /// One in-memory connection, polled by whichever task needs it.
 pub(crate) struct Driver {
     /// `None` once the connection is over (both sides dropped, so every
     /// resource future it held is dropped too).
-    conn: Mutex<Option<ConnFuture>>,
+    conn: Mutex<Option<Pair>>,
     wake: Arc<WakeState>,
-    /// The waker the connection's futures see: it points at `wake` only (not
-    /// at the driver), so the futures it is stored in keep no cycle alive.
-    waker: Waker,
+    /// The wakers the two sides see. They point at `wake` only (not at the
+    /// driver), so the futures they are stored in keep no cycle alive.
+    client_waker: Waker,
+    server_waker: Waker,
     done: AtomicBool,
 }
 
 /// Where the wake-ups of one connection go.
 struct WakeState {
-    /// Woken since its last poll, so polling it may make progress.
-    notified: AtomicBool,
+    /// Woken since its last poll, so polling it may make progress: each side
+    /// on its own, so that a poll skips the side with nothing to do.
+    client_notified: AtomicBool,
+    server_notified: AtomicBool,
     /// Being polled right now.
     running: AtomicBool,
     /// The tasks that polled the connection since its last wake-up.
@@ -64,34 +77,64 @@ impl WakeState {
         let wakers = std::mem::take(&mut *lock(&self.wakers));
         wakers.into_iter().for_each(Waker::wake);
     }
+
+    fn notified(&self) -> bool {
+        self.client_notified.load(Ordering::SeqCst) || self.server_notified.load(Ordering::SeqCst)
+    }
 }
 
-impl Wake for WakeState {
+/// The waker of one side of a connection.
+struct SideWaker {
+    state: Arc<WakeState>,
+    server: bool,
+}
+
+impl Wake for SideWaker {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.notified.store(true, Ordering::SeqCst);
-        // A poller running now sees `notified` when it is done and polls
+        let flag = if self.server {
+            &self.state.server_notified
+        } else {
+            &self.state.client_notified
+        };
+        flag.store(true, Ordering::SeqCst);
+        // A poller running now sees the flag when it is done and polls
         // again; otherwise one of the interested tasks has to.
-        if !self.running.load(Ordering::SeqCst) {
-            self.wake_all();
+        if !self.state.running.load(Ordering::SeqCst) {
+            self.state.wake_all();
         }
     }
 }
 
 impl Driver {
-    /// A driver for `conn`, to be polled for the first time by its first user.
-    pub(crate) fn new(conn: impl Future<Output = ()> + Send + 'static) -> Arc<Self> {
+    /// A driver for the two sides of a connection, to be polled for the
+    /// first time by its first user.
+    pub(crate) fn new(
+        client: impl Future<Output = ()> + Send + 'static,
+        server: impl Future<Output = ()> + Send + 'static,
+    ) -> Arc<Self> {
         let wake = Arc::new(WakeState {
-            notified: AtomicBool::new(true),
+            client_notified: AtomicBool::new(true),
+            server_notified: AtomicBool::new(true),
             running: AtomicBool::new(false),
             wakers: Mutex::new(Vec::new()),
         });
+        let side = |server| {
+            Waker::from(Arc::new(SideWaker {
+                state: Arc::clone(&wake),
+                server,
+            }))
+        };
         Arc::new(Driver {
-            conn: Mutex::new(Some(Box::pin(conn))),
-            waker: Waker::from(Arc::clone(&wake)),
+            conn: Mutex::new(Some(Pair {
+                client: Box::pin(client),
+                server: Some(Box::pin(server)),
+            })),
+            client_waker: side(false),
+            server_waker: side(true),
             wake,
             done: AtomicBool::new(false),
         })
@@ -105,14 +148,13 @@ impl Driver {
     /// True if polling the connection may make progress, or it is being
     /// polled right now.
     pub(crate) fn is_busy(&self) -> bool {
-        !self.is_done()
-            && (self.wake.notified.load(Ordering::SeqCst)
-                || self.wake.running.load(Ordering::SeqCst))
+        !self.is_done() && (self.wake.notified() || self.wake.running.load(Ordering::SeqCst))
     }
 
-    /// Polls the connection unless another poller is at it (or this is a
-    /// poll from inside its own poll), and again while it was woken during
-    /// the poll. `cx`, if given, is woken the next time the connection is.
+    /// Polls the sides of the connection that were woken, unless another
+    /// poller is at it (or this is a poll from inside its own poll), and
+    /// again while they are woken during the poll. `cx`, if given, is woken
+    /// the next time the connection is.
     pub(crate) fn drive(&self, cx: Option<&Context<'_>>) {
         if let Some(cx) = cx {
             self.wake.register(cx.waker());
@@ -122,18 +164,30 @@ impl Driver {
                 // Another poller has it and polls again if it is woken.
                 return;
             };
-            let Some(future) = conn.as_mut() else {
+            let Some(pair) = conn.as_mut() else {
                 return;
             };
             self.wake.running.store(true, Ordering::SeqCst);
-            self.wake.notified.store(false, Ordering::SeqCst);
-            let finished = future
-                .as_mut()
-                .poll(&mut Context::from_waker(&self.waker))
-                .is_ready();
+            let mut finished = false;
+            if self.wake.client_notified.swap(false, Ordering::SeqCst) {
+                finished = pair
+                    .client
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&self.client_waker))
+                    .is_ready();
+            }
             if finished {
                 *conn = None;
                 self.done.store(true, Ordering::Release);
+            } else if let Some(server) = pair.server.as_mut() {
+                if self.wake.server_notified.swap(false, Ordering::SeqCst)
+                    && server
+                        .as_mut()
+                        .poll(&mut Context::from_waker(&self.server_waker))
+                        .is_ready()
+                {
+                    pair.server = None;
+                }
             }
             drop(conn);
             self.wake.running.store(false, Ordering::SeqCst);
@@ -142,7 +196,7 @@ impl Driver {
                 self.wake.wake_all();
                 return;
             }
-            if !self.wake.notified.load(Ordering::SeqCst) {
+            if !self.wake.notified() {
                 return;
             }
         }

@@ -16,7 +16,6 @@ use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
 use http::header::HOST;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -322,19 +321,14 @@ impl RequestTraversalAgent {
         });
         let server_conn = hyper::server::conn::http1::Builder::new()
             .serve_connection(TokioIo::new(server_io), service);
-        let driver = Driver::new(async move {
-            // The client side decides when the exchange is over; if the
-            // server side ends first (Connection: close), let the client
-            // read what is left. Owned (boxed) so that a finished side is
-            // dropped at once: its half of the pipe closes and the other
-            // side sees EOF.
-            match select(Box::pin(client_conn), Box::pin(server_conn)).await {
-                Either::Left((_, server_conn)) => drop(server_conn),
-                Either::Right((_, client_conn)) => {
-                    let _ = client_conn.await;
-                }
-            }
-        });
+        let driver = Driver::new(
+            async move {
+                let _ = client_conn.await;
+            },
+            async move {
+                let _ = server_conn.await;
+            },
+        );
         {
             let mut connections = lock(&self.shared.connections);
             connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));

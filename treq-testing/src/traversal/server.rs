@@ -27,15 +27,21 @@ pub(crate) async fn serve(
     request: http::Request<Incoming>,
 ) -> Result<http::Response<Body>, InjectedFault> {
     let (mut parts, body) = request.into_parts();
-    let scheme = if secure { "https" } else { "http" };
-    if let Some(host) = parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
-        let pq = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
-        if let Ok(uri) = format!("{scheme}://{host}{pq}").parse() {
-            parts.uri = uri;
+    if let Some(host) = parts.headers.get(HOST) {
+        if let Ok(authority) = http::uri::Authority::try_from(host.as_bytes()) {
+            let mut uri = parts.uri.clone().into_parts();
+            uri.scheme = Some(if secure {
+                http::uri::Scheme::HTTPS
+            } else {
+                http::uri::Scheme::HTTP
+            });
+            uri.authority = Some(authority);
+            if uri.path_and_query.is_none() {
+                uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+            }
+            if let Ok(uri) = http::Uri::from_parts(uri) {
+                parts.uri = uri;
+            }
         }
     }
     let request = ServerRequest::new(http::Request::from_parts(parts, Body::wrap(body)), secure);
