@@ -21,19 +21,12 @@ pub(crate) fn normalize_url(url: &str) -> String {
 /// Normalises an absolute URI (as the in-memory server rebuilds it) without
 /// going through its `Display`.
 pub(crate) fn normalize_uri(uri: &http::Uri) -> String {
-    match (uri.scheme_str(), uri.authority()) {
-        (Some(scheme), Some(authority)) => {
-            let path = uri.path();
-            let mut url =
-                String::with_capacity(scheme.len() + 3 + authority.as_str().len() + path.len());
-            url.push_str(scheme);
-            url.push_str("://");
-            url.push_str(authority.as_str());
-            url.push_str(path);
-            normalize_url(&url)
+    if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+        if let Some(normal) = simple_parts(scheme, authority.as_str(), uri.path()) {
+            return normal;
         }
-        _ => normalize_url(&uri.to_string()),
     }
+    normalize_url(&uri.to_string())
 }
 
 /// The normal form of a URL that needs no parser to get it: an `http` or
@@ -41,19 +34,36 @@ pub(crate) fn normalize_uri(uri: &http::Uri) -> String {
 /// address), an optional numeric port and a path of plain characters with no
 /// dot segment. `None` for anything else, which the `url` crate handles.
 fn already_simple(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, rest) = if let Some(rest) = url.strip_prefix("http://") {
+        ("http", rest)
+    } else {
+        ("https", url.strip_prefix("https://")?)
+    };
+    let bytes = rest.as_bytes();
+    let end = bytes
+        .iter()
+        .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(bytes.len());
+    let path_end = bytes[end..]
+        .iter()
+        .position(|&b| matches!(b, b'?' | b'#'))
+        .map_or(bytes.len(), |p| end + p);
+    simple_parts(scheme, &rest[..end], &rest[end..path_end])
+}
+
+/// [`already_simple`] on the parts: the scheme, `host[:port]` and the path
+/// (without query or fragment).
+fn simple_parts(scheme: &str, authority: &str, path: &str) -> Option<String> {
     let default_port = match scheme {
         "http" => 80,
         "https" => 443,
         _ => return None,
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, rest) = rest.split_at(end);
     let (host, port) = match authority.split_once(':') {
         Some((host, port)) => (host, Some(port)),
         None => (authority, None),
     };
-    if !simple_host(host) {
+    if !simple_host(host) || !simple_path(path) {
         return None;
     }
     // The port's digits without leading zeros, unless it is the default.
@@ -66,12 +76,8 @@ fn already_simple(url: &str) -> Option<String> {
         }
         Some(_) => return None,
     };
-    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    if !simple_path(path) {
-        return None;
-    }
     let path = if path.is_empty() { "/" } else { path };
-    let mut out = String::with_capacity(url.len() + 1);
+    let mut out = String::with_capacity(scheme.len() + 4 + authority.len() + path.len());
     out.push_str(scheme);
     out.push_str("://");
     out.push_str(host);
@@ -84,21 +90,29 @@ fn already_simple(url: &str) -> Option<String> {
 }
 
 /// A lowercase host name of letters, digits, `-` and inner dots whose last
-/// label is not numeric, or a dotted IPv4 address in canonical form.
+/// label is not numeric and no label is punycode, or a dotted IPv4 address in
+/// canonical form.
 fn simple_host(host: &str) -> bool {
-    let plain = |label: &str| {
-        !label.is_empty()
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
-    if !host.split('.').all(plain) {
+    let bytes = host.as_bytes();
+    let (mut start, mut last_start, mut punycode) = (0, 0, false);
+    for i in 0..=bytes.len() {
+        if i == bytes.len() || bytes[i] == b'.' {
+            if i == start {
+                return false;
+            }
+            punycode |= bytes[start..i].starts_with(b"xn--");
+            last_start = start;
+            start = i + 1;
+        } else if !(bytes[i].is_ascii_lowercase() || bytes[i].is_ascii_digit() || bytes[i] == b'-')
+        {
+            return false;
+        }
+    }
+    if bytes.is_empty() {
         return false;
     }
-    let last = host.rsplit('.').next().unwrap_or(host);
-    if !last.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
-        // A name whose labels are not punycode (the parser would decode it).
-        return !host.split('.').any(|l| l.starts_with("xn--"));
+    if !bytes[last_start].is_ascii_digit() {
+        return !punycode;
     }
     host.split('.').count() == 4
         && host.split('.').all(|l| {
@@ -111,25 +125,27 @@ fn simple_host(host: &str) -> bool {
 /// Empty or an absolute path of characters kept as they are, with every
 /// `%` starting an escape and no segment that could be a dot segment.
 fn simple_path(path: &str) -> bool {
-    if path.is_empty() {
+    let bytes = path.as_bytes();
+    if bytes.is_empty() {
         return true;
     }
-    if !path.starts_with('/') {
+    if bytes[0] != b'/' {
         return false;
     }
-    let bytes = path.as_bytes();
-    let escapes_ok = bytes.iter().enumerate().all(|(i, &b)| {
-        b != b'%'
-            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-    });
-    let chars_ok = bytes
-        .iter()
-        .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(b));
-    let no_dots = path
-        .split('/')
-        .all(|seg| !(seg.starts_with('.') || seg.starts_with("%2e") || seg.starts_with("%2E")));
-    escapes_ok && chars_ok && no_dots
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        // A segment starting with `.` or `%2e` may be a dot segment.
+        b'/' => {
+            !matches!(bytes.get(i + 1), Some(b'.'))
+                && !bytes
+                    .get(i + 1..i + 4)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(b"%2e"))
+        }
+        b'%' => {
+            bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        }
+        _ => b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b),
+    })
 }
 
 #[cfg(test)]

@@ -251,7 +251,7 @@ impl RequestTraversalAgent {
             None => http::Uri::from_static("/"),
         };
         if let Some(host) = host {
-            let value = http::HeaderValue::from_str(&host)
+            let value = host
                 .map_err(|_| Error::from_builder_failure("the host is not a valid Host header"))?;
             request.headers_mut().insert(HOST, value);
         }
@@ -339,10 +339,15 @@ impl RequestTraversalAgent {
 }
 
 /// `host[:port]`, without the scheme's default port.
-fn host_header(authority: &http::uri::Authority, secure: bool) -> String {
+fn host_header(
+    authority: &http::uri::Authority,
+    secure: bool,
+) -> Result<http::HeaderValue, http::header::InvalidHeaderValue> {
     let default = if secure { 443 } else { 80 };
     match authority.port_u16() {
-        Some(port) if port != default => format!("{}:{port}", authority.host()),
-        _ => authority.host().to_owned(),
+        Some(port) if port != default => {
+            http::HeaderValue::from_str(&format!("{}:{port}", authority.host()))
+        }
+        _ => http::HeaderValue::from_str(authority.host()),
     }
 }
