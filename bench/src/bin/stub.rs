@@ -202,17 +202,53 @@ fn rows() -> Vec<Row> {
         samples: Vec::new(),
     };
     vec![
-        row("CT raw hyper over duplex, keep-alive", RawKeepAlive, CurrentThread),
-        row("CT raw hyper, fresh pipe+handshake+1 req", RawFresh, CurrentThread),
-        row("CT RequestTraversalAgent (StringStubbing)", Traversal, CurrentThread),
+        row(
+            "CT raw hyper over duplex, keep-alive",
+            RawKeepAlive,
+            CurrentThread,
+        ),
+        row(
+            "CT raw hyper, fresh pipe+handshake+1 req",
+            RawFresh,
+            CurrentThread,
+        ),
+        row(
+            "CT RequestTraversalAgent (StringStubbing)",
+            Traversal,
+            CurrentThread,
+        ),
         row("CT StubTreq GET (StringStubbing)", Stub, CurrentThread),
-        row("CT whole stub test (verifying+1 req)", WholeTest, CurrentThread),
-        row("MT raw hyper over duplex, keep-alive", RawKeepAlive, MultiThread),
-        row("MT raw hyper, fresh pipe+handshake+1 req", RawFresh, MultiThread),
-        row("MT RequestTraversalAgent (StringStubbing)", Traversal, MultiThread),
+        row(
+            "CT whole stub test (verifying+1 req)",
+            WholeTest,
+            CurrentThread,
+        ),
+        row(
+            "MT raw hyper over duplex, keep-alive",
+            RawKeepAlive,
+            MultiThread,
+        ),
+        row(
+            "MT raw hyper, fresh pipe+handshake+1 req",
+            RawFresh,
+            MultiThread,
+        ),
+        row(
+            "MT RequestTraversalAgent (StringStubbing)",
+            Traversal,
+            MultiThread,
+        ),
         row("MT StubTreq GET (StringStubbing)", Stub, MultiThread),
-        row("MT StubTreq GET, loop spawned on a worker", Stub, MultiThreadSpawned),
-        row("MT whole stub test (verifying+1 req)", WholeTest, MultiThread),
+        row(
+            "MT StubTreq GET, loop spawned on a worker",
+            Stub,
+            MultiThreadSpawned,
+        ),
+        row(
+            "MT whole stub test (verifying+1 req)",
+            WholeTest,
+            MultiThread,
+        ),
     ]
 }
 
@@ -317,9 +353,9 @@ fn main() {
     }
     let mut rows = rows();
     for _ in 0..ROUNDS {
-        for i in 0..rows.len() {
-            let t = run_row(cfg, &rows[i], &ct, &mt);
-            rows[i].samples.push(t);
+        for row in &mut rows {
+            let t = run_row(cfg, row, &ct, &mt);
+            row.samples.push(t);
         }
     }
     println!(
