@@ -9,7 +9,7 @@ use treq::Body;
 
 use crate::matchers::MultiMap;
 
-/// The request a [`Resource`] receives: the `http::Request` as the server
+/// The request a [`Resource`](super::Resource) receives: the `http::Request` as the server
 /// parsed it, plus whether it came over `https`, the full URL, the form
 /// arguments and async access to the body.
 ///

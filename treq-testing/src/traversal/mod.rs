@@ -13,7 +13,10 @@
 //! connection that can progress until none can without outside input.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
+use std::task::Poll;
 use std::time::Duration;
 
 use http::header::HOST;
@@ -199,30 +202,40 @@ impl Agent for RequestTraversalAgent {
 }
 
 impl RequestTraversalAgent {
-    /// Sends `request`, failing it when the deadline passes first.
+    /// Sends `request`, failing it when the deadline passes first. The
+    /// deadline's timer starts only if the first poll leaves the request
+    /// pending: a resource that answers at once is answered within that
+    /// poll, and needs no timer.
     async fn send(&self, request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
         let Some(deadline) = self.deadline() else {
             return self.exchange(request).await;
         };
         let method = request.method().clone();
         let uri = request.uri().clone();
-        match tokio::time::timeout(deadline, self.exchange(request)).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                let err = Error::custom(
-                    ErrorKind::Timeout,
-                    format!(
-                        "the stubbed resource did not answer the {method} request within \
-                         StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
-                    ),
-                    None,
-                );
-                Err(match url::Url::parse(&uri.to_string()) {
-                    Ok(url) => err.with_url(url),
-                    Err(_) => err,
-                })
+        let mut exchange = std::pin::pin!(self.exchange(request));
+        let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+        let answered = std::future::poll_fn(|cx| {
+            if let Poll::Ready(outcome) = exchange.as_mut().poll(cx) {
+                return Poll::Ready(Some(outcome));
             }
-        }
+            let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(deadline)));
+            timer.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        answered.unwrap_or_else(|| {
+            let err = Error::custom(
+                ErrorKind::Timeout,
+                format!(
+                    "the stubbed resource did not answer the {method} request within \
+                     StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
+                ),
+                None,
+            );
+            Err(match url::Url::parse(&uri.to_string()) {
+                Ok(url) => err.with_url(url),
+                Err(_) => err,
+            })
+        })
     }
 
     async fn exchange(
