@@ -72,7 +72,6 @@ fn treq_has_no_module_cycle() {
 }
 
 #[test]
-#[ignore = "fails on the current tree: mismatch <-> sequence <-> stubbing; un-ignore after the restructure"]
 fn treq_testing_has_no_module_cycle() {
     assert_no_cycle("treq-testing");
 }

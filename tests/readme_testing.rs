@@ -1,7 +1,7 @@
 //! The README's treq-testing snippet, kept compiling and passing here (the
 //! README block itself is `ignore`d: treq's doctests cannot see treq-testing).
 
-use treq_testing::{request_sequence, StringStubbingResource, StubTreq};
+use treq_testing::{request_sequence, StubTreq};
 
 // Production code is written against any agent...
 async fn fetch_status<A: treq::Agent>(client: &treq::HttpClient<A>) -> treq::Result<u16> {
@@ -16,10 +16,9 @@ async fn fetch_status<A: treq::Agent>(client: &treq::HttpClient<A>) -> treq::Res
 async fn asks_for_foo_then_gets_a_teapot() {
     // ...and tested against a declared, ordered sequence of exchanges,
     // checked at compile time (methods, URLs, status codes, header names).
-    let seq = request_sequence! {
+    // Dropping the stub fails the test if an expected request is missing.
+    let stub = StubTreq::verifying(request_sequence! {
         GET "http://an.example/foo" params { "a" => "b" } => 418 body "I'm a teapot";
-    };
-    let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
-    let _guard = seq.consume(); // fails the test if an expected request is missing
+    });
     assert_eq!(fetch_status(&stub).await.unwrap(), 418);
 }

@@ -3,10 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use treq_testing::{
-    any, has_headers, json_body, params_exact, regex, Expect, RequestSequence,
-    StringStubbingResource, StubResponse, StubTreq,
-};
+use treq_testing::matchers::{any, has_headers, json_body, params_exact, regex};
+use treq_testing::{Expect, RequestSequence, StringStubbingResource, StubResponse, StubTreq};
 
 fn collector() -> (
     Arc<Mutex<Vec<String>>>,
@@ -17,7 +15,7 @@ fn collector() -> (
     (messages, move |msg| sink.lock().unwrap().push(msg))
 }
 
-fn params(pairs: &[(&str, &str)]) -> treq_testing::ParamsExact {
+fn params(pairs: &[(&str, &str)]) -> treq_testing::matchers::ParamsExact {
     params_exact(
         pairs
             .iter()

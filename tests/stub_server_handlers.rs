@@ -13,10 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use support::server::{reply, Server};
-use treq_testing::{
-    resource_fn, Fault, RecordingResource, ServerRequest, StringStubbingResource, StubResponse,
-    StubTreq,
-};
+use treq_testing::resource::{resource_fn, RecordingResource};
+use treq_testing::{Fault, ServerRequest, StringStubbingResource, StubResponse, StubTreq};
 
 /// Client code under test, written once against any agent.
 async fn make_a_request<A: treq::Agent>(

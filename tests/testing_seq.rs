@@ -1,10 +1,8 @@
 //! treq's docs/examples/testing_seq.py in Rust: a client function tested
 //! against a hand-built RequestSequence (200 ok, 418 teapot).
 
-use treq_testing::{
-    has_headers, params_exact, Expect, RequestSequence, StringStubbingResource, StubResponse,
-    StubTreq,
-};
+use treq_testing::matchers::{has_headers, params_exact};
+use treq_testing::{Expect, RequestSequence, StringStubbingResource, StubResponse, StubTreq};
 
 #[derive(Debug, PartialEq)]
 enum MyError {

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use treq_testing::{resource_fn, Fault, StringStubbingResource, StubResponse, StubTreq};
+use treq_testing::resource::resource_fn;
+use treq_testing::{Fault, StringStubbingResource, StubResponse, StubTreq};
 
 use crate::support::bounded;
 

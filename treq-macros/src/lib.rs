@@ -34,9 +34,9 @@ mod validate;
 ///
 /// It expands to `treq_testing`'s builder API
 /// (`RequestSequence::new(vec![(Expect::new(..).params(..).., StubResponse::new(..)..), ..])`)
-/// and evaluates to a `RequestSequence`, to be served with
-/// `StubTreq::new(StringStubbingResource::from(seq.clone()))` and checked with
-/// `seq.consume()`.
+/// and evaluates to a `RequestSequence`, to be served and verified when the stub is
+/// dropped with `StubTreq::verifying(seq)` (or served with `StubTreq::new(seq.clone())`
+/// and checked with `seq.verify()`).
 ///
 /// # The request
 ///
@@ -87,7 +87,7 @@ mod validate;
 ///
 /// - the method, the URL and a request body: anything `Expect::new` / `Expect::body`
 ///   accept — strings, `http::Method`, `url::Url`, bytes, and matchers such as a
-///   runtime `treq_testing::regex(..)` or `treq_testing::pred(..)`;
+///   runtime `treq_testing::matchers::regex(..)` or `treq_testing::matchers::pred(..)`;
 /// - map keys and values, response header names and values: anything `ToString`;
 /// - the status: a `u16` or an `http::StatusCode`;
 /// - the response body: anything `StubResponse::body` accepts; `json(value)`: anything
@@ -102,7 +102,7 @@ mod validate;
 /// let seq = request_sequence! {
 ///     GET (format!("{base}/items")) params { "page" => (page) }
 ///         => (http::StatusCode::OK) body (vec![1u8, 2]);
-///     (http::Method::DELETE) (treq_testing::regex(format!("^{base}/items/[0-9]+$"))) => 204;
+///     (http::Method::DELETE) (treq_testing::matchers::regex(format!("^{base}/items/[0-9]+$"))) => 204;
 /// };
 /// # let _ = seq;
 /// ```

@@ -5,9 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use treq::{Agent, HttpClient};
+use treq_testing::matchers::{any, has_headers, json_body, params_exact, regex};
 use treq_testing::{
-    any, has_headers, json_body, params_exact, regex, request_sequence, Expect, RequestSequence,
-    StringStubbingResource, StubResponse, StubTreq,
+    request_sequence, Expect, RequestSequence, StringStubbingResource, StubResponse, StubTreq,
 };
 
 /// The code under test of treq's example: GET with params and headers; JSON on 200,

@@ -7,21 +7,27 @@
 //! - [`StubTreq`]: a [`treq::HttpClient`] whose requests are served by a
 //!   [`Resource`]. Code written against `HttpClient<A: Agent>` takes it
 //!   unchanged.
+//! - [`RequestSequence`]: requests expected in order ([`Expect`], with the
+//!   field matchers of [`matchers`]), each answered by its [`StubResponse`];
+//!   [`StubTreq::verifying`] serves one and fails the test when the stub is
+//!   dropped if something was left or mismatched. [`request_sequence!`]
+//!   declares one as data.
 //! - [`StringStubbingResource`]: answer each [`StubRequest`] from a plain
 //!   function returning a [`StubResponse`] or a `(code, headers, body)` tuple.
-//! - [`RequestSequence`]: requests expected in order, with field matchers
-//!   ([`any()`], [`HasHeaders`], [`regex()`], [`json_body`], [`pred`]) and a
-//!   guard that fails the test if something was left or mismatched.
-//! - [`ServiceResource`]: test your own server (an axum `Router`, any
-//!   `tower::Service`) through the client.
-//! - [`Fault`] and [`RecordingResource`]: reset connections, truncated
-//!   bodies, delays under tokio's paused clock; every request kept for
-//!   later assertions.
+//! - [`resource`]: the server side ([`Resource`], [`ServerRequest`]) and the
+//!   other resources: [`ServiceResource`](resource::ServiceResource) tests
+//!   your own server (an axum `Router`, any `tower::Service`) through the
+//!   client, [`RecordingResource`](resource::RecordingResource) keeps every
+//!   request, [`Fault`] resets connections, truncates bodies or delays under
+//!   tokio's paused clock.
+//! - [`RequestTraversalAgent`]: the in-memory [`treq::Agent`] under
+//!   `StubTreq`, for code that takes an agent.
 //!
 //! ## Testing a client with an expected sequence
 //!
 //! ```
-//! use treq_testing::{has_headers, Expect, RequestSequence, StringStubbingResource, StubResponse, StubTreq};
+//! use treq_testing::matchers::{has_headers, params_exact};
+//! use treq_testing::{Expect, RequestSequence, StubResponse, StubTreq};
 //!
 //! async fn make_a_request<A: treq::Agent>(client: &treq::HttpClient<A>) -> treq::Result<serde_json::Value> {
 //!     client.get("http://an.example/foo")
@@ -35,19 +41,23 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> treq::Result<()> {
 //! let seq = RequestSequence::new([(
 //!     Expect::new("GET", "http://an.example/foo")
-//!         .params(treq_testing::params_exact(vec![("a".into(), vec!["b".into()])]))
+//!         .params(params_exact(vec![("a".into(), vec!["b".into()])]))
 //!         .headers(has_headers([("Accept", ["application/json"])])),
 //!     StubResponse::new(200)
 //!         .header("Content-Type", "application/json")
 //!         .body(r#"{"status": "ok"}"#),
 //! )]);
-//! let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
-//! let guard = seq.consume(); // fails the test on drop if expectations are left
+//! // Serves the sequence; dropping the stub fails the test if expectations
+//! // are left or a request did not match.
+//! let stub = StubTreq::verifying(seq);
 //! let value = make_a_request(&stub).await?;
 //! assert_eq!(value["status"], "ok");
-//! drop(guard);
 //! # Ok(()) }
 //! ```
+//!
+//! To check the sequence at another point, serve a clone
+//! (`StubTreq::new(seq.clone())`) and call [`RequestSequence::verify`], or
+//! hold the guard of [`RequestSequence::consume`].
 //!
 //! ## Testing a server handler
 //!
@@ -78,37 +88,33 @@
 //! [`StubTreq::with_deadline`].
 
 #![warn(missing_docs)]
+// Every dependency declared is used (the lint is not in the workspace table:
+// the integration-test crates of the root package each use only some).
+#![warn(unused_crate_dependencies)]
 
-mod fault;
-mod matchers;
-mod mismatch;
-mod recording;
-mod resource;
-mod sequence;
+pub mod matchers;
+mod normalize;
+pub mod resource;
+pub mod sequence;
 mod stub;
-mod stubbing;
 mod traversal;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use crate::fault::Fault;
-pub use crate::matchers::{
-    any, has_headers, json_body, params_exact, pred, regex, Any, BodyField, BoxMatcher, Field,
-    HasHeaders, HeadersField, IntoMatcher, JsonBody, Matcher, MethodField, MultiMap, ParamsExact,
-    ParamsField, Pred, Regex, UrlField,
-};
-pub use crate::recording::RecordingResource;
 pub use crate::resource::{
-    resource_fn, IntoResourceResponse, Resource, ResourceFuture, ServerRequest, ServiceResource,
+    Fault, Resource, ServerRequest, StringStubbingResource, StubRequest, StubResponse,
 };
-pub use crate::sequence::{ConsumeGuard, Expect, RequestSequence};
+pub use crate::sequence::{Expect, RequestSequence};
 pub use crate::stub::StubTreq;
-pub use crate::stubbing::{IntoStubBody, StringStubbingResource, StubRequest, StubResponse};
 pub use crate::traversal::RequestTraversalAgent;
 #[doc(inline)]
 pub use treq_macros::request_sequence;
+
+// A dev-dependency for the doctests only (the unit tests see it too).
+#[cfg(test)]
+use axum as _;
 
 #[allow(dead_code)]
 fn _assert_impls() {

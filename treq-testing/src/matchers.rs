@@ -1,15 +1,39 @@
 //! Matchers: one value per field of an [`Expect`](crate::Expect).
 //!
+//! Each field of an `Expect` takes a plain value (an exact match: a method
+//! compared case-insensitively, a normalised URL, body bytes) or one of the
+//! matchers made here:
+//!
+//! | function | matches | fields |
+//! |---|---|---|
+//! | [`any()`] | anything | all |
+//! | [`regex(pattern)`](regex()) | text matching the pattern | method, URL, body |
+//! | [`params_exact(pairs)`](params_exact) | exactly these params | params |
+//! | [`has_headers(pairs)`](has_headers) | at least these headers | headers |
+//! | [`json_body(value)`](json_body) | a body equal as JSON | body |
+//! | [`pred(predicate)`](pred) | any `predicates` predicate | all |
+//!
+//! ```
+//! use treq_testing::matchers::{any, has_headers, regex};
+//! use treq_testing::Expect;
+//!
+//! let e = Expect::new("GET", regex("^https://api\\.example/"))
+//!     .headers(has_headers([("Accept", ["application/json"])]))
+//!     .body(any());
+//! ```
+//!
 //! A [`Matcher`] answers one question (does this actual value fit?) and
-//! describes itself through `Debug` for failure reports. [`IntoMatcher`] lets
-//! each field of an `Expect` take plain values (exact match), [`any()`],
-//! [`HasHeaders`], a [`Regex`], a JSON value ([`json_body`]) or any
-//! `predicates` predicate ([`pred`]).
+//! describes itself through `Debug` for failure reports; [`IntoMatcher`]
+//! converts a value into the matcher of one field, which the marker types
+//! ([`MethodField`], [`UrlField`], ...) name. Write your own by implementing
+//! `Matcher` and passing it boxed ([`BoxMatcher`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use bytes::Bytes;
+
+pub(crate) use crate::normalize::normalize_url;
 
 /// A sorted multi-map: names to their values (values sorted too).
 ///
@@ -71,8 +95,8 @@ impl Field for BodyField {
 
 /// Converts a value into the matcher of field `F`.
 ///
-/// Implemented for exact values (`&str`, `String`, bytes, ...), [`Any`],
-/// [`Regex`], [`HasHeaders`], [`ParamsExact`], [`JsonBody`], [`Pred`] and boxed
+/// Implemented for exact values (`&str`, `String`, bytes, ...), [`AnyMatcher`],
+/// [`RegexMatcher`], [`HasHeaders`], [`ParamsExact`], [`JsonBody`], [`Pred`] and boxed
 /// matchers, each for the fields where it makes sense.
 pub trait IntoMatcher<F: Field> {
     /// The matcher.
@@ -89,33 +113,34 @@ impl<F: Field> IntoMatcher<F> for BoxMatcher<F::Value> {
 
 /// Matches anything (treq's `mock.ANY`). Made by [`any()`].
 #[derive(Clone, Copy, Default)]
-pub struct Any;
+pub struct AnyMatcher;
 
 /// A matcher that accepts any value, for any field.
 ///
 /// ```
-/// use treq_testing::{any, Expect};
+/// use treq_testing::matchers::any;
+/// use treq_testing::Expect;
 /// let expect = Expect::new(any(), any()).body(any());
 /// ```
-pub fn any() -> Any {
-    Any
+pub fn any() -> AnyMatcher {
+    AnyMatcher
 }
 
-impl fmt::Debug for Any {
+impl fmt::Debug for AnyMatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<ANY>")
     }
 }
 
-impl<T: ?Sized> Matcher<T> for Any {
+impl<T: ?Sized> Matcher<T> for AnyMatcher {
     fn matches(&self, _actual: &T) -> bool {
         true
     }
 }
 
-impl<F: Field> IntoMatcher<F> for Any {
+impl<F: Field> IntoMatcher<F> for AnyMatcher {
     fn into_matcher(self) -> BoxMatcher<F::Value> {
-        Box::new(Any)
+        Box::new(AnyMatcher)
     }
 }
 
@@ -175,20 +200,6 @@ impl Matcher<str> for UrlIs {
     }
 }
 
-/// Normalises a URL the way [`StubRequest::url`](crate::StubRequest::url)
-/// is: query and fragment removed, host lowercased, default port dropped,
-/// `/` for an empty path. A string that does not parse is kept as it is.
-pub(crate) fn normalize_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            u.set_query(None);
-            u.set_fragment(None);
-            u.to_string()
-        }
-        Err(_) => url.to_owned(),
-    }
-}
-
 impl IntoMatcher<UrlField> for &str {
     fn into_matcher(self) -> BoxMatcher<str> {
         Box::new(UrlIs(normalize_url(self)))
@@ -219,25 +230,26 @@ impl IntoMatcher<UrlField> for url::Url {
 /// every failure report) names the pattern and the compile error, so the
 /// mistake surfaces as a test failure instead of a panic.
 #[derive(Clone)]
-pub struct Regex {
+pub struct RegexMatcher {
     pattern: String,
     compiled: Result<regex::Regex, String>,
 }
 
-/// A [`Regex`] matcher from a pattern (searched anywhere: anchor it with
+/// A [`RegexMatcher`] from a pattern (searched anywhere: anchor it with
 /// `^...$` to match the whole value).
 ///
 /// ```
-/// use treq_testing::{regex, Expect};
+/// use treq_testing::matchers::regex;
+/// use treq_testing::Expect;
 /// let expect = Expect::new("GET", regex("^http://api\\.example/v[0-9]+/"));
 /// ```
-pub fn regex(pattern: impl AsRef<str>) -> Regex {
+pub fn regex(pattern: impl AsRef<str>) -> RegexMatcher {
     let pattern = pattern.as_ref().to_owned();
     let compiled = regex::Regex::new(&pattern).map_err(|e| e.to_string());
-    Regex { pattern, compiled }
+    RegexMatcher { pattern, compiled }
 }
 
-impl Regex {
+impl RegexMatcher {
     /// The error if the pattern did not compile.
     pub fn error(&self) -> Option<&str> {
         self.compiled.as_ref().err().map(String::as_str)
@@ -251,7 +263,7 @@ impl Regex {
     }
 }
 
-impl fmt::Debug for Regex {
+impl fmt::Debug for RegexMatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.compiled {
             Ok(_) => write!(f, "regex({:?})", self.pattern),
@@ -260,39 +272,39 @@ impl fmt::Debug for Regex {
     }
 }
 
-impl Matcher<str> for Regex {
+impl Matcher<str> for RegexMatcher {
     fn matches(&self, actual: &str) -> bool {
         self.is_match(actual)
     }
 }
 
-impl Matcher<[u8]> for Regex {
+impl Matcher<[u8]> for RegexMatcher {
     fn matches(&self, actual: &[u8]) -> bool {
         std::str::from_utf8(actual).is_ok_and(|s| self.is_match(s))
     }
 }
 
-impl IntoMatcher<MethodField> for Regex {
+impl IntoMatcher<MethodField> for RegexMatcher {
     fn into_matcher(self) -> BoxMatcher<str> {
         Box::new(self)
     }
 }
-impl IntoMatcher<UrlField> for Regex {
+impl IntoMatcher<UrlField> for RegexMatcher {
     fn into_matcher(self) -> BoxMatcher<str> {
         Box::new(self)
     }
 }
-impl IntoMatcher<BodyField> for Regex {
+impl IntoMatcher<BodyField> for RegexMatcher {
     fn into_matcher(self) -> BoxMatcher<[u8]> {
         Box::new(self)
     }
 }
 impl<F: Field> IntoMatcher<F> for regex::Regex
 where
-    Regex: IntoMatcher<F>,
+    RegexMatcher: IntoMatcher<F>,
 {
     fn into_matcher(self) -> BoxMatcher<F::Value> {
-        Regex {
+        RegexMatcher {
             pattern: self.as_str().to_owned(),
             compiled: Ok(self),
         }
@@ -310,7 +322,8 @@ pub struct ParamsExact(MultiMap);
 /// Params that must equal these exactly (values compared as sorted lists).
 ///
 /// ```
-/// use treq_testing::{params_exact, Expect};
+/// use treq_testing::matchers::params_exact;
+/// use treq_testing::Expect;
 /// let expect = Expect::new("GET", "http://a.example/")
 ///     .params(params_exact(vec![("page".to_string(), vec!["1".to_string()])]));
 /// ```
@@ -367,7 +380,7 @@ impl IntoMatcher<ParamsField> for MultiMap {
 
 // ---------------------------------------------------------------- headers
 
-/// Matches headers that include these (treq's `HasHeaders`, rule 89).
+/// Matches headers that include these (treq's `HasHeaders`).
 ///
 /// Every expected name must be present (names compare case-insensitively)
 /// and its expected values must be a subset of the actual values (values
@@ -375,8 +388,7 @@ impl IntoMatcher<ParamsField> for MultiMap {
 /// `HasHeaders` matches any headers.
 ///
 /// ```
-/// use treq_testing::{has_headers, MultiMap};
-/// use treq_testing::Matcher;
+/// use treq_testing::matchers::{has_headers, Matcher, MultiMap};
 ///
 /// let expected = has_headers([("One", ["two", "three"])]);
 /// let mut actual = MultiMap::new();
@@ -403,7 +415,7 @@ impl HasHeaders {
 /// A [`HasHeaders`] from any `(name, values)` pairs.
 ///
 /// ```
-/// use treq_testing::has_headers;
+/// use treq_testing::matchers::has_headers;
 /// let h = has_headers([("Accept", vec!["application/json"])]);
 /// ```
 pub fn has_headers<K, V, I>(pairs: impl IntoIterator<Item = (K, I)>) -> HasHeaders
@@ -492,7 +504,8 @@ pub struct JsonBody(serde_json::Value);
 /// A body matcher comparing JSON values instead of bytes.
 ///
 /// ```
-/// use treq_testing::{json_body, Expect};
+/// use treq_testing::matchers::json_body;
+/// use treq_testing::Expect;
 /// let expect = Expect::new("POST", "http://a.example/")
 ///     .body(json_body(serde_json::json!({"msg": "hi"})));
 /// ```
@@ -529,7 +542,8 @@ pub struct Pred<P>(P);
 ///
 /// ```
 /// use predicates::prelude::*;
-/// use treq_testing::{pred, Expect};
+/// use treq_testing::matchers::pred;
+/// use treq_testing::Expect;
 /// let expect = Expect::new("GET", pred(predicates::str::ends_with("/health")));
 /// ```
 pub fn pred<P>(predicate: P) -> Pred<P> {
@@ -570,7 +584,7 @@ mod tests {
         to_multimap(pairs.iter().map(|(k, v)| (*k, v.iter())), false)
     }
 
-    // treq rule 89, test_testing HasHeadersTests.
+    // The cases of treq's HasHeadersTests.
     #[test]
     fn has_headers_is_a_superset_match() {
         let h = has_headers([("one", ["two", "three"])]);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use treq::{ClientBuilder, HttpClient};
 
 use crate::resource::{Resource, ServiceResource};
+use crate::sequence::RequestSequence;
 use crate::traversal::RequestTraversalAgent;
 
 /// A treq client whose requests are served in memory by a [`Resource`].
@@ -29,8 +30,12 @@ use crate::traversal::RequestTraversalAgent;
 /// ```
 ///
 /// When dropped, it panics (failing the test) if the resource panicked while
-/// serving a request — unless the thread is already panicking. Use
-/// [`take_failures`](Self::take_failures) to inspect and clear them first.
+/// serving a request, or, for a stub made by [`verifying`](Self::verifying),
+/// if its [`RequestSequence`] has expectations left or saw a request that did
+/// not match; all of it in one panic, and nothing is checked if the thread is
+/// already panicking (a failing test shows its own panic, not a second one).
+/// Use [`take_failures`](Self::take_failures) to inspect and clear the
+/// resource's panics first.
 ///
 /// A request the resource does not answer within
 /// [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE) (30 s of tokio time) fails
@@ -38,6 +43,8 @@ use crate::traversal::RequestTraversalAgent;
 /// cannot hang forever; see [`with_deadline`](Self::with_deadline).
 pub struct StubTreq {
     client: HttpClient<RequestTraversalAgent>,
+    /// Checked when the stub is dropped (see [`StubTreq::verifying`]).
+    verify: Option<RequestSequence>,
 }
 
 impl StubTreq {
@@ -45,11 +52,39 @@ impl StubTreq {
     /// [`with_deadline`](Self::with_deadline) says otherwise.
     pub const DEFAULT_DEADLINE: Duration = crate::traversal::DEFAULT_DEADLINE;
 
-    /// A client serving every request with `resource`.
+    /// A client serving every request with `resource` (a
+    /// [`RequestSequence`], a [`StringStubbingResource`](crate::StringStubbingResource),
+    /// an async closure, ...).
     pub fn new(resource: impl Resource) -> Self {
         StubTreq {
             client: HttpClient::new(RequestTraversalAgent::new(resource)),
+            verify: None,
         }
+    }
+
+    /// A client serving `sequence` that verifies it when dropped, like
+    /// wiremock's `MockServer`: the drop panics (failing the test) if an
+    /// expectation is left or a request did not match, with the sequence's
+    /// full report ([`RequestSequence::verify`]). A test that already failed
+    /// (the thread is panicking) is not checked again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> treq::Result<()> {
+    /// use treq_testing::{request_sequence, StubTreq};
+    ///
+    /// let stub = StubTreq::verifying(request_sequence! {
+    ///     GET "http://an.example/health" => 204;
+    /// });
+    /// assert_eq!(stub.get("http://an.example/health").await?.code(), 204);
+    /// # Ok(()) }   // the stub is dropped here: every expectation was met
+    /// ```
+    ///
+    /// To inspect the sequence while the stub lives, pass a clone:
+    /// `StubTreq::verifying(seq.clone())` (clones share their state).
+    pub fn verifying(sequence: RequestSequence) -> Self {
+        let mut stub = StubTreq::new(sequence.clone());
+        stub.verify = Some(sequence);
+        stub
     }
 
     /// A client serving a `tower::Service` (for example an axum `Router`);
@@ -79,6 +114,7 @@ impl StubTreq {
         let builder = HttpClient::builder(RequestTraversalAgent::new(resource));
         StubTreq {
             client: configure(builder).build(),
+            verify: None,
         }
     }
 
@@ -158,13 +194,20 @@ impl Drop for StubTreq {
         if std::thread::panicking() {
             return;
         }
+        let mut report = Vec::new();
         let failures = self.take_failures();
         if !failures.is_empty() {
-            panic!(
+            report.push(format!(
                 "the stubbed resource panicked while serving {} request(s):\n- {}",
                 failures.len(),
                 failures.join("\n- ")
-            );
+            ));
+        }
+        if let Some(Err(unmet)) = self.verify.take().map(|seq| seq.verify()) {
+            report.push(unmet);
+        }
+        if !report.is_empty() {
+            panic!("{}", report.join("\n\n"));
         }
     }
 }

@@ -1,42 +1,60 @@
 //! StubTreq vs a raw hyper client connection talking to a raw hyper server
-//! connection over `tokio::io::duplex`, in the same run, on one thread.
+//! connection over `tokio::io::duplex`, side by side in one run, on a
+//! current-thread runtime and on a 2-worker multi-thread runtime.
 //!
-//! Run: `cargo run --release --manifest-path bench/Cargo.toml --bin stub [-- --quick]`
+//! ```text
+//! cargo run --release --manifest-path bench/Cargo.toml --bin stub -- --quick
+//! cargo run --release --manifest-path bench/Cargo.toml --bin stub            # longer rounds
+//! ```
 //!
-//! Figures (all on a current-thread runtime):
-//! - raw keep-alive: requests/s over one duplex connection;
+//! Rows (each measured in every round; rounds interleave all rows so drift in
+//! machine load hits them alike; the median of the rounds is printed):
+//! - raw keep-alive: requests/s over one duplex connection (client
+//!   connection and server connection each a spawned task, as hyper's
+//!   examples do);
 //! - raw fresh: one pipe + both handshakes + one request, per iteration;
-//! - StubTreq: requests/s through the whole client stack (each request gets
-//!   its own in-memory connection, like treq's RequestTraversalAgent);
 //! - RequestTraversalAgent alone (no client stack): requests/s;
-//! - a whole stub test: build a one-entry RequestSequence, a StubTreq, the
-//!   consume guard, send one request, read it, verify on drop.
+//! - StubTreq: requests/s through the whole client stack;
+//! - a whole stub test: a one-entry RequestSequence, `StubTreq::verifying`,
+//!   one request, its body read, the verification when the stub drops.
+//!
+//! `-- --only TEXT` runs just the rows whose name contains TEXT, a fixed
+//! number of operations each (`STUB_BENCH_COUNT`, default 20000), to profile
+//! them: `perf stat -e instructions:u` over such a run, divided by the
+//! count, gives instructions per operation.
+//!
+//! On the multi-thread runtime the measuring loop runs in `block_on`, the
+//! way `#[tokio::test(flavor = "multi_thread")]` runs a test body; the
+//! "spawned" row runs it as a task on a worker instead.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::hint::black_box;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::rt::TokioIo;
+use tokio::runtime::Runtime;
 use treq::Agent;
 use treq_testing::{
     Expect, RequestSequence, RequestTraversalAgent, StringStubbingResource, StubResponse, StubTreq,
 };
 
+const ROUNDS: usize = 3;
+
+#[derive(Clone, Copy)]
 struct Config {
     warmup: Duration,
     measure: Duration,
 }
 
+type Op = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
 /// Runs `op` repeatedly for the warmup, then for the measuring time;
 /// returns the mean time per call.
-async fn measure<F, Fut>(cfg: &Config, mut op: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ()>,
-{
+async fn measure(cfg: Config, op: &mut Op) -> Duration {
     let warm = Instant::now();
     while warm.elapsed() < cfg.warmup {
         op().await;
@@ -80,26 +98,8 @@ async fn raw_fresh() {
     black_box(resp.into_body().collect().await.unwrap().to_bytes());
 }
 
-fn report(name: &str, per: Duration, baseline: Option<Duration>) {
-    let rate = 1.0 / per.as_secs_f64();
-    let ratio = baseline
-        .map(|b| {
-            format!(
-                "  ({:.2}x the raw rate, {:.2}x the raw time)",
-                b.as_secs_f64() / per.as_secs_f64(),
-                per.as_secs_f64() / b.as_secs_f64()
-            )
-        })
-        .unwrap_or_default();
-    println!(
-        "{name:<48} {:>9.2} us/op {:>10.0} ops/s{ratio}",
-        per.as_secs_f64() * 1e6,
-        rate
-    );
-}
-
-async fn run(cfg: Config) {
-    // Raw keep-alive: one connection, sequential requests.
+/// One keep-alive raw connection; must be built inside the runtime.
+async fn raw_keepalive_op() -> Op {
     let (client_io, server_io) = tokio::io::duplex(64 * 1024);
     tokio::spawn(raw_server(server_io));
     let (sender, conn) =
@@ -107,67 +107,205 @@ async fn run(cfg: Config) {
             .await
             .unwrap();
     tokio::spawn(conn);
-    let sender = std::cell::RefCell::new(sender);
-    let raw_keepalive = measure(&cfg, || async {
-        let fut = sender.borrow_mut().send_request(raw_request());
-        let resp = fut.await.unwrap();
-        black_box(resp.into_body().collect().await.unwrap().to_bytes());
+    let sender = std::sync::Arc::new(std::sync::Mutex::new(sender));
+    Box::new(move || {
+        let sender = std::sync::Arc::clone(&sender);
+        Box::pin(async move {
+            // On a multi-thread runtime the connection task may not have
+            // taken up the previous exchange's end yet.
+            std::future::poll_fn(|cx| sender.lock().unwrap().poll_ready(cx))
+                .await
+                .unwrap();
+            let fut = sender.lock().unwrap().send_request(raw_request());
+            let resp = fut.await.unwrap();
+            black_box(resp.into_body().collect().await.unwrap().to_bytes());
+        })
     })
-    .await;
-    report("raw hyper over duplex, keep-alive", raw_keepalive, None);
+}
 
-    let raw_fresh_t = measure(&cfg, raw_fresh).await;
-    report(
-        "raw hyper over duplex, fresh pipe+handshake+1 req",
-        raw_fresh_t,
-        None,
-    );
-
+fn traversal_op() -> Op {
     let agent = RequestTraversalAgent::new(StringStubbingResource::new(|_req| (200, "ok")));
-    let traversal = measure(&cfg, || async {
-        let req = http::Request::builder()
-            .uri("http://bench.test/")
-            .body(treq::Body::empty())
-            .unwrap();
-        let resp = agent.request(req).await.unwrap();
-        black_box(resp.into_body().collect_bytes(None).await.unwrap());
+    Box::new(move || {
+        let agent = agent.clone();
+        Box::pin(async move {
+            let req = http::Request::builder()
+                .uri("http://bench.test/")
+                .body(treq::Body::empty())
+                .unwrap();
+            let resp = agent.request(req).await.unwrap();
+            black_box(resp.into_body().collect_bytes(None).await.unwrap());
+        })
     })
-    .await;
-    report(
-        "RequestTraversalAgent (StringStubbingResource)",
-        traversal,
-        Some(raw_keepalive),
-    );
+}
 
-    let stub = StubTreq::new(StringStubbingResource::new(|_req| (200, "ok")));
-    let stub_rate = measure(&cfg, || async {
-        let resp = stub.get("http://bench.test/").await.unwrap();
-        black_box(resp.content().await.unwrap());
+fn stub_op() -> Op {
+    let stub = std::sync::Arc::new(StubTreq::new(StringStubbingResource::new(|_req| {
+        (200, "ok")
+    })));
+    Box::new(move || {
+        let stub = std::sync::Arc::clone(&stub);
+        Box::pin(async move {
+            let resp = stub.get("http://bench.test/").await.unwrap();
+            black_box(resp.content().await.unwrap());
+        })
     })
-    .await;
-    report(
-        "StubTreq GET (StringStubbingResource)",
-        stub_rate,
-        Some(raw_keepalive),
-    );
+}
 
-    let whole = measure(&cfg, || async {
-        let seq = RequestSequence::new([(
-            Expect::new("GET", "http://bench.test/"),
-            StubResponse::new(200).body("ok"),
-        )]);
-        let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
-        let guard = seq.consume();
-        let resp = stub.get("http://bench.test/").await.unwrap();
-        black_box(resp.content().await.unwrap());
-        drop(guard);
+fn whole_test_op() -> Op {
+    Box::new(|| {
+        Box::pin(async {
+            let stub = StubTreq::verifying(RequestSequence::new([(
+                Expect::new("GET", "http://bench.test/"),
+                StubResponse::new(200).body("ok"),
+            )]));
+            let resp = stub.get("http://bench.test/").await.unwrap();
+            black_box(resp.content().await.unwrap());
+        })
     })
-    .await;
-    report("whole stub test (sequence+stub+1 req+verify)", whole, None);
-    println!(
-        "whole stub test / raw fresh pipe+handshake+1 req: {:.2}x",
-        whole.as_secs_f64() / raw_fresh_t.as_secs_f64()
-    );
+}
+
+fn raw_fresh_op() -> Op {
+    Box::new(|| Box::pin(raw_fresh()))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Where {
+    CurrentThread,
+    MultiThread,
+    /// Multi-thread runtime, the loop spawned as a task on a worker.
+    MultiThreadSpawned,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    RawKeepAlive,
+    RawFresh,
+    Traversal,
+    Stub,
+    WholeTest,
+}
+
+struct Row {
+    name: &'static str,
+    kind: Kind,
+    place: Where,
+    samples: Vec<Duration>,
+}
+
+fn rows() -> Vec<Row> {
+    use Kind::*;
+    use Where::*;
+    let row = |name, kind, place| Row {
+        name,
+        kind,
+        place,
+        samples: Vec::new(),
+    };
+    vec![
+        row(
+            "CT raw hyper over duplex, keep-alive",
+            RawKeepAlive,
+            CurrentThread,
+        ),
+        row(
+            "CT raw hyper, fresh pipe+handshake+1 req",
+            RawFresh,
+            CurrentThread,
+        ),
+        row(
+            "CT RequestTraversalAgent (StringStubbing)",
+            Traversal,
+            CurrentThread,
+        ),
+        row("CT StubTreq GET (StringStubbing)", Stub, CurrentThread),
+        row(
+            "CT whole stub test (verifying+1 req)",
+            WholeTest,
+            CurrentThread,
+        ),
+        row(
+            "MT raw hyper over duplex, keep-alive",
+            RawKeepAlive,
+            MultiThread,
+        ),
+        row(
+            "MT raw hyper, fresh pipe+handshake+1 req",
+            RawFresh,
+            MultiThread,
+        ),
+        row(
+            "MT RequestTraversalAgent (StringStubbing)",
+            Traversal,
+            MultiThread,
+        ),
+        row("MT StubTreq GET (StringStubbing)", Stub, MultiThread),
+        row(
+            "MT StubTreq GET, loop spawned on a worker",
+            Stub,
+            MultiThreadSpawned,
+        ),
+        row(
+            "MT whole stub test (verifying+1 req)",
+            WholeTest,
+            MultiThread,
+        ),
+    ]
+}
+
+fn run_row(cfg: Config, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
+    let kind = row.kind;
+    let job = async move {
+        let mut op = make_op(kind).await;
+        measure(cfg, &mut op).await
+    };
+    match row.place {
+        Where::CurrentThread => ct.block_on(job),
+        Where::MultiThread => mt.block_on(job),
+        Where::MultiThreadSpawned => mt.block_on(async { tokio::spawn(job).await.unwrap() }),
+    }
+}
+
+fn run_row_count(count: u32, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
+    let kind = row.kind;
+    let job = async move {
+        let mut op = make_op(kind).await;
+        let start = Instant::now();
+        for _ in 0..count {
+            op().await;
+        }
+        start.elapsed() / count
+    };
+    match row.place {
+        Where::CurrentThread => ct.block_on(job),
+        Where::MultiThread => mt.block_on(job),
+        Where::MultiThreadSpawned => mt.block_on(async { tokio::spawn(job).await.unwrap() }),
+    }
+}
+
+async fn make_op(kind: Kind) -> Op {
+    match kind {
+        Kind::RawKeepAlive => raw_keepalive_op().await,
+        Kind::RawFresh => raw_fresh_op(),
+        Kind::Traversal => traversal_op(),
+        Kind::Stub => stub_op(),
+        Kind::WholeTest => whole_test_op(),
+    }
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    let mut s = samples.to_vec();
+    s.sort();
+    s[s.len() / 2]
+}
+
+fn find(rows: &[Row], kind: Kind, place: Where) -> Duration {
+    median(
+        &rows
+            .iter()
+            .find(|r| r.kind == kind && r.place == place)
+            .expect("row exists")
+            .samples,
+    )
 }
 
 fn main() {
@@ -179,13 +317,95 @@ fn main() {
         }
     } else {
         Config {
-            warmup: Duration::from_secs(1),
-            measure: Duration::from_secs(3),
+            warmup: Duration::from_millis(300),
+            measure: Duration::from_secs(1),
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let ct = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .unwrap();
-    runtime.block_on(run(cfg));
+    let mt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    // `--only TEXT`: just the rows whose name contains TEXT (for profiling).
+    let only = std::env::args().skip_while(|a| a != "--only").nth(1);
+    if let Some(only) = &only {
+        let mut rows = rows();
+        rows.retain(|r| r.name.contains(only.as_str()));
+        // A fixed count, so that `perf stat -e instructions` over the run
+        // divides into instructions per operation.
+        let count: u32 = std::env::var("STUB_BENCH_COUNT")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(20_000);
+        for row in &rows {
+            let t = run_row_count(count, row, &ct, &mt);
+            println!(
+                "{:<46} {:>9.2} us/op ({count} ops)",
+                row.name,
+                t.as_secs_f64() * 1e6
+            );
+        }
+        return;
+    }
+    let mut rows = rows();
+    for _ in 0..ROUNDS {
+        for row in &mut rows {
+            let t = run_row(cfg, row, &ct, &mt);
+            row.samples.push(t);
+        }
+    }
+    println!(
+        "in-memory stub vs raw hyper over tokio::io::duplex, {ROUNDS} interleaved rounds of {:?}, medians\n",
+        cfg.measure
+    );
+    println!("{:<46} {:>9} {:>10}", "row", "us/op", "ops/s");
+    for row in &rows {
+        let per = median(&row.samples);
+        println!(
+            "{:<46} {:>9.2} {:>10.0}",
+            row.name,
+            per.as_secs_f64() * 1e6,
+            1.0 / per.as_secs_f64()
+        );
+    }
+    use Kind::*;
+    use Where::*;
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    let raw_ct = find(&rows, RawKeepAlive, CurrentThread);
+    let stub_ct = find(&rows, Stub, CurrentThread);
+    let stub_mt = find(&rows, Stub, MultiThread);
+    let stub_mt_spawned = find(&rows, Stub, MultiThreadSpawned);
+    let fresh_ct = find(&rows, RawFresh, CurrentThread);
+    let fresh_mt = find(&rows, RawFresh, MultiThread);
+    let whole_ct = find(&rows, WholeTest, CurrentThread);
+    let whole_mt = find(&rows, WholeTest, MultiThread);
+    println!("\nacceptance (rates as x of the raw rate, times as x of the other time):");
+    println!(
+        "StubTreq CT rate / raw keep-alive CT rate:      {:.2}x (>= 0.5)",
+        ratio(raw_ct, stub_ct)
+    );
+    println!(
+        "StubTreq MT time / StubTreq CT time:            {:.2}x (<= 1.3)",
+        ratio(stub_mt, stub_ct)
+    );
+    println!(
+        "StubTreq MT (spawned) time / StubTreq CT time:  {:.2}x",
+        ratio(stub_mt_spawned, stub_ct)
+    );
+    println!(
+        "whole stub test CT / raw fresh pipe CT:         {:.2}x (<= 3)",
+        ratio(whole_ct, fresh_ct)
+    );
+    println!(
+        "whole stub test MT / raw fresh pipe MT:         {:.2}x (<= 3)",
+        ratio(whole_mt, fresh_mt)
+    );
+    println!(
+        "RequestTraversalAgent CT rate / raw CT rate:    {:.2}x",
+        ratio(raw_ct, find(&rows, Traversal, CurrentThread))
+    );
 }

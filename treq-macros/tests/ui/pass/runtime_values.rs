@@ -10,9 +10,9 @@ fn main() {
         (method) (format!("{base}/items")) params { "page" => (page), ("per_page") => ["10", (20)] }
             headers { "Authorization" => (format!("Bearer {token}")) } body (payload.clone())
             => (http::StatusCode::CREATED) headers { (header_name) => (42) } body (payload);
-        GET (url::Url::parse("http://an.example/x").unwrap()) body (treq_testing::any())
+        GET (url::Url::parse("http://an.example/x").unwrap()) body (treq_testing::matchers::any())
             => (204u16) body (String::from("done"));
-        (String::from("PUT")) (treq_testing::regex(format!("^{base}/items/[0-9]+$"))) body (b"x".to_vec()) => 200;
+        (String::from("PUT")) (treq_testing::matchers::regex(format!("^{base}/items/[0-9]+$"))) body (b"x".to_vec()) => 200;
         ("GET") ("http://an.example/") => 200;
     };
 }

@@ -6,9 +6,9 @@ use std::fmt::Write;
 
 use similar::{ChangeTag, TextDiff};
 
+use super::expect::Expect;
 use crate::matchers::fmt_bytes;
-use crate::sequence::Expect;
-use crate::stubbing::StubRequest;
+use crate::resource::StubRequest;
 
 struct Bytes<'a>(&'a [u8]);
 

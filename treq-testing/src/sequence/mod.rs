@@ -1,107 +1,30 @@
-//! `RequestSequence`: requests expected in order, each with its canned
-//! response, verified by a guard when it is dropped.
+//! [`RequestSequence`]: requests expected in order, each with its canned
+//! response ([`Expect`] says what is expected of one request), verified when
+//! the stub serving it is dropped ([`StubTreq::verifying`](crate::StubTreq::verifying))
+//! or when a [`ConsumeGuard`] is dropped.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::matchers::{
-    Any, BodyField, BoxMatcher, HeadersField, IntoMatcher, MethodField, MultiMap, ParamsField,
-    UrlField,
+use crate::resource::{
+    answer_stub_request, Resource, ResourceFuture, ServerRequest, StringStubbingResource,
+    StubRequest, StubResponse,
 };
-use crate::mismatch;
-use crate::stubbing::{StubRequest, StubResponse};
 
-/// One expected request: a matcher per field (method, URL, params, headers,
-/// body). Fields left unset match anything.
-///
-/// ```
-/// use treq_testing::{any, has_headers, regex, Expect};
-/// let e = Expect::new("GET", "http://an.example/foo")
-///     .headers(has_headers([("Accept", ["application/json"])]))
-///     .body(any());
-/// let e = Expect::new(any(), regex("^https://"));
-/// ```
-pub struct Expect {
-    pub(crate) method: BoxMatcher<str>,
-    pub(crate) url: BoxMatcher<str>,
-    pub(crate) params: BoxMatcher<MultiMap>,
-    pub(crate) headers: BoxMatcher<MultiMap>,
-    pub(crate) body: BoxMatcher<[u8]>,
-}
+mod expect;
+mod report;
 
-impl Expect {
-    /// Expects this method (case-insensitive, or any matcher) and URL (exact
-    /// after normalisation, or any matcher).
-    pub fn new(method: impl IntoMatcher<MethodField>, url: impl IntoMatcher<UrlField>) -> Self {
-        Expect {
-            method: method.into_matcher(),
-            url: url.into_matcher(),
-            params: Box::new(Any),
-            headers: Box::new(Any),
-            body: Box::new(Any),
-        }
-    }
-
-    /// Expects these params (query plus form fields); see
-    /// [`params_exact`](crate::params_exact).
-    pub fn params(mut self, params: impl IntoMatcher<ParamsField>) -> Self {
-        self.params = params.into_matcher();
-        self
-    }
-
-    /// Expects these headers, usually a [`HasHeaders`](crate::HasHeaders).
-    pub fn headers(mut self, headers: impl IntoMatcher<HeadersField>) -> Self {
-        self.headers = headers.into_matcher();
-        self
-    }
-
-    /// Expects this body (exact bytes, a [`regex`](crate::regex()),
-    /// [`json_body`](crate::json_body), ...).
-    pub fn body(mut self, body: impl IntoMatcher<BodyField>) -> Self {
-        self.body = body.into_matcher();
-        self
-    }
-
-    /// The names of the fields `request` does not match, in the order
-    /// method, url, params, headers, body (empty if it matches).
-    pub fn mismatches(&self, request: &StubRequest) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        if !self.method.matches(&request.method) {
-            out.push("method");
-        }
-        if !self.url.matches(&request.url) {
-            out.push("url");
-        }
-        if !self.params.matches(&request.params) {
-            out.push("params");
-        }
-        if !self.headers.matches(&request.headers) {
-            out.push("headers");
-        }
-        if !self.body.matches(&request.body) {
-            out.push("body");
-        }
-        out
-    }
-}
-
-impl fmt::Debug for Expect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} {:?} params={:?} headers={:?} body={:?}",
-            self.method, self.url, self.params, self.headers, self.body
-        )
-    }
-}
+pub use self::expect::Expect;
 
 type Reporter = Arc<dyn Fn(String) + Send + Sync>;
 
-/// Requests expected in order, each with the response to send
-/// (treq's `RequestSequence`, rules 85–87).
+/// Requests expected in order, each with the response to send (treq's
+/// `RequestSequence`).
 ///
-/// Serve it with [`StringStubbingResource::from`](crate::StringStubbingResource).
+/// A sequence is a [`Resource`]: serve it with [`StubTreq::verifying`]
+/// (verified when the stub is dropped) or [`StubTreq::new`] (verified by
+/// [`consume`](Self::consume)'s guard or [`verify`](Self::verify)).
 /// Each request is compared with the next expectation:
 /// - if it matches, the expectation is consumed and its response sent;
 /// - if not, the client gets `500 StubbingError`, the expectation stays, and
@@ -110,25 +33,25 @@ type Reporter = Arc<dyn Fn(String) + Send + Sync>;
 /// - a request after the last expectation is answered the same way and
 ///   reported as "No more requests expected, but got ...".
 ///
-/// [`consume`](Self::consume) returns a guard that fails the test when it is
-/// dropped if any expectation is left or any mismatch happened.
 /// Cheap to clone (clones share the state) and thread-safe.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use treq_testing::{Expect, RequestSequence, StringStubbingResource, StubResponse, StubTreq};
+/// use treq_testing::{Expect, RequestSequence, StubResponse, StubTreq};
 ///
 /// let seq = RequestSequence::new([(
 ///     Expect::new("GET", "http://an.example/foo"),
 ///     StubResponse::new(200).body("ok"),
 /// )]);
-/// let stub = StubTreq::new(StringStubbingResource::from(seq.clone()));
-/// let guard = seq.consume();
+/// let stub = StubTreq::verifying(seq);
 /// let resp = stub.get("http://an.example/foo").await.unwrap();
 /// assert_eq!(resp.text().await.unwrap(), "ok");
-/// drop(guard); // passes: everything was consumed
+/// drop(stub); // passes: everything was consumed
 /// # }
 /// ```
+///
+/// [`StubTreq::verifying`]: crate::StubTreq::verifying
+/// [`StubTreq::new`]: crate::StubTreq::new
 #[derive(Clone)]
 pub struct RequestSequence {
     inner: Arc<Mutex<State>>,
@@ -172,14 +95,14 @@ impl RequestSequence {
         let total = state.total;
         let position = total - state.entries.len() + 1;
         let failure = match state.entries.front() {
-            None => mismatch::extra_request(request, state.received, total),
+            None => report::extra_request(request, state.received, total),
             Some((expect, _)) => {
                 let fields = expect.mismatches(request);
                 if fields.is_empty() {
                     let (_, response) = state.entries.pop_front().expect("front exists");
                     return response;
                 }
-                mismatch::mismatch(position, total, expect, request, &fields)
+                report::mismatch(position, total, expect, request, &fields)
             }
         };
         state.failures.push(failure.clone());
@@ -252,13 +175,43 @@ impl RequestSequence {
     }
 }
 
+impl Resource for RequestSequence {
+    fn call(&self, request: ServerRequest) -> ResourceFuture {
+        let sequence = self.clone();
+        Box::pin(answer_stub_request(request, move |stub| {
+            sequence.respond(stub)
+        }))
+    }
+}
+
+impl StringStubbingResource {
+    /// Serves a [`RequestSequence`]: each request is checked against the next
+    /// expectation (see [`RequestSequence::respond`]). A sequence is itself a
+    /// [`Resource`], so `StubTreq::new(seq)` does the same.
+    pub fn from_sequence(sequence: RequestSequence) -> Self {
+        StringStubbingResource::new(move |req| sequence.respond(req))
+    }
+}
+
+impl From<RequestSequence> for StringStubbingResource {
+    fn from(sequence: RequestSequence) -> Self {
+        StringStubbingResource::from_sequence(sequence)
+    }
+}
+
+impl From<&RequestSequence> for StringStubbingResource {
+    fn from(sequence: &RequestSequence) -> Self {
+        StringStubbingResource::from_sequence(sequence.clone())
+    }
+}
+
 fn unconsumed(state: &State) -> Option<String> {
     if state.entries.is_empty() {
         return None;
     }
     let first = state.total - state.entries.len() + 1;
     let expects: Vec<&Expect> = state.entries.iter().map(|(e, _)| e).collect();
-    Some(mismatch::unconsumed(first, state.total, &expects))
+    Some(report::unconsumed(first, state.total, &expects))
 }
 
 impl fmt::Debug for RequestSequence {

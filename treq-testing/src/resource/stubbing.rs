@@ -9,12 +9,11 @@ use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use treq::Body;
 
-use crate::fault::Fault;
-use crate::matchers::{fmt_bytes, normalize_url, MultiMap};
-use crate::resource::{Resource, ResourceFuture, ServerRequest};
-use crate::sequence::RequestSequence;
+use super::{Fault, IntoResourceResponse, Resource, ResourceFuture, ServerRequest};
+use crate::matchers::{fmt_bytes, MultiMap};
+use crate::normalize::normalize_uri;
 
-/// One request as a stub function sees it (treq rule 83).
+/// One request as a stub function sees it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StubRequest {
     /// The method, uppercase (`"GET"` even if the client wrote `"get"`).
@@ -49,7 +48,7 @@ impl StubRequest {
         }
         Ok(StubRequest {
             method: request.method().as_str().to_ascii_uppercase(),
-            url: normalize_url(&request.uri().to_string()),
+            url: normalize_uri(request.uri()),
             params,
             headers,
             body,
@@ -275,7 +274,7 @@ impl fmt::Debug for StubResponse {
     }
 }
 
-impl crate::resource::IntoResourceResponse for StubResponse {
+impl IntoResourceResponse for StubResponse {
     fn into_resource_response(self) -> http::Response<Body> {
         self.into_http()
     }
@@ -311,7 +310,7 @@ where
 type StubFn = dyn Fn(&StubRequest) -> StubResponse + Send + Sync;
 
 /// A resource that calls a function with each [`StubRequest`] and answers
-/// with what it returns (treq rules 83–84).
+/// with what it returns (treq's `StringStubbingResource`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -346,24 +345,6 @@ impl StringStubbingResource {
             f: Arc::new(move |req| f(req).into()),
         }
     }
-
-    /// Serves a [`RequestSequence`]: each request is checked against the next
-    /// expectation (see [`RequestSequence::respond`]).
-    pub fn from_sequence(sequence: RequestSequence) -> Self {
-        StringStubbingResource::new(move |req| sequence.respond(req))
-    }
-}
-
-impl From<RequestSequence> for StringStubbingResource {
-    fn from(sequence: RequestSequence) -> Self {
-        StringStubbingResource::from_sequence(sequence)
-    }
-}
-
-impl From<&RequestSequence> for StringStubbingResource {
-    fn from(sequence: &RequestSequence) -> Self {
-        StringStubbingResource::from_sequence(sequence.clone())
-    }
 }
 
 impl fmt::Debug for StringStubbingResource {
@@ -373,17 +354,24 @@ impl fmt::Debug for StringStubbingResource {
 }
 
 impl Resource for StringStubbingResource {
-    fn call(&self, mut request: ServerRequest) -> ResourceFuture {
+    fn call(&self, request: ServerRequest) -> ResourceFuture {
         let f = Arc::clone(&self.f);
-        Box::pin(async move {
-            match StubRequest::from_server_request(&mut request).await {
-                Ok(stub) => f(&stub).into_http(),
-                Err(e) => http::Response::builder()
-                    .status(400)
-                    .body(Body::from(format!("could not read the request: {e}")))
-                    .unwrap_or_default(),
-            }
-        })
+        Box::pin(answer_stub_request(request, move |stub| f(stub)))
+    }
+}
+
+/// Reads `request` (buffering its body) into a [`StubRequest`] and sends
+/// what `answer` returns for it; a request that cannot be read answers 400.
+pub(crate) async fn answer_stub_request(
+    mut request: ServerRequest,
+    answer: impl FnOnce(&StubRequest) -> StubResponse,
+) -> http::Response<Body> {
+    match StubRequest::from_server_request(&mut request).await {
+        Ok(stub) => answer(&stub).into_http(),
+        Err(e) => http::Response::builder()
+            .status(400)
+            .body(Body::from(format!("could not read the request: {e}")))
+            .unwrap_or_default(),
     }
 }
 

@@ -1,89 +1,15 @@
-//! The server side: [`Resource`] (one async method from a request to a
-//! response), the [`ServerRequest`] it receives, and adapters for closures and
-//! tower services (so an axum `Router` is a resource).
+//! [`ServerRequest`]: what a resource receives, with the form arguments and
+//! async access to the body.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
-use treq::error::BoxError;
 use treq::Body;
 
 use crate::matchers::MultiMap;
 
-/// The future a [`Resource`] returns.
-pub type ResourceFuture = Pin<Box<dyn Future<Output = http::Response<Body>> + Send + 'static>>;
-
-/// A server-side handler that [`StubTreq`](crate::StubTreq) and
-/// [`RequestTraversalAgent`](crate::RequestTraversalAgent) serve in memory.
-///
-/// One method. Implemented for:
-/// - async closures `Fn(ServerRequest) -> impl Future<Output = R>` where `R` is
-///   an `http::Response<B>` or a [`StubResponse`](crate::StubResponse) (use
-///   [`resource_fn`] to let the compiler infer the parameter type);
-/// - [`ServiceResource`], which wraps any `tower::Service` (an axum `Router`);
-/// - [`StringStubbingResource`](crate::StringStubbingResource) and
-///   [`RecordingResource`](crate::RecordingResource).
-///
-/// A resource may answer later, stream its body over time or never answer;
-/// if it panics, the client gets a 500 and the panic is reported to the test
-/// (see [`StubTreq`](crate::StubTreq)).
-pub trait Resource: Send + Sync + 'static {
-    /// Answers one request.
-    fn call(&self, request: ServerRequest) -> ResourceFuture;
-}
-
-impl<F, Fut, R> Resource for F
-where
-    F: Fn(ServerRequest) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-    R: IntoResourceResponse,
-{
-    fn call(&self, request: ServerRequest) -> ResourceFuture {
-        let fut = self(request);
-        Box::pin(async move { fut.await.into_resource_response() })
-    }
-}
-
-/// Returns the closure unchanged, with a bound that lets the compiler infer
-/// its parameter type (`|req| async move { ... }` instead of
-/// `|req: ServerRequest| ...`).
-///
-/// ```
-/// use treq_testing::{resource_fn, StubResponse, StubTreq};
-/// let stub = StubTreq::new(resource_fn(|req| async move {
-///     StubResponse::new(200).body(req.uri().path().to_owned())
-/// }));
-/// ```
-pub fn resource_fn<F, Fut, R>(f: F) -> F
-where
-    F: Fn(ServerRequest) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = R> + Send + 'static,
-    R: IntoResourceResponse,
-{
-    f
-}
-
-/// What a resource closure may return.
-pub trait IntoResourceResponse {
-    /// Converts into the response sent to the client.
-    fn into_resource_response(self) -> http::Response<Body>;
-}
-
-impl<B> IntoResourceResponse for http::Response<B>
-where
-    B: http_body::Body + Send + 'static,
-    B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
-{
-    fn into_resource_response(self) -> http::Response<Body> {
-        self.map(Body::wrap)
-    }
-}
-
-/// The request a [`Resource`] receives: the `http::Request` as the server
+/// The request a [`Resource`](super::Resource) receives: the `http::Request` as the server
 /// parsed it, plus whether it came over `https`, the full URL, the form
 /// arguments and async access to the body.
 ///
@@ -177,6 +103,10 @@ impl ServerRequest {
         if let Some(bytes) = &self.buffered {
             return Ok(bytes.clone());
         }
+        if http_body::Body::is_end_stream(self.request.body()) {
+            self.buffered = Some(Bytes::new());
+            return Ok(Bytes::new());
+        }
         let body = std::mem::take(self.request.body_mut());
         let bytes = body.collect_bytes(None).await?;
         *self.request.body_mut() = Body::from_bytes(bytes.clone());
@@ -264,86 +194,6 @@ async fn add_multipart(map: &mut MultiMap, body: Bytes, boundary: &str) -> treq:
     Ok(())
 }
 
-/// Serves a `tower::Service` (for example an axum `Router`) as a [`Resource`].
-///
-/// The service receives the request with an absolute URI
-/// (`scheme://host/path?query`) and a [`treq::Body`]; it is cloned for each
-/// request. A service error answers 500 with the error text.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use axum::{routing::get, Router};
-/// use treq_testing::{ServiceResource, StubTreq};
-///
-/// let app = Router::new().route("/hello", get(|| async { "hi" }));
-/// let stub = StubTreq::new(ServiceResource::new(app));
-/// let resp = stub.get("http://app.test/hello").await.unwrap();
-/// assert_eq!(resp.text().await.unwrap(), "hi");
-/// # }
-/// ```
-pub struct ServiceResource<S> {
-    // Driving the service (readiness, call, body conversion) is the client
-    // side's `ServiceAgent`: one adapter serves both directions.
-    agent: treq::agent::ServiceAgent<S>,
-}
-
-impl<S> ServiceResource<S> {
-    /// Wraps `service`.
-    pub fn new(service: S) -> Self {
-        ServiceResource {
-            agent: treq::agent::ServiceAgent::new(service),
-        }
-    }
-}
-
-impl<S: Clone> Clone for ServiceResource<S> {
-    fn clone(&self) -> Self {
-        ServiceResource {
-            agent: self.agent.clone(),
-        }
-    }
-}
-
-impl<S> fmt::Debug for ServiceResource<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServiceResource")
-            .field("service", &std::any::type_name::<S>())
-            .finish()
-    }
-}
-
-impl<S, B> Resource for ServiceResource<S>
-where
-    S: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: http_body::Body + Send + 'static,
-    B::Data: Into<Bytes>,
-    B::Error: Into<BoxError>,
-{
-    fn call(&self, request: ServerRequest) -> ResourceFuture {
-        use treq::Agent as _;
-        let response = self.agent.request(request.into_http());
-        Box::pin(async move {
-            match response.await {
-                Ok(response) => response,
-                Err(e) => {
-                    // The service's own error text (the treq error wraps it).
-                    let text = std::error::Error::source(&e)
-                        .map_or_else(|| e.to_string(), ToString::to_string);
-                    http::Response::builder()
-                        .status(500)
-                        .body(Body::from(format!("service error: {text}")))
-                        .unwrap_or_default()
-                }
-            }
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,41 +239,5 @@ mod tests {
         let args = r.args().await.unwrap();
         assert_eq!(args["a"], vec!["one"]);
         assert_eq!(args["f"], vec!["file body"]);
-    }
-
-    /// A service that always fails, to check the 500 answer.
-    #[derive(Clone)]
-    struct Failing;
-
-    impl tower_service::Service<http::Request<Body>> for Failing {
-        type Response = http::Response<Body>;
-        type Error = std::io::Error;
-        type Future = std::future::Ready<Result<http::Response<Body>, std::io::Error>>;
-
-        fn poll_ready(
-            &mut self,
-            _cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Result<(), std::io::Error>> {
-            std::task::Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, _req: http::Request<Body>) -> Self::Future {
-            std::future::ready(Err(std::io::Error::other("the database is down")))
-        }
-    }
-
-    #[tokio::test]
-    async fn a_service_error_answers_500_with_its_text() {
-        let resource = ServiceResource::new(Failing);
-        let request = ServerRequest::new(
-            http::Request::get("http://app.test/x")
-                .body(Body::empty())
-                .unwrap(),
-            false,
-        );
-        let response = resource.call(request).await;
-        assert_eq!(response.status(), 500);
-        let body = response.into_body().collect_bytes(None).await.unwrap();
-        assert_eq!(body, "service error: the database is down");
     }
 }

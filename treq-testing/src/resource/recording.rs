@@ -5,15 +5,15 @@ use std::sync::{Arc, Mutex};
 
 use treq::Body;
 
-use crate::resource::{Resource, ResourceFuture, ServerRequest};
-use crate::stubbing::StubRequest;
+use super::{Resource, ResourceFuture, ServerRequest, StubRequest};
 
 /// Records each request (as a [`StubRequest`]) and passes it on to an inner
 /// resource. Clone it before handing it to the stub: clones share the record.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use treq_testing::{RecordingResource, StubTreq};
+/// use treq_testing::resource::RecordingResource;
+/// use treq_testing::StubTreq;
 ///
 /// let recorder = RecordingResource::ok();
 /// let stub = StubTreq::new(recorder.clone());

@@ -1,0 +1,366 @@
+//! `RequestTraversalAgent`: a real hyper HTTP/1.1 client connection talking
+//! to a real hyper server connection over `tokio::io::duplex`, serving a
+//! [`Resource`]. No socket, no port: the bytes only cross an in-memory pipe,
+//! so the resource sees exactly what a server would (Host, Content-Length or
+//! Transfer-Encoding, every header).
+//!
+//! Each connection (a pipe and a client/server connection pair) is kept alive
+//! for later requests of the same scheme while it is idle, like a real
+//! client's pool; a busy connection (a response still streaming) is never
+//! waited for: a new one is opened. No task is spawned: a connection is
+//! driven by the task that waits for its response or reads its body (see
+//! `driver.rs`), and [`flush`](RequestTraversalAgent::flush) drives every
+//! connection that can progress until none can without outside input.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::Poll;
+use std::time::Duration;
+
+use http::header::HOST;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use treq::agent::ResponseFuture;
+use treq::error::ErrorKind;
+use treq::{Agent, Body, Error};
+
+use crate::resource::Resource;
+
+mod driver;
+mod server;
+
+use self::driver::{Driven, DrivenBody, Driver};
+use self::server::{serve, ServerSide};
+
+type Sender = hyper::client::conn::http1::SendRequest<Body>;
+
+/// How many idle connections to keep per scheme.
+const MAX_IDLE: usize = 4;
+/// Size of each direction of the in-memory pipe.
+const PIPE_CAPACITY: usize = 64 * 1024;
+/// Upper bound on scheduler turns in one `flush`, so a resource that keeps
+/// itself busy forever cannot hang the test.
+const MAX_FLUSH_TURNS: usize = 10_000;
+/// How long a request may wait for the resource's answer by default.
+pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// An in-memory [`Agent`] serving a [`Resource`] over real HTTP/1.1.
+///
+/// - Any host works; the port comes from the URL.
+/// - `https://` URLs make [`ServerRequest::is_secure`](crate::ServerRequest::is_secure)
+///   true (no TLS is spoken); any other scheme than http/https fails the
+///   request with a builder error, and the agent keeps working.
+/// - A resource may answer later or stream; call [`flush`](Self::flush) to
+///   let pending in-memory I/O happen before checking what arrived.
+/// - A resource that panics answers 500; the panic message is kept in
+///   [`failures`](Self::failures) (and [`StubTreq`](crate::StubTreq) fails
+///   the test with it when dropped).
+/// - A resource that does not answer within the [deadline](Self::set_deadline)
+///   (30 s of tokio time by default) fails the request with a timeout error
+///   naming it, so a forgotten answer or [`Fault::Hang`](crate::Fault::Hang)
+///   fails the test instead of hanging it.
+/// - The in-memory connections run inside the task that sends the request
+///   and reads the response (no task is spawned), so a multi-thread runtime
+///   costs what a current-thread one does.
+///
+/// Cheap to clone; clones share the resource and the connections.
+#[derive(Clone)]
+pub struct RequestTraversalAgent {
+    shared: Arc<Shared>,
+}
+
+/// A pooled connection: the client's sender and the driver of the pair.
+type Pooled = (Sender, Arc<Driver>);
+
+struct Shared {
+    /// What every connection's server side needs. Kept apart from the pool:
+    /// a connection holding the pool would keep its own idle sender (and so
+    /// itself) alive forever.
+    server: Arc<ServerSide>,
+    /// Idle keep-alive connections, `[http, https]`: the scheme is fixed per
+    /// connection (the server side's `secure`), the host is per request.
+    idle: [Mutex<Vec<Pooled>>; 2],
+    /// Every connection opened, for `flush` and `live_connections`.
+    connections: Mutex<Vec<Weak<Driver>>>,
+    /// How long a request waits for the response head; `None`: forever.
+    deadline: Mutex<Option<Duration>>,
+}
+
+impl fmt::Debug for RequestTraversalAgent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestTraversalAgent")
+            .field("connections", &self.live_connections())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestTraversalAgent {
+    /// An agent serving `resource`.
+    pub fn new(resource: impl Resource) -> Self {
+        RequestTraversalAgent {
+            shared: Arc::new(Shared {
+                server: Arc::new(ServerSide {
+                    resource: Box::new(resource),
+                    failures: Mutex::new(Vec::new()),
+                }),
+                idle: Default::default(),
+                connections: Mutex::new(Vec::new()),
+                deadline: Mutex::new(Some(DEFAULT_DEADLINE)),
+            }),
+        }
+    }
+
+    /// How long each request may wait for the resource to answer (its
+    /// response head), in tokio time; `None` waits forever. Past it the
+    /// request fails with an error for which
+    /// [`is_timeout`](treq::Error::is_timeout) is true and whose message
+    /// names the request. Applies to every clone of this agent and to
+    /// requests started afterwards. The default is 30 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use treq_testing::{RequestTraversalAgent, StringStubbingResource};
+    /// let agent = RequestTraversalAgent::new(StringStubbingResource::new(|_req| 200));
+    /// agent.set_deadline(Duration::from_secs(2));
+    /// assert_eq!(agent.deadline(), Some(Duration::from_secs(2)));
+    /// agent.set_deadline(None);
+    /// assert_eq!(agent.deadline(), None);
+    /// ```
+    pub fn set_deadline(&self, deadline: impl Into<Option<Duration>>) {
+        *lock(&self.shared.deadline) = deadline.into();
+    }
+
+    /// The current deadline; see [`set_deadline`](Self::set_deadline).
+    pub fn deadline(&self) -> Option<Duration> {
+        *lock(&self.shared.deadline)
+    }
+
+    /// Drives the in-memory connections until none of them can make progress
+    /// (every one is waiting for the resource, the client, or time), letting
+    /// the other tasks run in between (a task reading a response body, say).
+    ///
+    /// Call it after making a resource progress (sending a chunk, finishing a
+    /// response) to move the bytes to the client, as with treq's
+    /// `stub.flush()`. Must be called inside a tokio runtime.
+    pub async fn flush(&self) {
+        // Two idle turns in a row: a task woken by the last poll (the client
+        // body reader, say) gets its turn before we stop.
+        let mut idle_turns = 0;
+        for _ in 0..MAX_FLUSH_TURNS {
+            for driver in self.connections() {
+                if driver.is_busy() {
+                    driver.drive(None);
+                }
+            }
+            tokio::task::yield_now().await;
+            if self.connections().iter().all(|d| !d.is_busy()) {
+                idle_turns += 1;
+                if idle_turns == 2 {
+                    return;
+                }
+            } else {
+                idle_turns = 0;
+            }
+        }
+    }
+
+    /// The connections still open.
+    fn connections(&self) -> Vec<Arc<Driver>> {
+        let mut connections = lock(&self.shared.connections);
+        connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));
+        connections.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// How many in-memory connections are open (busy or idle in the pool).
+    pub fn live_connections(&self) -> usize {
+        self.connections().len()
+    }
+
+    /// Panic messages of the resource so far (each request that panicked
+    /// answered 500).
+    pub fn failures(&self) -> Vec<String> {
+        lock(&self.shared.server.failures).clone()
+    }
+
+    /// Returns and forgets the panic messages of the resource.
+    pub fn take_failures(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.shared.server.failures))
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Agent for RequestTraversalAgent {
+    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+        let agent = self.clone();
+        Box::pin(async move { agent.send(request).await })
+    }
+}
+
+impl RequestTraversalAgent {
+    /// Sends `request`, failing it when the deadline passes first. The
+    /// deadline's timer starts only if the first poll leaves the request
+    /// pending: a resource that answers at once is answered within that
+    /// poll, and needs no timer.
+    async fn send(&self, request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
+        let Some(deadline) = self.deadline() else {
+            return self.exchange(request).await;
+        };
+        let method = request.method().clone();
+        let uri = request.uri().clone();
+        let mut exchange = std::pin::pin!(self.exchange(request));
+        let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+        let answered = std::future::poll_fn(|cx| {
+            if let Poll::Ready(outcome) = exchange.as_mut().poll(cx) {
+                return Poll::Ready(Some(outcome));
+            }
+            let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(deadline)));
+            timer.as_mut().poll(cx).map(|()| None)
+        })
+        .await;
+        answered.unwrap_or_else(|| {
+            let err = Error::custom(
+                ErrorKind::Timeout,
+                format!(
+                    "the stubbed resource did not answer the {method} request within \
+                     StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
+                ),
+                None,
+            );
+            Err(match url::Url::parse(&uri.to_string()) {
+                Ok(url) => err.with_url(url),
+                Err(_) => err,
+            })
+        })
+    }
+
+    async fn exchange(
+        &self,
+        mut request: http::Request<Body>,
+    ) -> treq::Result<http::Response<Body>> {
+        let uri = request.uri();
+        let secure = match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => false,
+            Some(s) if s.eq_ignore_ascii_case("https") => true,
+            other => {
+                return Err(Error::from_builder_failure(format!(
+                    "scheme {:?} is not supported by RequestTraversalAgent (only http and https)",
+                    other.unwrap_or("").to_ascii_lowercase()
+                )))
+            }
+        };
+        let Some(authority) = uri.authority() else {
+            return Err(Error::from_builder_failure("the URL has no host"));
+        };
+        let host = (!request.headers().contains_key(HOST)).then(|| host_header(authority, secure));
+        // HTTP/1.1 clients send the origin form; the scheme reaches the
+        // server side through `secure`, the host through `Host`.
+        let origin = match uri.path_and_query() {
+            Some(pq) => http::Uri::from(pq.clone()),
+            None => http::Uri::from_static("/"),
+        };
+        if let Some(host) = host {
+            let value = host
+                .map_err(|_| Error::from_builder_failure("the host is not a valid Host header"))?;
+            request.headers_mut().insert(HOST, value);
+        }
+        *request.uri_mut() = origin;
+
+        let (mut sender, driver) = match self.idle_connection(secure) {
+            Some(pooled) => pooled,
+            None => self.connect(secure).await?,
+        };
+        let response = sender.send_request(request);
+        self.release(secure, (sender, Arc::clone(&driver)));
+        let response = Driven::new(Arc::clone(&driver), Box::pin(response))
+            .await
+            .map_err(Error::from_request_failure)?;
+        Ok(response.map(|body: Incoming| Body::wrap(DrivenBody::new(body, driver))))
+    }
+}
+
+impl RequestTraversalAgent {
+    /// An idle connection ready for a request now. Busy ones (a response
+    /// still streaming) stay pooled; closed ones are dropped. A pooled
+    /// connection that was woken (its last exchange is finishing) is driven
+    /// first, outside the pool's lock, so that it can become ready.
+    fn idle_connection(&self, secure: bool) -> Option<Pooled> {
+        let pool = &self.shared.idle[usize::from(secure)];
+        let mut woken: [Option<Arc<Driver>>; MAX_IDLE] = Default::default();
+        {
+            let mut idle = lock(pool);
+            idle.retain(|(s, _)| !s.is_closed());
+            if let Some(ready) = idle.iter().position(|(s, _)| s.is_ready()) {
+                return Some(idle.swap_remove(ready));
+            }
+            for (slot, (_, driver)) in woken.iter_mut().zip(idle.iter()) {
+                if driver.is_busy() {
+                    *slot = Some(Arc::clone(driver));
+                }
+            }
+        }
+        if woken.iter().all(Option::is_none) {
+            return None;
+        }
+        woken.iter().flatten().for_each(|driver| driver.drive(None));
+        let mut idle = lock(pool);
+        idle.retain(|(s, _)| !s.is_closed());
+        let ready = idle.iter().position(|(s, _)| s.is_ready())?;
+        Some(idle.swap_remove(ready))
+    }
+
+    /// Keeps the connection for later requests (up to `MAX_IDLE`; dropping
+    /// the sender of an extra one closes it once its response is done).
+    fn release(&self, secure: bool, pooled: Pooled) {
+        let mut idle = lock(&self.shared.idle[usize::from(secure)]);
+        if idle.len() < MAX_IDLE && !pooled.0.is_closed() {
+            idle.push(pooled);
+        }
+    }
+
+    /// A fresh in-memory connection: pipe, both handshakes, one driver.
+    async fn connect(&self, secure: bool) -> treq::Result<Pooled> {
+        let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
+        let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
+            .await
+            .map_err(Error::from_request_failure)?;
+        let server = Arc::clone(&self.shared.server);
+        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            serve(Arc::clone(&server), secure, req)
+        });
+        let server_conn = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(server_io), service);
+        let driver = Driver::new(
+            async move {
+                let _ = client_conn.await;
+            },
+            async move {
+                let _ = server_conn.await;
+            },
+        );
+        {
+            let mut connections = lock(&self.shared.connections);
+            connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));
+            connections.push(Arc::downgrade(&driver));
+        }
+        Ok((sender, driver))
+    }
+}
+
+/// `host[:port]`, without the scheme's default port.
+fn host_header(
+    authority: &http::uri::Authority,
+    secure: bool,
+) -> Result<http::HeaderValue, http::header::InvalidHeaderValue> {
+    let default = if secure { 443 } else { 80 };
+    match authority.port_u16() {
+        Some(port) if port != default => {
+            http::HeaderValue::from_str(&format!("{}:{port}", authority.host()))
+        }
+        _ => http::HeaderValue::from_str(authority.host()),
+    }
+}

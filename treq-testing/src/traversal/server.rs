@@ -1,0 +1,75 @@
+//! The server side of the in-memory connection: each request goes to the
+//! resource, with its absolute URI rebuilt, panics caught and faults applied.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+
+use futures_util::FutureExt;
+use http::header::HOST;
+use hyper::body::Incoming;
+use treq::Body;
+
+use super::lock;
+use crate::resource::{apply_fault, InjectedFault, Resource, ServerRequest};
+
+/// What every connection's server side shares: the resource and the panic
+/// messages it left.
+pub(crate) struct ServerSide {
+    pub(crate) resource: Box<dyn Resource>,
+    pub(crate) failures: Mutex<Vec<String>>,
+}
+
+/// The server side of one request: rebuild the absolute URI, call the
+/// resource (catching panics), apply any fault.
+pub(crate) async fn serve(
+    shared: Arc<ServerSide>,
+    secure: bool,
+    request: http::Request<Incoming>,
+) -> Result<http::Response<Body>, InjectedFault> {
+    let (mut parts, body) = request.into_parts();
+    if let Some(host) = parts.headers.get(HOST) {
+        if let Ok(authority) = http::uri::Authority::try_from(host.as_bytes()) {
+            let mut uri = parts.uri.clone().into_parts();
+            uri.scheme = Some(if secure {
+                http::uri::Scheme::HTTPS
+            } else {
+                http::uri::Scheme::HTTP
+            });
+            uri.authority = Some(authority);
+            if uri.path_and_query.is_none() {
+                uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
+            }
+            if let Ok(uri) = http::Uri::from_parts(uri) {
+                parts.uri = uri;
+            }
+        }
+    }
+    let request = ServerRequest::new(http::Request::from_parts(parts, Body::wrap(body)), secure);
+    let call = std::panic::catch_unwind(AssertUnwindSafe(|| shared.resource.call(request)));
+    let outcome = match call {
+        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+        Err(panic) => Err(panic),
+    };
+    let response = match outcome {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic_message(&*panic);
+            lock(&shared.failures).push(message.clone());
+            http::Response::builder()
+                .status(500)
+                .body(Body::from(format!("the resource panicked: {message}")))
+                .unwrap_or_default()
+        }
+    };
+    apply_fault(response).await
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}
