@@ -108,6 +108,8 @@ pub use crate::agent::Agent;
 #[cfg(feature = "hyper-agent")]
 pub use crate::agent::HyperAgent;
 #[cfg(feature = "hyper-agent")]
+pub use crate::agent::Proxy;
+#[cfg(feature = "hyper-agent")]
 pub use crate::api::{delete, get, head, options, patch, post, put, request};
 pub use crate::auth::Auth;
 pub use crate::body::Body;
