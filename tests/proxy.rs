@@ -6,7 +6,7 @@
 mod support;
 
 use http::Version;
-use support::proxies::{free_port, microsocks, tinyproxy};
+use support::proxies::{free_port, microsocks, tinyproxy, PipeProxy};
 use support::server::{reply, Server};
 use support::tls::TestPki;
 use support::{bounded, ServerRequest};
@@ -373,4 +373,135 @@ async fn bad_proxy_urls_fail_the_build() {
             .unwrap_err();
         assert!(err.is_builder(), "{bad}: {err:?}");
     }
+}
+
+#[tokio::test]
+async fn pooled_connections_are_never_shared_across_routes() {
+    let origin = http_origin();
+    let first = PipeProxy::start();
+    let second = PipeProxy::start();
+    // 127.0.0.1 through the first proxy, localhost through the second, and
+    // localhost:<port of the pki origin> direct.
+    let pki = TestPki::new(&["localhost"]);
+    let tls_origin = https_origin(&pki);
+    let via = client(
+        [
+            Proxy::http(first.url()).no_proxy(NoProxy::from_string("localhost")),
+            Proxy::http(second.url()),
+        ],
+        Some(&pki),
+    );
+    for round in 0..3 {
+        for url in [
+            origin.url("/one"),
+            origin.url_with_host("localhost", "/two"),
+            tls_origin.url_with_host("localhost", "/three"),
+        ] {
+            let (_, body) = bounded("pooled", text(&via, url)).await.unwrap();
+            assert!(body.contains("via=-"), "round {round}: {body}");
+        }
+    }
+    // One connection per route, each reused: one at each proxy, two at the
+    // origin (one from each proxy), one direct to the TLS origin.
+    assert_eq!((first.accepted(), second.accepted()), (1, 1));
+    assert_eq!(origin.accepted(), 2);
+    assert_eq!(tls_origin.accepted(), 1);
+}
+
+#[tokio::test]
+async fn connect_tunnels_carry_https_through_an_in_process_proxy() {
+    let pki = TestPki::new(&["localhost"]);
+    let origin = https_origin(&pki);
+    let proxy = PipeProxy::start();
+    let via = client([Proxy::all(proxy.url())], Some(&pki));
+    for _ in 0..3 {
+        let url = origin.url_with_host("localhost", "/c");
+        let (version, _) = bounded("tunnel", text(&via, url)).await.unwrap();
+        assert_eq!(version, Version::HTTP_2);
+    }
+    assert_eq!((proxy.accepted(), origin.accepted()), (1, 1));
+}
+
+/// Set in the child process that checks the environment rules.
+const CHILD_ORIGIN: &str = "TREQ_PROXY_TEST_CHILD_ORIGIN";
+
+/// Runs in a child process started by
+/// `the_environment_sets_the_proxy_of_module_level_functions` with its own
+/// environment (tests must not change the environment of this process);
+/// started any other way it has nothing to fetch and returns.
+#[tokio::test]
+async fn child_process_fetching_with_treq_get() {
+    let Ok(url) = std::env::var(CHILD_ORIGIN) else {
+        return;
+    };
+    let response = treq::get(url).await.unwrap();
+    assert_eq!(response.code(), 200);
+    // An explicit opt-out under the same environment goes direct, and so does
+    // a client with its own proxy list.
+    let direct = HyperAgent::builder().no_proxy().build().unwrap();
+    let url = std::env::var(CHILD_ORIGIN).unwrap();
+    HttpClient::new(direct).get(url).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_environment_sets_the_proxy_of_module_level_functions() {
+    let origin = http_origin();
+    let proxy = PipeProxy::start();
+    let origin_url = origin.url("/env");
+    let run = move |vars: &[(&str, String)]| {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args([
+                "--exact",
+                "child_process_fetching_with_treq_get",
+                "--include-ignored",
+            ])
+            .env(CHILD_ORIGIN, &origin_url);
+        for name in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+            "no_proxy",
+            "NO_PROXY",
+            "REQUEST_METHOD",
+        ] {
+            child.env_remove(name);
+        }
+        for (name, value) in vars {
+            child.env(name, value);
+        }
+        let out = child.output().unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+            "{vars:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let url = proxy.url();
+    tokio::task::spawn_blocking(move || {
+        run(&[("HTTP_PROXY", url.clone())]);
+        assert_eq!(proxy.accepted(), 1, "HTTP_PROXY");
+        run(&[("all_proxy", url.clone())]);
+        assert_eq!(proxy.accepted(), 2, "all_proxy");
+        // The CGI guard, and NO_PROXY.
+        run(&[
+            ("HTTP_PROXY", url.clone()),
+            ("REQUEST_METHOD", "GET".into()),
+        ]);
+        run(&[
+            ("http_proxy", url.clone()),
+            ("NO_PROXY", "127.0.0.1".into()),
+        ]);
+        assert_eq!(proxy.accepted(), 2, "REQUEST_METHOD or NO_PROXY ignored");
+        // Lowercase wins: the uppercase value names a dead proxy.
+        let dead = format!("http://127.0.0.1:{}", free_port());
+        run(&[("http_proxy", url.clone()), ("HTTP_PROXY", dead)]);
+        assert_eq!(proxy.accepted(), 3, "http_proxy");
+    })
+    .await
+    .unwrap();
 }

@@ -131,3 +131,122 @@ pub fn microsocks(auth: Option<(&str, &str)>) -> ProxyProcess {
     wait_ready(&mut child, port, "microsocks", &dir.join("log"));
     ProxyProcess { child, port, dir }
 }
+
+/// An in-process forward proxy that counts the connections it accepts: for
+/// `CONNECT host:port` it answers 200 and pipes bytes both ways; for a
+/// request in absolute form it connects to the URL's host and port and pipes
+/// the connection there as it is (a hyper server accepts the absolute form).
+/// Runs on its own thread and runtime until dropped.
+pub struct PipeProxy {
+    port: u16,
+    accepted: std::sync::Arc<AtomicUsize>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PipeProxy {
+    pub fn start() -> PipeProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+        let counter = accepted.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    tokio::select! {
+                        _ = &mut rx => break,
+                        accepted = listener.accept() => {
+                            let Ok((socket, _)) = accepted else { break };
+                            counter.fetch_add(1, Ordering::SeqCst);
+                            tokio::spawn(pipe(socket));
+                        }
+                    }
+                }
+            });
+        });
+        PipeProxy {
+            port,
+            accepted,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for PipeProxy {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves one client connection of a [`PipeProxy`].
+pub async fn pipe(mut client: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match client.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut words = text.split_whitespace();
+    let (Some(method), Some(target)) = (words.next(), words.next()) else {
+        return;
+    };
+    let authority = if method == "CONNECT" {
+        target.to_owned()
+    } else {
+        match target.parse::<http::Uri>().ok().and_then(|u| {
+            let host = u.host()?.to_owned();
+            Some(format!("{host}:{}", u.port_u16().unwrap_or(80)))
+        }) {
+            Some(authority) => authority,
+            None => return,
+        }
+    };
+    let Ok(mut upstream) = tokio::net::TcpStream::connect(authority.as_str()).await else {
+        let _ = client
+            .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        return;
+    };
+    if method == "CONNECT" {
+        let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        if client
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .await
+            .is_err()
+            || upstream.write_all(&head[end..]).await.is_err()
+        {
+            return;
+        }
+    } else if upstream.write_all(&head).await.is_err() {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+}
