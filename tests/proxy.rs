@@ -6,7 +6,7 @@
 mod support;
 
 use http::Version;
-use support::proxies::{free_port, microsocks, tinyproxy, PipeProxy};
+use support::proxies::{free_port, microsocks, pipe, tinyproxy, PipeProxy};
 use support::server::{reply, Server};
 use support::tls::TestPki;
 use support::{bounded, ServerRequest};
@@ -504,4 +504,49 @@ async fn the_environment_sets_the_proxy_of_module_level_functions() {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn an_https_proxy_is_reached_over_tls_with_its_certificate_checked() {
+    let pki = TestPki::new(&["localhost"]);
+    let acceptor =
+        tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(pki.server_config(&[b"http/1.1"])));
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    let port = fake_proxy(move |socket| {
+        let acceptor = acceptor.clone();
+        let counter = counter.clone();
+        async move {
+            if let Ok(tls) = acceptor.accept(socket).await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                pipe(tls).await;
+            }
+        }
+    })
+    .await;
+    let proxy_url = format!("https://localhost:{port}");
+    let origin = http_origin();
+    let tls_origin = https_origin(&pki);
+    let via = client([Proxy::all(proxy_url.clone())], Some(&pki));
+    let (_, body) = bounded("forward over TLS", text(&via, origin.url("/f")))
+        .await
+        .unwrap();
+    assert_eq!(body, "via=- proxy-authorization=- /f");
+    let (version, body) = bounded(
+        "CONNECT over TLS",
+        text(&via, tls_origin.url_with_host("localhost", "/t")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(version, Version::HTTP_2);
+    assert!(body.ends_with(" /t"), "{body}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // A proxy certificate the client does not trust is a proxy failure.
+    let other = TestPki::new(&["localhost"]);
+    let untrusting = client([Proxy::all(proxy_url)], Some(&other));
+    let err = bounded("untrusted proxy", text(&untrusting, origin.url("/")))
+        .await
+        .unwrap_err();
+    assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
 }

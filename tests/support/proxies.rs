@@ -200,7 +200,10 @@ impl Drop for PipeProxy {
 }
 
 /// Serves one client connection of a [`PipeProxy`].
-pub async fn pipe(mut client: tokio::net::TcpStream) {
+pub async fn pipe<S>(mut client: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];

@@ -81,8 +81,9 @@
 //! replaces them with explicit [`Proxy`]s, the first matching one used;
 //! [`no_proxy`](agent::HyperAgentBuilder::no_proxy) connects directly.
 //! `http://` URLs go to an HTTP proxy in absolute form, `https://` ones
-//! through a CONNECT tunnel with TLS to the origin inside; `socks5://` and
-//! `socks5h://` proxies carry both. A proxy that fails is an error with
+//! through a CONNECT tunnel with TLS to the origin inside; an `https://`
+//! proxy URL adds TLS to the proxy itself; `socks5://` and `socks5h://`
+//! proxies carry both. A proxy that fails is an error with
 //! [`Error::is_proxy`] (and [`Error::is_connect`]) naming it, never its
 //! password.
 //!

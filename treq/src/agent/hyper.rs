@@ -472,7 +472,7 @@ impl HyperAgentBuilder {
         http.enforce_http(false);
         http.set_connect_timeout(self.connect_timeout);
         http.set_nodelay(self.nodelay);
-        let http = ProxyConnector::new(http, proxies.clone(), self.connect_timeout);
+        let http = ProxyConnector::new(http, tls.clone(), proxies.clone(), self.connect_timeout);
         let http = TrackedConnector::new(http, limits.clone());
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)

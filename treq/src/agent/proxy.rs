@@ -21,6 +21,9 @@
 //!   proxied so hyper-util writes the absolute form, and `Proxy-Authorization`
 //!   is added for the proxy and removed from every request that goes
 //!   anywhere else (`connector.rs`);
+//! - TLS to an `https://` proxy: `Tunnel` takes any connector, and the one
+//!   given is a second hyper-rustls connector (HTTP/1.1 only, the agent's
+//!   roots) under the one for the origin, so a tunnel runs TLS inside TLS;
 //! - a deadline on the CONNECT and SOCKS handshakes (the connect timeout),
 //!   which hyper-util leaves unbounded, and typed errors naming the proxy.
 //!
@@ -46,6 +49,8 @@ pub(super) use self::connector::{failure_in, ProxyConnector};
 ///
 /// The URL's scheme says how to talk to the proxy: `http://` (a forward
 /// proxy for `http://` targets, a CONNECT tunnel for `https://` ones),
+/// `https://` (the same over TLS to the proxy, its certificate checked
+/// against the agent's roots),
 /// `socks5://` (names resolved locally) or `socks5h://` (the proxy resolves
 /// them). Without a scheme, `http://` is assumed. Credentials come from the
 /// URL's `user:pass@` or [`basic_auth`](Proxy::basic_auth); they are never
@@ -199,12 +204,8 @@ impl ProxyUrl {
             "http" => ("http", 80),
             "socks5" => ("socks5", 1080),
             "socks5h" => ("socks5h", 1080),
-            "https" => {
-                return Err(bad(
-                    "https:// proxies (TLS to the proxy) are not supported; use http://",
-                ))
-            }
-            _ => return Err(bad("the scheme must be http, socks5 or socks5h")),
+            "https" => ("https", 443),
+            _ => return Err(bad("the scheme must be http, https, socks5 or socks5h")),
         };
         let host = match url.host_str() {
             Some(host) if !host.is_empty() => host,
@@ -428,7 +429,6 @@ mod tests {
             "http://u:hunter2@:8080",
             "http://p:0",
             "socks5://u:hunter2@p:0",
-            "https://p:443",
             "http://p:99999",
         ] {
             let mut settings = ProxySettings::default();

@@ -12,6 +12,7 @@ use std::time::Duration;
 use http::header::PROXY_AUTHORIZATION;
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
@@ -22,24 +23,43 @@ use crate::Body;
 
 /// A connector that reaches `dst` directly, through a CONNECT tunnel or a
 /// SOCKS5 proxy, or connects to a forward proxy, as the proxy list says.
-/// TLS to the origin (inside a tunnel) is added above it, by hyper-rustls.
-#[derive(Clone, Debug)]
+/// TLS to the origin (inside a tunnel) is added above it, by hyper-rustls;
+/// TLS to an `https://` proxy is added here, by a second hyper-rustls
+/// connector speaking HTTP/1.1 only.
+#[derive(Clone)]
 pub(in crate::agent) struct ProxyConnector<C> {
     inner: C,
+    to_proxy: HttpsConnector<C>,
     proxies: Proxies,
     /// The most a CONNECT or SOCKS handshake may take, the TCP connect
     /// to the proxy included.
     handshake_timeout: Option<Duration>,
 }
 
-impl<C> ProxyConnector<C> {
+impl<C> std::fmt::Debug for ProxyConnector<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyConnector")
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Clone> ProxyConnector<C> {
+    /// `tls` is the agent's TLS configuration, used for `https://` proxies.
     pub(in crate::agent) fn new(
         inner: C,
+        tls: rustls::ClientConfig,
         proxies: Proxies,
         handshake_timeout: Option<Duration>,
     ) -> Self {
+        let to_proxy = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(inner.clone());
         ProxyConnector {
             inner,
+            to_proxy,
             proxies,
             handshake_timeout,
         }
@@ -55,7 +75,7 @@ where
     C::Future: Send + 'static,
     C::Error: StdError + Send + Sync + 'static,
 {
-    type Response = Proxied<C::Response>;
+    type Response = Proxied<MaybeHttpsStream<C::Response>>;
     type Error = BoxError;
     type Future = Connecting<Self::Response>;
 
@@ -69,23 +89,24 @@ where
         let mut ready = std::mem::replace(&mut self.inner, fresh);
         let Some((intercept, proxy)) = self.proxies.intercept(&dst) else {
             return Box::pin(async move {
-                let io = ready.call(dst).await?;
+                let io = MaybeHttpsStream::Http(ready.call(dst).await?);
                 Ok(Proxied { io, forward: false })
             });
         };
+        let mut to_proxy = self.to_proxy.clone();
         let proxy_uri = intercept.uri().clone();
         let timeout = self.handshake_timeout;
         let scheme = proxy_uri.scheme_str().map(str::to_owned);
         match (scheme.as_deref(), dst.scheme_str()) {
-            (Some("http"), Some("http")) => Box::pin(async move {
-                let io = ready
+            (Some("http" | "https"), Some("http")) => Box::pin(async move {
+                let io = to_proxy
                     .call(proxy_uri)
                     .await
-                    .map_err(|e| ProxyFailure::boxed(&proxy, Box::new(e)))?;
+                    .map_err(|e| ProxyFailure::boxed(&proxy, e))?;
                 Ok(Proxied { io, forward: true })
             }),
-            (Some("http"), _) => {
-                let mut tunnel = Tunnel::new(proxy_uri, ready);
+            (Some("http" | "https"), _) => {
+                let mut tunnel = Tunnel::new(proxy_uri, to_proxy);
                 if let Some(auth) = intercept.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
                 }
@@ -102,7 +123,7 @@ where
                 }
                 let handshake = socks.call(dst);
                 Box::pin(async move {
-                    let io = within(timeout, &proxy, handshake).await?;
+                    let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
                     Ok(Proxied { io, forward: false })
                 })
             }
