@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 pub mod codec;
+pub mod proxies;
 pub mod record;
 pub mod server;
 pub mod tls;

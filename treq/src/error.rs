@@ -49,6 +49,11 @@ pub enum ErrorKind {
     Connect,
     /// The TLS handshake or certificate verification failed.
     Tls,
+    /// A proxy failed: it could not be reached, it refused the CONNECT or
+    /// the SOCKS handshake, or it asked for credentials (407). The message
+    /// names the proxy (scheme, host and port, never its password). Also
+    /// [`Error::is_connect`].
+    Proxy,
     /// A timeout fired: the whole-request `timeout` deadline, the idle
     /// `read_timeout` (no data for that long), or a connect timeout.
     Timeout,
@@ -174,7 +179,15 @@ impl Error {
 
     /// True if connecting failed.
     pub fn is_connect(&self) -> bool {
-        matches!(self.inner.kind, ErrorKind::Connect | ErrorKind::Tls)
+        matches!(
+            self.inner.kind,
+            ErrorKind::Connect | ErrorKind::Tls | ErrorKind::Proxy
+        )
+    }
+
+    /// True if a proxy failed (unreachable, CONNECT or SOCKS refused, 407).
+    pub fn is_proxy(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Proxy)
     }
 
     /// True if the TLS handshake or certificate verification failed.
@@ -283,6 +296,7 @@ impl Error {
             ErrorKind::Builder => "invalid request".into(),
             ErrorKind::Connect => "could not connect".into(),
             ErrorKind::Tls => "TLS handshake or certificate verification failed".into(),
+            ErrorKind::Proxy => "the proxy failed".into(),
             ErrorKind::Timeout => "request timed out".into(),
             ErrorKind::Request => "sending the request or receiving the response failed".into(),
             ErrorKind::Body => "reading the response body failed".into(),
@@ -386,6 +400,11 @@ pub(crate) fn builder(msg: impl Into<String>) -> Error {
 
 pub(crate) fn builder_with(msg: impl Into<String>, source: impl Into<BoxError>) -> Error {
     Error::new(ErrorKind::Builder, Some(source.into())).with_message(msg)
+}
+
+/// A proxy failure; `message` names the proxy without its password.
+pub(crate) fn proxy(message: impl Into<String>, source: Option<BoxError>) -> Error {
+    Error::new(ErrorKind::Proxy, source).with_message(message)
 }
 
 pub(crate) fn timeout() -> Error {

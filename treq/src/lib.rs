@@ -39,8 +39,8 @@
 //!
 //! The root holds what most programs use; the rest lives in modules:
 //!
-//! - [`agent`]: the [`Agent`] trait, [`HyperAgent`] and its builder, boxing
-//!   and the tower adapter.
+//! - [`agent`]: the [`Agent`] trait, [`HyperAgent`] and its builder,
+//!   [`Proxy`] and `NoProxy`, boxing and the tower adapter.
 //! - [`auth`]: [`Auth`] (Basic, Bearer, Digest).
 //! - [`cookie`]: [`CookieJar`], its builder and lookups.
 //! - [`error`]: [`Error`], [`error::ErrorKind`].
@@ -71,6 +71,36 @@
 //! A server cannot flood the jar: by default a cookie holds at most 4096
 //! bytes of name and value, a site at most 180 cookies and the jar 3000, the
 //! least recently used going first; [`CookieJar::builder`] sets other limits.
+//!
+//! ## Proxies
+//!
+//! Every [`HyperAgent`], and so `treq::get` and the other module-level
+//! functions, follows `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and
+//! `NO_PROXY` (lowercase names win; `HTTP_PROXY` is ignored when
+//! `REQUEST_METHOD` is set). [`HyperAgentBuilder::proxy`](agent::HyperAgentBuilder::proxy)
+//! replaces them with explicit [`Proxy`]s, the first matching one used;
+//! [`no_proxy`](agent::HyperAgentBuilder::no_proxy) connects directly.
+//! `http://` URLs go to an HTTP proxy in absolute form, `https://` ones
+//! through a CONNECT tunnel with TLS to the origin inside; an `https://`
+//! proxy URL adds TLS to the proxy itself; `socks5://` and `socks5h://`
+//! proxies carry both. A proxy that fails is an error with
+//! [`Error::is_proxy`] (and [`Error::is_connect`]) naming it, never its
+//! password.
+//!
+//! ```no_run
+//! # async fn run() -> treq::Result<()> {
+//! use treq::agent::NoProxy;
+//! let agent = treq::HyperAgent::builder()
+//!     .proxy(treq::Proxy::https("http://user:pass@proxy.internal:3128"))
+//!     .proxy(
+//!         treq::Proxy::all("socks5h://127.0.0.1:1080")
+//!             .no_proxy(NoProxy::from_string("localhost, .internal")),
+//!     )
+//!     .build()?;
+//! let client = treq::HttpClient::new(agent);
+//! let response = client.get("https://example.org/").await?;
+//! # Ok(()) }
+//! ```
 //!
 //! ## Optional features
 //!
@@ -107,6 +137,8 @@ mod api;
 pub use crate::agent::Agent;
 #[cfg(feature = "hyper-agent")]
 pub use crate::agent::HyperAgent;
+#[cfg(feature = "hyper-agent")]
+pub use crate::agent::Proxy;
 #[cfg(feature = "hyper-agent")]
 pub use crate::api::{delete, get, head, options, patch, post, put, request};
 pub use crate::auth::Auth;

@@ -12,6 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 
 use super::connections::{HostKey, HostLimits, TrackedConnector};
+use super::proxy::{self, Proxies, Proxy, ProxyConnector, ProxySettings};
 use super::replay::{self, PooledClient};
 use super::{Agent, ResponseFuture};
 use crate::error::{self, BoxError, ErrorKind};
@@ -53,6 +54,7 @@ pub struct HyperAgent {
     client: Arc<PooledClient>,
     limits: Option<HostLimits>,
     protocols: Protocols,
+    proxies: Proxies,
 }
 
 /// Which HTTP versions an agent may speak, which decides whether a request
@@ -114,7 +116,7 @@ impl fmt::Debug for HyperAgent {
 }
 
 impl Agent for HyperAgent {
-    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         match request.uri().scheme_str() {
             Some("http") | Some("https") => {}
             other => {
@@ -138,6 +140,7 @@ impl Agent for HyperAgent {
             .limits
             .as_ref()
             .and_then(|limits| Some(limits.in_flight(HostKey::of(request.uri())?)));
+        let forwarded = self.proxies.prepare(&mut request);
         let may_use_h2 = self.protocols.may_use_h2(request.uri());
         let sent = replay::send(&self.client, request, may_use_h2, |request| {
             // hyper-util would format the same value on every request (and
@@ -148,6 +151,12 @@ impl Agent for HyperAgent {
                 }
             }
         });
+        if let Some(forwarded) = forwarded {
+            return Box::pin(async move {
+                let _in_flight = in_flight;
+                forwarded.check(sent.await)
+            });
+        }
         match in_flight {
             None => Box::pin(sent),
             Some(in_flight) => Box::pin(async move {
@@ -216,6 +225,9 @@ fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
 
 /// Maps hyper-util's error to our kinds: TLS, connect, or request.
 pub(super) fn classify(err: hyper_util::client::legacy::Error) -> Error {
+    if let Some(message) = proxy::failure_in(&err) {
+        return error::proxy(message, Some(Box::new(err)));
+    }
     let tls = is_tls_failure(&err);
     let connect = err.is_connect();
     let boxed: BoxError = Box::new(err);
@@ -270,6 +282,7 @@ pub struct HyperAgentBuilder {
     tls_config: Option<Arc<rustls::ClientConfig>>,
     nodelay: bool,
     max_connections_per_host: Option<usize>,
+    proxies: ProxySettings,
 }
 
 impl Default for HyperAgentBuilder {
@@ -286,6 +299,7 @@ impl Default for HyperAgentBuilder {
             tls_config: None,
             nodelay: true,
             max_connections_per_host: None,
+            proxies: ProxySettings::default(),
         }
     }
 }
@@ -395,6 +409,22 @@ impl HyperAgentBuilder {
         self
     }
 
+    /// Sends requests through this proxy when it matches (see [`Proxy`]).
+    /// Several proxies are tried in the order added; the first that matches
+    /// the URL is used. Adding one replaces the environment's proxies.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxies.add(proxy);
+        self
+    }
+
+    /// Connects directly: no proxy from the environment (`HTTP_PROXY`,
+    /// `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, read by default), and none
+    /// added before.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxies.clear();
+        self
+    }
+
     /// Builds the agent. Fails on an unusable certificate or TLS setting, or
     /// a connection cap of 0.
     pub fn build(self) -> crate::Result<HyperAgent> {
@@ -407,6 +437,7 @@ impl HyperAgentBuilder {
             ));
         }
         let limits = self.max_connections_per_host.map(HostLimits::new);
+        let proxies = self.proxies.build()?;
         let tls = match self.tls_config {
             Some(cfg) => (*cfg).clone(),
             None => {
@@ -441,6 +472,7 @@ impl HyperAgentBuilder {
         http.enforce_http(false);
         http.set_connect_timeout(self.connect_timeout);
         http.set_nodelay(self.nodelay);
+        let http = ProxyConnector::new(http, tls.clone(), proxies.clone(), self.connect_timeout);
         let http = TrackedConnector::new(http, limits.clone());
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -464,6 +496,7 @@ impl HyperAgentBuilder {
             client: Arc::new(client.build(https)),
             limits,
             protocols,
+            proxies,
         })
     }
 }

@@ -17,6 +17,8 @@ mod connections;
 #[cfg(feature = "hyper-agent")]
 mod hyper;
 #[cfg(feature = "hyper-agent")]
+mod proxy;
+#[cfg(feature = "hyper-agent")]
 mod replay;
 mod service;
 #[cfg(test)]
@@ -24,6 +26,8 @@ pub(crate) mod spy;
 
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
+#[cfg(feature = "hyper-agent")]
+pub use self::proxy::{NoProxy, Proxy};
 pub use self::service::ServiceAgent;
 
 /// The future an [`Agent`] returns.

@@ -25,11 +25,13 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 
 use super::connections::{self, TrackedConnector};
+use super::proxy::ProxyConnector;
 use crate::error::{self, BoxError};
 use crate::{Body, Error};
 
 /// The pooled hyper-util client under a `HyperAgent`.
-pub(super) type PooledClient = Client<HttpsConnector<TrackedConnector<HttpConnector>>, Body>;
+pub(super) type PooledClient =
+    Client<HttpsConnector<TrackedConnector<ProxyConnector<HttpConnector>>>, Body>;
 
 /// How many times a request the server did not process is sent again.
 pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;

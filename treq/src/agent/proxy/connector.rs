@@ -1,0 +1,300 @@
+//! The connector that takes a connection through the chosen proxy, and the
+//! request side of a forward proxy.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::header::PROXY_AUTHORIZATION;
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
+use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use tower_service::Service;
+
+use super::Proxies;
+use crate::error::{self, BoxError, TimedOut};
+use crate::Body;
+
+/// A connector that reaches `dst` directly, through a CONNECT tunnel or a
+/// SOCKS5 proxy, or connects to a forward proxy, as the proxy list says.
+/// TLS to the origin (inside a tunnel) is added above it, by hyper-rustls;
+/// TLS to an `https://` proxy is added here, by a second hyper-rustls
+/// connector speaking HTTP/1.1 only.
+#[derive(Clone)]
+pub(in crate::agent) struct ProxyConnector<C> {
+    inner: C,
+    to_proxy: HttpsConnector<C>,
+    proxies: Proxies,
+    /// The most a CONNECT or SOCKS handshake may take, the TCP connect
+    /// to the proxy included.
+    handshake_timeout: Option<Duration>,
+}
+
+impl<C> std::fmt::Debug for ProxyConnector<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyConnector")
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Clone> ProxyConnector<C> {
+    /// `tls` is the agent's TLS configuration, used for `https://` proxies.
+    pub(in crate::agent) fn new(
+        inner: C,
+        tls: rustls::ClientConfig,
+        proxies: Proxies,
+        handshake_timeout: Option<Duration>,
+    ) -> Self {
+        let to_proxy = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(inner.clone());
+        ProxyConnector {
+            inner,
+            to_proxy,
+            proxies,
+            handshake_timeout,
+        }
+    }
+}
+
+type Connecting<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+
+impl<C> Service<Uri> for ProxyConnector<C>
+where
+    C: Service<Uri> + Clone + Send + 'static,
+    C::Response: Read + Write + Connection + Unpin + Send + 'static,
+    C::Future: Send + 'static,
+    C::Error: StdError + Send + Sync + 'static,
+{
+    type Response = Proxied<MaybeHttpsStream<C::Response>>;
+    type Error = BoxError;
+    type Future = Connecting<Self::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        // Call the connector that was polled ready; keep a fresh clone.
+        let fresh = self.inner.clone();
+        let mut ready = std::mem::replace(&mut self.inner, fresh);
+        let Some((intercept, proxy)) = self.proxies.intercept(&dst) else {
+            return Box::pin(async move {
+                let io = MaybeHttpsStream::Http(ready.call(dst).await?);
+                Ok(Proxied { io, forward: false })
+            });
+        };
+        let mut to_proxy = self.to_proxy.clone();
+        let proxy_uri = intercept.uri().clone();
+        let timeout = self.handshake_timeout;
+        let scheme = proxy_uri.scheme_str().map(str::to_owned);
+        match (scheme.as_deref(), dst.scheme_str()) {
+            (Some("http" | "https"), Some("http")) => Box::pin(async move {
+                let io = to_proxy
+                    .call(proxy_uri)
+                    .await
+                    .map_err(|e| ProxyFailure::boxed(&proxy, e))?;
+                Ok(Proxied { io, forward: true })
+            }),
+            (Some("http" | "https"), _) => {
+                let mut tunnel = Tunnel::new(proxy_uri, to_proxy);
+                if let Some(auth) = intercept.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                let handshake = tunnel.call(dst);
+                Box::pin(async move {
+                    let io = within(timeout, &proxy, handshake).await?;
+                    Ok(Proxied { io, forward: false })
+                })
+            }
+            (scheme, _) => {
+                let mut socks = SocksV5::new(proxy_uri, ready).local_dns(scheme == Some("socks5"));
+                if let Some((user, password)) = intercept.raw_auth() {
+                    socks = socks.with_auth(user.to_owned(), password.to_owned());
+                }
+                let handshake = socks.call(dst);
+                Box::pin(async move {
+                    let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
+                    Ok(Proxied { io, forward: false })
+                })
+            }
+        }
+    }
+}
+
+/// Runs a proxy handshake under the deadline; every failure names the proxy.
+async fn within<T, E>(
+    timeout: Option<Duration>,
+    proxy: &Arc<str>,
+    handshake: impl Future<Output = Result<T, E>>,
+) -> Result<T, BoxError>
+where
+    E: Into<BoxError>,
+{
+    let outcome = match timeout {
+        Some(limit) => match tokio::time::timeout(limit, handshake).await {
+            Ok(outcome) => outcome,
+            Err(_elapsed) => return Err(ProxyFailure::boxed(proxy, Box::new(TimedOut))),
+        },
+        None => handshake.await,
+    };
+    outcome.map_err(|e| ProxyFailure::boxed(proxy, e.into()))
+}
+
+/// A failure on the way through a proxy, naming it (`scheme://host:port`,
+/// never its credentials).
+#[derive(Debug)]
+struct ProxyFailure {
+    proxy: Arc<str>,
+    source: BoxError,
+}
+
+impl ProxyFailure {
+    fn boxed(proxy: &Arc<str>, source: BoxError) -> BoxError {
+        Box::new(ProxyFailure {
+            proxy: proxy.clone(),
+            source,
+        })
+    }
+}
+
+impl std::fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "proxy {} failed: {}", self.proxy, self.source)
+    }
+}
+
+impl StdError for ProxyFailure {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// The proxy error for a connect failure that happened at a proxy, if it did.
+pub(in crate::agent) fn failure_in(err: &hyper_util::client::legacy::Error) -> Option<String> {
+    fn find<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a ProxyFailure> {
+        if let Some(found) = err.downcast_ref::<ProxyFailure>() {
+            return Some(found);
+        }
+        if let Some(inner) = err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            return find(inner);
+        }
+        err.source().and_then(find)
+    }
+    find(err).map(ToString::to_string)
+}
+
+/// A request sent to a forward proxy: answers from the proxy itself are
+/// checked on the way back.
+#[derive(Debug)]
+pub(in crate::agent) struct Forwarded {
+    proxy: Arc<str>,
+}
+
+impl Forwarded {
+    /// A 407 from a forward proxy is the proxy refusing the request.
+    pub(in crate::agent) fn check(
+        self,
+        answer: crate::Result<http::Response<Body>>,
+    ) -> crate::Result<http::Response<Body>> {
+        match answer {
+            Ok(response) if response.status() == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED => {
+                Err(error::proxy(
+                    format!(
+                        "proxy {} failed: it requires authentication (407 Proxy Authentication Required)",
+                        self.proxy
+                    ),
+                    None,
+                ))
+            }
+            other => other,
+        }
+    }
+}
+
+impl Proxies {
+    /// Readies a request for its route: `Proxy-Authorization` goes to a
+    /// forward proxy only (set from the proxy's credentials) and is removed
+    /// from every request that goes to an origin, directly or through a
+    /// tunnel. `Some` when the request goes to a forward proxy.
+    pub(in crate::agent) fn prepare(&self, request: &mut http::Request<Body>) -> Option<Forwarded> {
+        let forward = if self.is_empty() || request.uri().scheme_str() != Some("http") {
+            None
+        } else {
+            self.intercept(request.uri())
+                .filter(|(intercept, _)| intercept.uri().scheme_str() == Some("http"))
+        };
+        let headers = request.headers_mut();
+        headers.remove(PROXY_AUTHORIZATION);
+        let (intercept, proxy) = forward?;
+        if let Some(auth) = intercept.basic_auth() {
+            let mut auth = auth.clone();
+            auth.set_sensitive(true);
+            headers.insert(PROXY_AUTHORIZATION, auth);
+        }
+        Some(Forwarded { proxy })
+    }
+}
+
+/// A connection, marked as going to a forward proxy when it does (hyper-util
+/// then writes requests in absolute form).
+#[derive(Debug)]
+pub(in crate::agent) struct Proxied<T> {
+    io: T,
+    forward: bool,
+}
+
+impl<T: Connection> Connection for Proxied<T> {
+    fn connected(&self) -> Connected {
+        self.io.connected().proxy(self.forward)
+    }
+}
+
+impl<T: Read + Unpin> Read for Proxied<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl<T: Write + Unpin> Write for Proxied<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+}
