@@ -15,13 +15,23 @@ use crate::{Body, Error};
 #[cfg(feature = "hyper-agent")]
 mod connections;
 #[cfg(feature = "hyper-agent")]
+mod dns;
+#[cfg(feature = "hyper-agent")]
 mod hyper;
+#[cfg(feature = "hyper-agent")]
+mod identity;
 #[cfg(feature = "hyper-agent")]
 mod replay;
 mod service;
 #[cfg(test)]
 pub(crate) mod spy;
+#[cfg(feature = "hyper-agent")]
+mod transport;
+#[cfg(feature = "hyper-agent")]
+mod unix;
 
+#[cfg(feature = "hyper-agent")]
+pub use self::dns::{Addrs, Name, Resolve, Resolving};
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
 pub use self::service::ServiceAgent;

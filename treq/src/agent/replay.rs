@@ -21,15 +21,15 @@ use std::future::Future;
 use std::sync::Arc;
 
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 
 use super::connections::{self, TrackedConnector};
+use super::unix::SocketConnector;
 use crate::error::{self, BoxError};
 use crate::{Body, Error};
 
 /// The pooled hyper-util client under a `HyperAgent`.
-pub(super) type PooledClient = Client<HttpsConnector<TrackedConnector<HttpConnector>>, Body>;
+pub(super) type PooledClient = Client<HttpsConnector<TrackedConnector<SocketConnector>>, Body>;
 
 /// How many times a request the server did not process is sent again.
 pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
