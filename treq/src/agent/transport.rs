@@ -132,6 +132,14 @@ impl HyperAgentBuilder {
 
     /// [`identity_pem`](Self::identity_pem) with one DER certificate and its
     /// DER private key (PKCS#8, PKCS#1 or SEC1).
+    ///
+    /// ```no_run
+    /// # fn run() -> treq::Result<()> {
+    /// let cert = std::fs::read("client.der").unwrap();
+    /// let key = std::fs::read("client.key.der").unwrap();
+    /// let agent = treq::HyperAgent::builder().identity_der(cert, key).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn identity_der(
         mut self,
         cert_der: impl Into<Vec<u8>>,
@@ -160,6 +168,15 @@ impl HyperAgentBuilder {
 
     /// Sends TCP keepalive probes after the connection has been idle this
     /// long (`SO_KEEPALIVE`; `None`: off, the default).
+    ///
+    /// ```no_run
+    /// # fn run() -> treq::Result<()> {
+    /// use std::time::Duration;
+    /// let agent = treq::HyperAgent::builder()
+    ///     .tcp_keepalive(Duration::from_secs(60))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn tcp_keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
         self.transport.tcp_keepalive = idle.into();
         self
