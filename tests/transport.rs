@@ -179,63 +179,81 @@ async fn a_resolver_error_is_a_connect_error() {
 
 // ---- client certificates ----
 
-fn mtls_server(pki: &MutualPki) -> Server {
-    Server::https(
-        pki.server_requiring_client_cert(&[b"http/1.1"]),
-        |_| async { reply(200, "hello, client") },
-    )
+fn mtls_server(pki: &MutualPki, alpn: &[&[u8]]) -> Server {
+    Server::https(pki.server_requiring_client_cert(alpn), |_| async {
+        reply(200, "hello, client")
+    })
 }
+
+const H2_AND_H1: &[&[u8]] = &[b"h2", b"http/1.1"];
+const H1_ONLY: &[&[u8]] = &[b"http/1.1"];
 
 #[tokio::test]
 async fn a_server_requiring_a_client_certificate_accepts_the_identity() {
     let pki = MutualPki::new(&["localhost"]);
-    let server = mtls_server(&pki);
-    let url = server.url_with_host("localhost", "/");
-    let pem = trusting(&pki.ca_pem)
-        .identity_pem(&pki.client_cert_pem, &pki.client_key_pem)
-        .build()
-        .unwrap();
-    let resp = within("identity_pem", treq::HttpClient::new(pem).get(&url))
-        .await
-        .unwrap();
-    assert_eq!(resp.code(), 200);
-    assert_eq!(resp.text().await.unwrap(), "hello, client");
-    let der = trusting(&pki.ca_pem)
-        .identity_der(pki.client_cert_der.clone(), pki.client_key_der.clone())
-        .build()
-        .unwrap();
-    let resp = within("identity_der", treq::HttpClient::new(der).get(&url))
-        .await
-        .unwrap();
-    assert_eq!(resp.code(), 200);
+    for (alpn, version) in [(H2_AND_H1, Version::HTTP_2), (H1_ONLY, Version::HTTP_11)] {
+        let server = mtls_server(&pki, alpn);
+        let url = server.url_with_host("localhost", "/");
+        let pem = trusting(&pki.ca_pem)
+            .identity_pem(&pki.client_cert_pem, &pki.client_key_pem)
+            .build()
+            .unwrap();
+        let resp = within("identity_pem", treq::HttpClient::new(pem).get(&url))
+            .await
+            .unwrap();
+        assert_eq!(resp.code(), 200);
+        assert_eq!(resp.version(), version);
+        assert_eq!(resp.text().await.unwrap(), "hello, client");
+        let der = trusting(&pki.ca_pem)
+            .identity_der(pki.client_cert_der.clone(), pki.client_key_der.clone())
+            .build()
+            .unwrap();
+        let resp = within("identity_der", treq::HttpClient::new(der).get(&url))
+            .await
+            .unwrap();
+        assert_eq!(resp.code(), 200);
+    }
+}
+
+/// Sends a request with `agent` to a server that requires a client
+/// certificate, over HTTP/2 and over HTTP/1.1: both must fail as TLS errors
+/// saying why.
+async fn assert_refused(pki: &MutualPki, agent: impl Fn() -> HyperAgent, reason: &str) {
+    for alpn in [H2_AND_H1, H1_ONLY] {
+        let server = mtls_server(pki, alpn);
+        let url = server.url_with_host("localhost", "/");
+        let err = within("refused identity", treq::HttpClient::new(agent()).get(&url))
+            .await
+            .unwrap_err();
+        assert!(err.is_tls(), "ALPN {alpn:?}: {err:?}");
+        assert!(
+            chain(&err).contains(reason),
+            "ALPN {alpn:?}: {}",
+            chain(&err)
+        );
+    }
 }
 
 #[tokio::test]
 async fn without_an_identity_the_server_refuses_with_a_tls_error() {
     let pki = MutualPki::new(&["localhost"]);
-    let server = mtls_server(&pki);
-    let url = server.url_with_host("localhost", "/");
-    let agent = trusting(&pki.ca_pem).build().unwrap();
-    let err = within("no identity", treq::HttpClient::new(agent).get(&url))
-        .await
-        .unwrap_err();
-    assert!(err.is_tls(), "{err:?}");
+    let agent = || trusting(&pki.ca_pem).build().unwrap();
+    assert_refused(&pki, agent, "CertificateRequired").await;
 }
 
 #[tokio::test]
 async fn a_certificate_from_another_ca_is_refused_with_a_tls_error() {
     let pki = MutualPki::new(&["localhost"]);
     let stranger = MutualPki::new(&["localhost"]);
-    let server = mtls_server(&pki);
-    let url = server.url_with_host("localhost", "/");
-    let agent = trusting(&pki.ca_pem)
-        .identity_pem(&stranger.client_cert_pem, &stranger.client_key_pem)
-        .build()
-        .unwrap();
-    let err = within("foreign identity", treq::HttpClient::new(agent).get(&url))
-        .await
-        .unwrap_err();
-    assert!(err.is_tls(), "{err:?}");
+    let agent = || {
+        trusting(&pki.ca_pem)
+            .identity_pem(&stranger.client_cert_pem, &stranger.client_key_pem)
+            .build()
+            .unwrap()
+    };
+    // Both CAs have the same name: the server finds the issuer by name and
+    // rejects the signature.
+    assert_refused(&pki, agent, "received fatal alert").await;
 }
 
 #[test]

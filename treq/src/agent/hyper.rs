@@ -12,6 +12,7 @@ use rustls_pki_types::CertificateDer;
 
 use super::connections::{HostKey, HostLimits, TrackedConnector};
 use super::replay::{self, PooledClient};
+use super::tls_alert::{self, TlsAlerts, TlsEnded};
 use super::transport::TransportSettings;
 use super::{Agent, ResponseFuture};
 use crate::error::{self, BoxError, ErrorKind};
@@ -218,6 +219,17 @@ fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
 pub(super) fn classify(err: hyper_util::client::legacy::Error) -> Error {
     let tls = is_tls_failure(&err);
     let connect = err.is_connect();
+    if !tls {
+        if let Some(tls) = tls_alert::seen(err.connect_info()) {
+            // The connection's TLS failed under the request (HTTP/2 reports
+            // only the closed connection to the request).
+            let ended = TlsEnded {
+                tls,
+                source: Box::new(err),
+            };
+            return Error::new(ErrorKind::Tls, Some(Box::new(ended)));
+        }
+    }
     let boxed: BoxError = Box::new(err);
     if tls {
         Error::new(ErrorKind::Tls, Some(boxed))
@@ -486,7 +498,7 @@ impl HyperAgentBuilder {
             client.http2_only(true);
         }
         Ok(HyperAgent {
-            client: Arc::new(client.build(https)),
+            client: Arc::new(client.build(TlsAlerts::new(https))),
             limits,
             protocols,
         })

@@ -26,6 +26,8 @@ mod service;
 #[cfg(test)]
 pub(crate) mod spy;
 #[cfg(feature = "hyper-agent")]
+mod tls_alert;
+#[cfg(feature = "hyper-agent")]
 mod transport;
 #[cfg(feature = "hyper-agent")]
 mod unix;

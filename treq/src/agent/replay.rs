@@ -24,12 +24,14 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 
 use super::connections::{self, TrackedConnector};
+use super::tls_alert::{self, TlsAlerts};
 use super::unix::SocketConnector;
 use crate::error::{self, BoxError};
 use crate::{Body, Error};
 
 /// The pooled hyper-util client under a `HyperAgent`.
-pub(super) type PooledClient = Client<HttpsConnector<TrackedConnector<SocketConnector>>, Body>;
+pub(super) type PooledClient =
+    Client<TlsAlerts<HttpsConnector<TrackedConnector<SocketConnector>>>, Body>;
 
 /// How many times a request the server did not process is sent again.
 pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
@@ -61,6 +63,7 @@ pub(super) fn send(
             let err = match pending.await {
                 Ok(mut response) => {
                     connections::note_response(&mut response);
+                    tls_alert::forget(&mut response);
                     return Ok(response.map(Body::wrap));
                 }
                 Err(err) => err,
