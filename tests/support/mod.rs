@@ -3,6 +3,8 @@
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
 pub mod codec;
+pub mod listeners;
+pub mod mtls;
 pub mod proxies;
 pub mod record;
 pub mod server;

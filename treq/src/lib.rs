@@ -99,6 +99,46 @@
 //!     .build()?;
 //! let client = treq::HttpClient::new(agent);
 //! let response = client.get("https://example.org/").await?;
+//!
+//! ## Transport
+//!
+//! [`HyperAgentBuilder`](agent::HyperAgentBuilder) chooses how connections
+//! are made: fixed addresses per host name with `resolve` (the URL, SNI and
+//! the certificate check keep the name) or a resolver of your own with
+//! `dns_resolver` ([`agent::Resolve`]); a client certificate for mutual TLS
+//! (`identity_pem`, `identity_der`); HTTP/2 with prior knowledge on
+//! `http://` URLs (`http2_prior_knowledge`); the local address
+//! (`local_address`) and TCP keepalive (`tcp_keepalive`); and, on Unix, one
+//! Unix domain socket for every request (`unix_socket`). A setting that
+//! cannot work (unreadable PEM, a key that does not fit its certificate) is
+//! an [`is_builder`](Error::is_builder) error from `build`; a resolver that
+//! fails, or a socket that cannot be opened, an
+//! [`is_connect`](Error::is_connect) error of the request; a refused client
+//! certificate an [`is_tls`](Error::is_tls) error.
+//!
+//! ```no_run
+//! # async fn run() -> treq::Result<()> {
+//! use std::net::SocketAddr;
+//! use std::time::Duration;
+//!
+//! let cert = std::fs::read("client.crt").unwrap();
+//! let key = std::fs::read("client.key").unwrap();
+//! let agent = treq::HyperAgent::builder()
+//!     // api.example.com is reached on 10.0.0.7, still verified as api.example.com.
+//!     .resolve("api.example.com", [SocketAddr::from(([10, 0, 0, 7], 443))])
+//!     .identity_pem(cert, key)
+//!     .tcp_keepalive(Duration::from_secs(60))
+//!     .build()?;
+//! let client = treq::HttpClient::new(agent);
+//! let response = client.get("https://api.example.com/v1/status").await?;
+//!
+//! // The Docker API, over its Unix socket.
+//! # #[cfg(unix)] {
+//! let docker = treq::HttpClient::new(
+//!     treq::HyperAgent::builder().unix_socket("/var/run/docker.sock").build()?,
+//! );
+//! let version = docker.get("http://docker/version").await?.text().await?;
+//! # }
 //! # Ok(()) }
 //! ```
 //!

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderValue, HOST};
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
@@ -14,6 +13,8 @@ use rustls_pki_types::CertificateDer;
 use super::connections::{HostKey, HostLimits, TrackedConnector};
 use super::proxy::{self, Proxies, Proxy, ProxyConnector, ProxySettings};
 use super::replay::{self, PooledClient};
+use super::tls_alert::{self, TlsAlerts, TlsEnded};
+use super::transport::TransportSettings;
 use super::{Agent, ResponseFuture};
 use crate::error::{self, BoxError, ErrorKind};
 use crate::{Body, Error};
@@ -230,6 +231,17 @@ pub(super) fn classify(err: hyper_util::client::legacy::Error) -> Error {
     }
     let tls = is_tls_failure(&err);
     let connect = err.is_connect();
+    if !tls {
+        if let Some(tls) = tls_alert::seen(err.connect_info()) {
+            // The connection's TLS failed under the request (HTTP/2 reports
+            // only the closed connection to the request).
+            let ended = TlsEnded {
+                tls,
+                source: Box::new(err),
+            };
+            return Error::new(ErrorKind::Tls, Some(Box::new(ended)));
+        }
+    }
     let boxed: BoxError = Box::new(err);
     if tls {
         Error::new(ErrorKind::Tls, Some(boxed))
@@ -283,6 +295,8 @@ pub struct HyperAgentBuilder {
     nodelay: bool,
     max_connections_per_host: Option<usize>,
     proxies: ProxySettings,
+    /// DNS, client certificate and socket settings (`transport.rs`).
+    pub(super) transport: TransportSettings,
 }
 
 impl Default for HyperAgentBuilder {
@@ -300,6 +314,7 @@ impl Default for HyperAgentBuilder {
             nodelay: true,
             max_connections_per_host: None,
             proxies: ProxySettings::default(),
+            transport: TransportSettings::default(),
         }
     }
 }
@@ -362,11 +377,30 @@ impl HyperAgentBuilder {
         self
     }
 
-    /// Speak only HTTP/2 over TLS (ALPN offers just `h2`).
+    /// Speak only HTTP/2: over TLS ALPN offers just `h2`, and `http://` URLs
+    /// get HTTP/2 with prior knowledge (h2c), as
+    /// [`http2_prior_knowledge`](Self::http2_prior_knowledge).
     pub fn http2_only(mut self) -> Self {
         self.http1 = false;
         self.http2 = true;
         self
+    }
+
+    /// Speaks HTTP/2 from the first byte on `http://` URLs (h2c with prior
+    /// knowledge, RFC 9113 §3.3), with no HTTP/1.1 upgrade; the server must
+    /// speak HTTP/2 on that port. `https://` URLs offer only `h2` by ALPN.
+    /// The same as [`http2_only`](Self::http2_only).
+    ///
+    /// ```no_run
+    /// # async fn run() -> treq::Result<()> {
+    /// let agent = treq::HyperAgent::builder().http2_prior_knowledge().build()?;
+    /// let client = treq::HttpClient::new(agent);
+    /// let response = client.get("http://127.0.0.1:8080/").await?;
+    /// assert_eq!(response.version(), http::Version::HTTP_2);
+    /// # Ok(()) }
+    /// ```
+    pub fn http2_prior_knowledge(self) -> Self {
+        self.http2_only()
     }
 
     /// Uses this rustls configuration as is (roots, client certificates,
@@ -438,6 +472,8 @@ impl HyperAgentBuilder {
         }
         let limits = self.max_connections_per_host.map(HostLimits::new);
         let proxies = self.proxies.build()?;
+        let mut transport = self.transport;
+        let identity = transport.take_identity(self.tls_config.is_some())?;
         let tls = match self.tls_config {
             Some(cfg) => (*cfg).clone(),
             None => {
@@ -461,17 +497,25 @@ impl HyperAgentBuilder {
                         .map_err(|e| error::builder_with("invalid root certificate", e))?;
                 }
                 let provider = Arc::new(rustls::crypto::ring::default_provider());
-                rustls::ClientConfig::builder_with_provider(provider)
+                let config = rustls::ClientConfig::builder_with_provider(provider)
                     .with_safe_default_protocol_versions()
                     .map_err(|e| error::builder_with("invalid TLS configuration", e))?
-                    .with_root_certificates(roots)
-                    .with_no_client_auth()
+                    .with_root_certificates(roots);
+                super::identity::client_auth(config, identity)?
             }
         };
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(self.connect_timeout);
-        http.set_nodelay(self.nodelay);
+        let unix_socket = transport.uses_unix_socket();
+        let http = transport.connector(|http| {
+            http.enforce_http(false);
+            http.set_connect_timeout(self.connect_timeout);
+            http.set_nodelay(self.nodelay);
+        });
+        // A Unix socket carries every request itself: no proxy applies.
+        let proxies = if unix_socket {
+            Proxies::none()
+        } else {
+            proxies
+        };
         let http = ProxyConnector::new(http, tls.clone(), proxies.clone(), self.connect_timeout);
         let http = TrackedConnector::new(http, limits.clone());
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
@@ -493,7 +537,7 @@ impl HyperAgentBuilder {
             client.http2_only(true);
         }
         Ok(HyperAgent {
-            client: Arc::new(client.build(https)),
+            client: Arc::new(client.build(TlsAlerts::new(https))),
             limits,
             protocols,
             proxies,

@@ -15,7 +15,10 @@ use crate::{Body, Error};
 #[cfg(feature = "hyper-agent")]
 mod connections;
 #[cfg(feature = "hyper-agent")]
+mod dns;
+#[cfg(feature = "hyper-agent")]
 mod hyper;
+mod identity;
 #[cfg(feature = "hyper-agent")]
 mod proxy;
 #[cfg(feature = "hyper-agent")]
@@ -23,7 +26,15 @@ mod replay;
 mod service;
 #[cfg(test)]
 pub(crate) mod spy;
+#[cfg(feature = "hyper-agent")]
+mod tls_alert;
+#[cfg(feature = "hyper-agent")]
+mod transport;
+#[cfg(feature = "hyper-agent")]
+mod unix;
 
+#[cfg(feature = "hyper-agent")]
+pub use self::dns::{Addrs, Name, Resolve, Resolving};
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
 #[cfg(feature = "hyper-agent")]

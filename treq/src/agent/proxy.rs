@@ -307,6 +307,11 @@ struct Rule {
 pub(super) struct Proxies(Arc<[Rule]>);
 
 impl Proxies {
+    /// No proxy at all (every request connects directly).
+    pub(super) fn none() -> Self {
+        Proxies(Arc::from(Vec::new()))
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -1,0 +1,247 @@
+//! Remembers the TLS failure that ended a connection, so the request it
+//! broke reports it.
+//!
+//! Over HTTP/2 the connection's reads belong to hyper's connection task: when
+//! the server ends TLS with an alert after the handshake (a TLS 1.3 server
+//! refusing the client's certificate does exactly that), the task sees the
+//! rustls error and the waiting request only learns that the connection
+//! closed. The wrapper here records the first rustls error read or written on
+//! the connection, where [`classify`](super::hyper::classify) finds it
+//! through the connection's info.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use tower_service::Service;
+
+use crate::error::{self, BoxError};
+
+/// The first rustls error seen on one connection.
+#[derive(Clone, Debug, Default)]
+struct Seen(Arc<OnceLock<rustls::Error>>);
+
+impl Seen {
+    fn note<T>(&self, result: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if let Poll::Ready(Err(e)) = &result {
+            if self.0.get().is_none() {
+                error::chain_any(e, &|e| match e.downcast_ref::<rustls::Error>() {
+                    Some(tls) => {
+                        let _ = self.0.set(tls.clone());
+                        true
+                    }
+                    None => false,
+                });
+            }
+        }
+        result
+    }
+}
+
+/// The TLS failure recorded on the connection a request failed on, if any.
+pub(super) fn seen(info: Option<&Connected>) -> Option<rustls::Error> {
+    let mut extras = http::Extensions::new();
+    info?.get_extras(&mut extras);
+    extras.get::<Seen>()?.0.get().cloned()
+}
+
+/// Removes the private marker from a response's extensions.
+pub(super) fn forget<B>(response: &mut http::Response<B>) {
+    response.extensions_mut().remove::<Seen>();
+}
+
+/// Wraps a connector so each connection records its TLS failure.
+#[derive(Clone, Debug)]
+pub(super) struct TlsAlerts<C> {
+    inner: C,
+}
+
+impl<C> TlsAlerts<C> {
+    pub(super) fn new(inner: C) -> Self {
+        TlsAlerts { inner }
+    }
+}
+
+impl<C> Service<Uri> for TlsAlerts<C>
+where
+    C: Service<Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = Watched<C::Response>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let connecting = self.inner.call(dst);
+        Box::pin(async move {
+            let io = connecting.await.map_err(Into::into)?;
+            Ok(Watched {
+                io,
+                seen: Seen::default(),
+                write_failed: None,
+            })
+        })
+    }
+}
+
+/// A connection whose first TLS failure is recorded.
+#[derive(Debug)]
+pub(super) struct Watched<T> {
+    io: T,
+    seen: Seen,
+    /// A write error held back until the server's last bytes are read.
+    write_failed: Option<io::Error>,
+}
+
+impl<T: Connection> Connection for Watched<T> {
+    fn connected(&self) -> Connected {
+        self.io.connected().extra(self.seen.clone())
+    }
+}
+
+impl<T: Read + Unpin> Read for Watched<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.seen.note(Pin::new(&mut this.io).poll_read(cx, buf))
+    }
+}
+
+impl<T: Read + Unpin> Watched<T> {
+    /// A failed write is reported once what the server sent before it
+    /// closed has been read: its TLS alert, if any, explains the failure
+    /// (the server closed the connection after it, and the write found the
+    /// socket gone). The connection is dead, so nothing read is lost; the
+    /// read ends at the socket's error or end, which follow a closed peer.
+    fn after_write<U>(
+        &mut self,
+        cx: &mut Context<'_>,
+        result: Poll<io::Result<U>>,
+    ) -> Poll<io::Result<U>> {
+        let result = match result {
+            Poll::Ready(Err(e)) => {
+                self.write_failed = Some(e);
+                Poll::Pending
+            }
+            other => other,
+        };
+        let Some(failed) = self.write_failed.take() else {
+            return result;
+        };
+        let mut scratch = [0u8; 512];
+        for _ in 0..64 {
+            let mut buf = hyper::rt::ReadBuf::new(&mut scratch);
+            match self
+                .seen
+                .note(Pin::new(&mut self.io).poll_read(cx, buf.unfilled()))
+            {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => continue,
+                Poll::Pending => {
+                    self.write_failed = Some(failed);
+                    return Poll::Pending;
+                }
+                Poll::Ready(_) => break,
+            }
+        }
+        Poll::Ready(Err(failed))
+    }
+
+    fn write_with<U>(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<U>>,
+    ) -> Poll<io::Result<U>> {
+        if self.write_failed.is_some() {
+            return self.after_write(cx, Poll::Pending);
+        }
+        let result = self.seen.note(write(Pin::new(&mut self.io), cx));
+        self.after_write(cx, result)
+    }
+}
+
+impl<T: Read + Write + Unpin> Write for Watched<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .write_with(cx, |io, cx| io.poll_write(cx, buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().write_with(cx, |io, cx| io.poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .write_with(cx, |io, cx| io.poll_write_vectored(cx, bufs))
+    }
+}
+
+/// A request that failed because the server ended the connection's TLS.
+#[derive(Debug)]
+pub(super) struct TlsEnded {
+    pub(super) tls: rustls::Error,
+    pub(super) source: BoxError,
+}
+
+impl std::fmt::Display for TlsEnded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the connection's TLS failed: {}", self.tls)
+    }
+}
+
+impl std::error::Error for TlsEnded {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_rustls_error_is_kept_and_others_ignored() {
+        let seen = Seen::default();
+        let plain: Poll<io::Result<()>> = Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        let _ = seen.note(plain);
+        assert!(seen.0.get().is_none());
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired);
+        let tls: Poll<io::Result<()>> = Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            alert.clone(),
+        )));
+        let _ = seen.note(tls);
+        let later: Poll<io::Result<()>> =
+            Poll::Ready(Err(io::Error::other(rustls::Error::DecryptError)));
+        let _ = seen.note(later);
+        assert_eq!(seen.0.get(), Some(&alert));
+    }
+}
