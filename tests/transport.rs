@@ -350,6 +350,34 @@ async fn local_address_is_the_address_the_server_sees() {
     assert_eq!(ips, [local, IpAddr::V4(Ipv4Addr::LOCALHOST)]);
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn interface_binding_is_applied_to_every_connection() {
+    // Bound to the loopback interface, a loopback server is reached; bound
+    // to an interface that does not exist, the connect fails as a typed
+    // error (the setting reaches the socket).
+    let server = listeners::tcp(Serve::Auto).await;
+    let lo = HyperAgent::builder().interface("lo").build().unwrap();
+    let resp = within(
+        "bound to lo",
+        treq::HttpClient::new(lo).get(server.url("/")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.code(), 200);
+    let nowhere = HyperAgent::builder()
+        .interface("treq-none0")
+        .build()
+        .unwrap();
+    let err = within(
+        "bound to a missing interface",
+        treq::HttpClient::new(nowhere).get(server.url("/")),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+}
+
 #[tokio::test]
 async fn a_local_address_of_the_other_family_is_a_connect_error() {
     let server = listeners::tcp(Serve::Auto).await;

@@ -24,6 +24,8 @@ pub(super) struct TransportSettings {
     dns: DnsSettings,
     identity: Option<Result<Identity, String>>,
     local_address: Option<IpAddr>,
+    /// The network interface to send from (`SO_BINDTODEVICE` on Linux).
+    interface: Option<String>,
     tcp_keepalive: Option<Duration>,
     #[cfg(unix)]
     unix_socket: Option<Arc<Path>>,
@@ -67,6 +69,21 @@ impl TransportSettings {
         let mut http = HttpConnector::new_with_resolver(self.dns.resolver());
         configure(&mut http);
         http.set_local_address(self.local_address);
+        #[cfg(any(
+            target_os = "android",
+            target_os = "fuchsia",
+            target_os = "illumos",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "solaris",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))]
+        if let Some(interface) = self.interface {
+            http.set_interface(interface);
+        }
         http.set_keepalive(self.tcp_keepalive);
         SocketConnector::Tcp(http)
     }
@@ -171,6 +188,35 @@ impl HyperAgentBuilder {
     /// ```
     pub fn local_address(mut self, addr: impl Into<Option<IpAddr>>) -> Self {
         self.transport.local_address = addr.into();
+        self
+    }
+
+    /// Connects through the network interface named `interface` (`"eth0"`,
+    /// `"lo"`; `SO_BINDTODEVICE` on Linux, `IP_BOUND_IF` on Apple systems).
+    /// A name the system does not know fails each request as
+    /// [`is_connect`](crate::Error::is_connect). Offered where hyper-util
+    /// supports it (Linux, Android, Fuchsia, illumos, Solaris and Apple
+    /// systems).
+    ///
+    /// ```no_run
+    /// # fn run() -> treq::Result<()> {
+    /// let agent = treq::HyperAgent::builder().interface("eth0").build()?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(any(
+        target_os = "android",
+        target_os = "fuchsia",
+        target_os = "illumos",
+        target_os = "ios",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "solaris",
+        target_os = "tvos",
+        target_os = "visionos",
+        target_os = "watchos",
+    ))]
+    pub fn interface(mut self, interface: impl Into<String>) -> Self {
+        self.transport.interface = Some(interface.into());
         self
     }
 
