@@ -424,6 +424,88 @@ async fn connect_tunnels_carry_https_through_an_in_process_proxy() {
 
 /// Set in the child process that checks the environment rules.
 const CHILD_ORIGIN: &str = "TREQ_PROXY_TEST_CHILD_ORIGIN";
+/// `yes` or `no`: whether the child must see the answer come through tinyproxy.
+const CHILD_EXPECT_VIA: &str = "TREQ_PROXY_TEST_CHILD_EXPECT_VIA";
+
+/// Runs the child test under `vars` (and nothing else of the proxy
+/// environment) and asserts it passed.
+fn run_child(origin_url: &str, vars: &[(&str, String)]) {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "--exact",
+            "child_process_fetching_with_treq_get",
+            "--include-ignored",
+        ])
+        .env(CHILD_ORIGIN, origin_url);
+    for name in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+        "REQUEST_METHOD",
+        CHILD_EXPECT_VIA,
+    ] {
+        child.env_remove(name);
+    }
+    for (name, value) in vars {
+        child.env(name, value);
+    }
+    let out = child.output().unwrap();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "{vars:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs tinyproxy: run ./scripts/test"]
+async fn the_environment_routes_treq_get_through_tinyproxy() {
+    let origin = http_origin();
+    let proxy = tinyproxy(None, &[]);
+    let origin_url = origin.url("/env");
+    let url = proxy.url("http");
+    tokio::task::spawn_blocking(move || {
+        let via = |yes: bool| (CHILD_EXPECT_VIA, if yes { "yes" } else { "no" }.to_owned());
+        // Both cases of the name are honoured.
+        run_child(&origin_url, &[("HTTP_PROXY", url.clone()), via(true)]);
+        run_child(&origin_url, &[("http_proxy", url.clone()), via(true)]);
+        // The CGI guard drops `HTTP_PROXY`, not `http_proxy`.
+        run_child(
+            &origin_url,
+            &[
+                ("HTTP_PROXY", url.clone()),
+                ("REQUEST_METHOD", "GET".into()),
+                via(false),
+            ],
+        );
+        // NO_PROXY, either case, bypasses the listed host.
+        run_child(
+            &origin_url,
+            &[
+                ("http_proxy", url.clone()),
+                ("no_proxy", "127.0.0.1".into()),
+                via(false),
+            ],
+        );
+        run_child(
+            &origin_url,
+            &[
+                ("HTTP_PROXY", url.clone()),
+                ("NO_PROXY", "127.0.0.1".into()),
+                via(false),
+            ],
+        );
+    })
+    .await
+    .unwrap();
+}
 
 /// Runs in a child process started by
 /// `the_environment_sets_the_proxy_of_module_level_functions` with its own
@@ -434,8 +516,13 @@ async fn child_process_fetching_with_treq_get() {
     let Ok(url) = std::env::var(CHILD_ORIGIN) else {
         return;
     };
-    let response = treq::get(url).await.unwrap();
+    let response = treq::get(url.as_str()).await.unwrap();
     assert_eq!(response.code(), 200);
+    // Set by the tinyproxy variant: whether the answer came through it.
+    if let Ok(expect) = std::env::var(CHILD_EXPECT_VIA) {
+        let body = response.text().await.unwrap();
+        assert_eq!(body.contains("tinyproxy"), expect == "yes", "{body}");
+    }
     // An explicit opt-out under the same environment goes direct, and so does
     // a client with its own proxy list.
     let direct = HyperAgent::builder().no_proxy().build().unwrap();
