@@ -403,6 +403,7 @@ pub(crate) fn builder_with(msg: impl Into<String>, source: impl Into<BoxError>) 
 }
 
 /// A proxy failure; `message` names the proxy without its password.
+#[cfg(feature = "hyper-agent")]
 pub(crate) fn proxy(message: impl Into<String>, source: Option<BoxError>) -> Error {
     Error::new(ErrorKind::Proxy, source).with_message(message)
 }

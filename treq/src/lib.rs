@@ -99,6 +99,8 @@
 //!     .build()?;
 //! let client = treq::HttpClient::new(agent);
 //! let response = client.get("https://example.org/").await?;
+//! # Ok(()) }
+//! ```
 //!
 //! ## Transport
 //!

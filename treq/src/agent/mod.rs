@@ -18,6 +18,7 @@ mod connections;
 mod dns;
 #[cfg(feature = "hyper-agent")]
 mod hyper;
+#[cfg(feature = "hyper-agent")]
 mod identity;
 #[cfg(feature = "hyper-agent")]
 mod proxy;
