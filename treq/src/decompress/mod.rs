@@ -131,6 +131,7 @@ impl Coding {
 
     /// A decoder of this coding reading from `input`.
     fn decoder(self, input: Reader) -> Box<dyn Codec> {
+        #[cfg(any(feature = "gzip", feature = "deflate", feature = "brotli", feature = "zstd"))]
         use async_compression::tokio::bufread as codec;
         match self {
             #[cfg(feature = "gzip")]
