@@ -131,7 +131,14 @@ impl Coding {
 
     /// A decoder of this coding reading from `input`.
     fn decoder(self, input: Reader) -> Box<dyn Codec> {
-        #[cfg(any(feature = "gzip", feature = "deflate", feature = "brotli", feature = "zstd"))]
+        // Used by every codec but the deflate one, which has its own reader.
+        #[cfg(any(
+            feature = "gzip",
+            feature = "deflate",
+            feature = "brotli",
+            feature = "zstd"
+        ))]
+        #[allow(unused_imports)]
         use async_compression::tokio::bufread as codec;
         match self {
             #[cfg(feature = "gzip")]
