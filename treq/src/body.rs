@@ -374,6 +374,11 @@ impl From<tokio::fs::File> for Body {
 
 impl Body {
     /// Looks up the length of a file body whose length is not known yet.
+    /// A file body whose length is not known yet.
+    pub(crate) fn needs_length(&self) -> bool {
+        matches!(self.kind, Kind::File(Some(_), None))
+    }
+
     pub(crate) async fn resolve_length(self) -> std::io::Result<Body> {
         match self.kind {
             Kind::File(Some(mut file), None) => {

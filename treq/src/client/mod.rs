@@ -14,7 +14,7 @@ use crate::cookie::CookieJar;
 use crate::error;
 use crate::extensions::History;
 use crate::request::{to_method, Internal, IntoUrl, Target};
-use crate::request::{Assembled, PendingRequest};
+use crate::request::{Assembled, PendingRequest, DEFAULT_MAX_BODY_SIZE};
 use crate::response::Response;
 use crate::timeout::Deadline;
 
@@ -158,7 +158,10 @@ impl<A: Agent> fmt::Debug for HttpClient<A> {
 impl<A: Agent> HttpClient<A> {
     /// Sends an assembled request through the stack, under its deadline, and
     /// wraps the answer.
-    pub(crate) async fn execute(&self, pending: PendingRequest) -> crate::Result<Response> {
+    pub(crate) async fn execute(
+        &self,
+        mut pending: Box<PendingRequest>,
+    ) -> crate::Result<Response> {
         let inner = self.inner();
         if let Some(invalid) = &inner.config.invalid {
             return Err(error::builder(invalid.clone()).or_url(pending.url.url()));
@@ -170,7 +173,10 @@ impl<A: Agent> HttpClient<A> {
         };
         // Each step names the URL in its errors itself, so it is not copied
         // up front for them.
-        let mut assembled = pending.assemble(&inner.config.defaults, &jar).await?;
+        if pending.needs_file_length() {
+            pending.resolve_file_length().await?;
+        }
+        let mut assembled = pending.assemble(&inner.config.defaults, &jar)?;
         assembled.request.extensions_mut().insert(jar.clone());
         self.send_assembled(assembled, jar).await
     }
@@ -195,10 +201,14 @@ impl<A: Agent> HttpClient<A> {
             None => future.await,
         };
         let response = result.map_err(|e| with_history(e, &url, &jar).or_url(url.url()))?;
-        Ok(
-            Response::from_http(response, url, deadline, unbuffered, Some(jar))
-                .with_max_body_size(max_body_size),
-        )
+        Ok(Response::from_http(
+            response,
+            url,
+            deadline,
+            unbuffered,
+            Some(jar),
+            max_body_size,
+        ))
     }
 }
 
@@ -209,7 +219,17 @@ fn with_history(mut error: crate::Error, url: &Target, jar: &CookieJar) -> crate
         Some(History(hops)) => {
             let history: Vec<Response> = hops
                 .into_iter()
-                .map(|hop| Response::from_http(hop, url.clone(), None, false, Some(jar.clone())))
+                .map(|hop| {
+                    let jar = Some(jar.clone());
+                    Response::from_http(
+                        hop,
+                        url.clone(),
+                        None,
+                        false,
+                        jar,
+                        Some(DEFAULT_MAX_BODY_SIZE),
+                    )
+                })
                 .collect();
             error.with_history(history)
         }

@@ -271,7 +271,7 @@ impl<A: Agent> RequestBuilder<A> {
     /// `content`/`text`/`json`/`collect`).
     pub async fn send(self) -> crate::Result<Response> {
         let RequestBuilder { client, request } = self;
-        client.execute(*request?).await
+        client.execute(request?).await
     }
 }
 

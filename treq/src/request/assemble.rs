@@ -61,9 +61,29 @@ pub(crate) struct Assembled {
 }
 
 impl PendingRequest {
-    /// Builds the request the stack receives (see the module docs).
-    pub(crate) async fn assemble(
-        mut self,
+    /// Whether the body is a file whose length is not known yet: then
+    /// [`resolve_file_length`](Self::resolve_file_length) must run before
+    /// [`assemble`](Self::assemble), so the request can say `Content-Length`.
+    pub(crate) fn needs_file_length(&self) -> bool {
+        matches!(&self.payload, Payload::Data(body) if body.needs_length())
+    }
+
+    /// Reads the length of a file body from the file system.
+    pub(crate) async fn resolve_file_length(&mut self) -> crate::Result<()> {
+        if let Payload::Data(body) = std::mem::take(&mut self.payload) {
+            let body = body.resolve_length().await.map_err(|e| {
+                error::builder_with("could not read the file's length", e).or_url(self.url.url())
+            })?;
+            self.payload = Payload::Data(body);
+        }
+        Ok(())
+    }
+
+    /// Builds the request the stack receives (see the module docs). A file
+    /// body's length is read before (see `needs_file_length`); the request
+    /// stays boxed, so its options are never moved whole.
+    pub(crate) fn assemble(
+        mut self: Box<Self>,
         defaults: &Defaults,
         jar: &CookieJar,
     ) -> crate::Result<Assembled> {
@@ -107,9 +127,7 @@ impl PendingRequest {
                 set_generated(&mut headers, CONTENT_TYPE, JSON);
                 Body::from_bytes(bytes)
             }
-            (None, Payload::Data(body)) => body.resolve_length().await.map_err(|e| {
-                error::builder_with("could not read the file's length", e).or_url(self.url.url())
-            })?,
+            (None, Payload::Data(body)) => body,
             (None, Payload::None) => match self.form.take() {
                 Some(pairs) => {
                     set_generated(&mut headers, CONTENT_TYPE, FORM);
@@ -175,11 +193,14 @@ impl PendingRequest {
         if let (false, Some(limit)) = (self.unbuffered, max_body_size) {
             extensions.insert(RequestLimit(limit));
         }
+        let timeout = self.timeout.or(defaults.timeout).filter(|t| !t.is_zero());
+        let unbuffered = self.unbuffered;
+        let PendingRequest { url, .. } = *self;
         Ok(Assembled {
             request,
-            url: self.url,
-            timeout: self.timeout.or(defaults.timeout).filter(|t| !t.is_zero()),
-            unbuffered: self.unbuffered,
+            url,
+            timeout,
+            unbuffered,
             max_body_size,
         })
     }

@@ -3,16 +3,23 @@
 //! Parsing with the `url` crate (the WHATWG algorithm: IDNA, percent-encoding,
 //! dot segments, default ports) is the largest fixed cost of a request. Most
 //! URLs a program sends are already in the form that algorithm produces:
-//! `http://api.example/v1/items?page=2`. For those ([`is_canonical`] says
+//! `http://api.example/v1/items?page=2`. For those ([`Target::canonical`] says
 //! which, conservatively) the text goes straight to an `http::Uri` and the
 //! `Url` is made only when something asks for it (params, cookies, a
 //! redirect, an error, `Response::url()`). Anything else is parsed as before.
 //! Either way the wire form and the `Url` are the same: a test holds the fast
 //! path to the parser on every URL shape it accepts.
+//!
+//! A program sends most of its requests to a few origins, so each thread
+//! keeps the scheme and authority of the last canonical URL it turned into a
+//! URI: a URL with the same `scheme://host:port` text reuses them (a
+//! reference count) and only its path and query are checked and copied.
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
+use http::uri::{Authority, PathAndQuery, Scheme};
 use http::Uri;
 use url::Url;
 
@@ -36,15 +43,48 @@ impl Target {
         }
     }
 
-    /// `text` as a target without the WHATWG parser when it is canonical.
+    /// `text` as a target without the WHATWG parser when it is an `http` or
+    /// `https` URL that the parser keeps exactly as written, so its text is
+    /// already its wire form. Conservative: `None` only means "let the
+    /// parser decide".
+    ///
+    /// Admitted: a lowercase scheme `http://` or `https://`; a host of lowercase
+    /// ASCII letters, digits and hyphens in non-empty dot-separated labels (no
+    /// `xn--` label, whose Punycode the parser checks), or a dotted-quad IPv4
+    /// address without leading zeros; an optional port without leading zeros
+    /// that is not the scheme's default; then a path starting with `/` and an
+    /// optional query, of characters the parser never escapes or rewrites, with
+    /// well-formed `%XX` escapes and no `.` or `..` segment. Refused: userinfo,
+    /// IPv6 literals, fragments, whitespace, and anything non-ASCII.
     pub(crate) fn canonical(text: &str) -> Option<Target> {
-        if !is_canonical(text) {
+        let (origin_len, default_port) = split_origin(text)?;
+        let (origin, path_and_query) = text.split_at(origin_len);
+        if !canonical_path_and_query(path_and_query.as_bytes()) {
             return None;
         }
-        let uri = Uri::from_maybe_shared(Bytes::copy_from_slice(text.as_bytes())).ok()?;
+        let (scheme, authority) = LAST_ORIGIN.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some(known) = last.as_ref().filter(|known| *known.text == *origin) {
+                return Some((known.scheme.clone(), known.authority.clone()));
+            }
+            let found = Origin::parse(origin, default_port)?;
+            let parts = (found.scheme.clone(), found.authority.clone());
+            *last = Some(found);
+            Some(parts)
+        })?;
+        let path_and_query = if path_and_query == "/" {
+            PathAndQuery::from_static("/")
+        } else {
+            PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(path_and_query.as_bytes()))
+                .ok()?
+        };
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(scheme);
+        parts.authority = Some(authority);
+        parts.path_and_query = Some(path_and_query);
         Some(Target {
             url: OnceLock::new(),
-            uri: Some(uri),
+            uri: Some(Uri::from_parts(parts).ok()?),
         })
     }
 
@@ -88,31 +128,60 @@ impl Target {
     }
 }
 
-/// Whether `s` is an `http` or `https` URL that the WHATWG parser keeps
-/// exactly as written, so its text is already its wire form. Conservative: a
-/// `false` only means "let the parser decide".
-///
-/// Admitted: a lowercase scheme `http://` or `https://`; a host of lowercase
-/// ASCII letters, digits and hyphens in non-empty dot-separated labels (no
-/// `xn--` label, whose Punycode the parser checks), or a dotted-quad IPv4
-/// address without leading zeros; an optional port without leading zeros
-/// that is not the scheme's default; then a path starting with `/` and an
-/// optional query, of characters the parser never escapes or rewrites, with
-/// well-formed `%XX` escapes and no `.` or `..` segment. Refused: userinfo,
-/// IPv6 literals, fragments, whitespace, and anything non-ASCII.
-pub(crate) fn is_canonical(s: &str) -> bool {
-    let (rest, default_port) = if let Some(rest) = s.strip_prefix("http://") {
-        (rest.as_bytes(), &b"80"[..])
-    } else if let Some(rest) = s.strip_prefix("https://") {
-        (rest.as_bytes(), &b"443"[..])
+thread_local! {
+    /// The origin of the last canonical URL made into a URI on this thread.
+    static LAST_ORIGIN: RefCell<Option<Origin>> = const { RefCell::new(None) };
+}
+
+/// A canonical `scheme://host[:port]`, its text and its parsed parts.
+struct Origin {
+    text: Box<str>,
+    scheme: Scheme,
+    authority: Authority,
+}
+
+impl Origin {
+    /// `origin` (as split by [`split_origin`]) if its host and port are canonical.
+    fn parse(origin: &str, default_port: &[u8]) -> Option<Origin> {
+        let (scheme, authority) = origin.split_once("://")?;
+        if !canonical_authority(authority.as_bytes(), default_port) {
+            return None;
+        }
+        let scheme = if scheme == "https" {
+            Scheme::HTTPS
+        } else {
+            Scheme::HTTP
+        };
+        let authority = Authority::from_maybe_shared(Bytes::from(authority.to_owned())).ok()?;
+        // A first clone turns the bytes into shared ones, so the clones made
+        // for later requests only count references.
+        drop(authority.clone());
+        Some(Origin {
+            text: origin.into(),
+            scheme,
+            authority,
+        })
+    }
+}
+
+/// The length of `s`'s `http://` or `https://` and authority (up to the
+/// path's first `/`), and the scheme's default port; `None` for any other
+/// scheme or a URL without a path.
+fn split_origin(s: &str) -> Option<(usize, &'static [u8])> {
+    let (scheme_len, default_port) = if s.starts_with("http://") {
+        (7, &b"80"[..])
+    } else if s.starts_with("https://") {
+        (8, &b"443"[..])
     } else {
-        return false;
+        return None;
     };
     // The parser adds a `/` to an empty path: the text must have its own.
-    let Some(slash) = rest.iter().position(|&b| b == b'/') else {
-        return false;
-    };
-    let (authority, path_and_query) = rest.split_at(slash);
+    let slash = s.as_bytes()[scheme_len..].iter().position(|&b| b == b'/')?;
+    Some((scheme_len + slash, default_port))
+}
+
+/// A host (see [`Target::canonical`]) and an optional port that is not `default_port`.
+fn canonical_authority(authority: &[u8], default_port: &[u8]) -> bool {
     let (host, port) = match authority.iter().position(|&b| b == b':') {
         Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
         None => (authority, None),
@@ -128,7 +197,7 @@ pub(crate) fn is_canonical(s: &str) -> bool {
             return false;
         }
     }
-    canonical_host(host) && canonical_path_and_query(path_and_query)
+    canonical_host(host)
 }
 
 fn canonical_host(host: &[u8]) -> bool {
@@ -164,6 +233,38 @@ fn canonical_host(host: &[u8]) -> bool {
     })
 }
 
+/// The bytes other than `%`, `'` and `?` that the parser copies unchanged
+/// into a path or a query.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+            );
+        b += 1;
+    }
+    table
+};
+
 fn canonical_path_and_query(s: &[u8]) -> bool {
     let (path, query) = match s.iter().position(|&b| b == b'?') {
         Some(mark) => (&s[..mark], Some(&s[mark + 1..])),
@@ -180,7 +281,7 @@ fn canonical_path_and_query(s: &[u8]) -> bool {
             }
             b'\'' => !in_query,
             b'?' => in_query,
-            _ => b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/".contains(&b),
+            _ => PLAIN[usize::from(b)],
         })
     };
     // `.`/`..` segments (also spelt `%2e`) are resolved by the parser.
@@ -354,6 +455,30 @@ mod tests {
             }
         }
         assert!(admitted > 1000, "only {admitted} admitted");
+    }
+
+    #[test]
+    fn an_origin_seen_before_is_reused_only_for_the_same_text() {
+        // The same origin, then its neighbours: each must come out as the
+        // parser says, not as the origin remembered before it.
+        for s in [
+            "http://a.example:8080/x",
+            "http://a.example:8080/y?z=1",
+            "http://a.example:8081/x",
+            "http://a.example/x",
+            "https://a.example/x",
+            "https://a.example:8443/x",
+            "http://a.example:8080/x",
+        ] {
+            agrees(s);
+        }
+        // A remembered origin does not make a bad path or port acceptable.
+        agrees("http://b.example/");
+        assert!(Target::canonical("http://b.example/a b").is_none());
+        assert!(Target::canonical("http://b.example/./a").is_none());
+        assert!(Target::canonical("http://b.example:80/").is_none());
+        assert!(Target::canonical("http://B.example/").is_none());
+        agrees("http://b.example/again");
     }
 
     #[test]

@@ -70,6 +70,7 @@ impl Response {
         deadline: Option<Deadline>,
         unbuffered: bool,
         jar: Option<CookieJar>,
+        max_body_size: Option<u64>,
     ) -> Self {
         let (mut parts, body) = response.into_parts();
         let request = parts.extensions.remove::<SentRequest>();
@@ -79,7 +80,10 @@ impl Response {
             .unwrap_or_default()
             .0
             .into_iter()
-            .map(|hop| Response::from_http(hop, requested.clone(), None, false, jar.clone()))
+            .map(|hop| {
+                let limit = Some(DEFAULT_MAX_BODY_SIZE);
+                Response::from_http(hop, requested.clone(), None, false, jar.clone(), limit)
+            })
             .collect();
         let reason = parts
             .extensions
@@ -117,12 +121,13 @@ impl Response {
             jar,
             length,
             body,
-            max_body_size: Some(DEFAULT_MAX_BODY_SIZE),
+            max_body_size,
         }
     }
 
     /// Sets the limit of reads that keep the whole body (`None`: no limit).
-    pub(crate) fn with_max_body_size(mut self, limit: Option<u64>) -> Self {
+    #[cfg(test)]
+    fn with_max_body_size(mut self, limit: Option<u64>) -> Self {
         self.max_body_size = limit;
         self
     }
@@ -487,6 +492,7 @@ mod tests {
             None,
             unbuffered,
             None,
+            Some(DEFAULT_MAX_BODY_SIZE),
         )
     }
 
