@@ -2,10 +2,13 @@
 //!
 //! It wraps hyper-util's `HttpConnector` for two things the pool lacks:
 //!
-//! - Every connection carries a count of the responses it has delivered, so a
-//!   failed request can tell a reused keep-alive connection (which the server
-//!   may have closed as it sat idle) from a brand-new one (where a close is
-//!   the server's answer to this very request).
+//! - Every connection carries a [`ConnectionState`]: a count of the
+//!   responses it has delivered, so a failed request can tell a reused
+//!   keep-alive connection (which the server may have closed as it sat idle)
+//!   from a brand-new one (where a close is the server's answer to this very
+//!   request), and the TLS failure that ended it (see `tls_alert.rs`). It is
+//!   the connection's only extra in hyper-util's `Connected` info, because
+//!   hyper-util copies every extra into every response's extensions.
 //! - An optional cap on the open connections per scheme, host and port. A
 //!   connection holds one permit of its host's semaphore from before the TCP
 //!   connect until the socket closes, so idle pooled connections count too and
@@ -23,7 +26,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use http::Uri;
@@ -34,28 +37,55 @@ use tower_service::Service;
 
 use crate::error::BoxError;
 
-/// How many responses a connection has delivered; shared by every clone of
-/// the connection's `Connected` info.
+/// What one connection has seen; shared by every clone of the connection's
+/// `Connected` info (and by its TLS watcher).
 #[derive(Clone, Debug, Default)]
-struct ResponsesServed(Arc<AtomicUsize>);
+pub(super) struct ConnectionState(Arc<SharedState>);
+
+#[derive(Debug, Default)]
+struct SharedState {
+    /// How many responses the connection has delivered.
+    served: AtomicUsize,
+    /// The first TLS failure read or written on it.
+    tls: OnceLock<rustls::Error>,
+}
+
+impl ConnectionState {
+    /// The state a connection's info carries.
+    pub(super) fn of(info: &Connected) -> Option<ConnectionState> {
+        let mut extras = http::Extensions::new();
+        info.get_extras(&mut extras);
+        extras.remove::<ConnectionState>()
+    }
+
+    /// Keeps `error` if it is the connection's first TLS failure.
+    pub(super) fn note_tls(&self, error: &rustls::Error) {
+        let _ = self.0.tls.set(error.clone());
+    }
+
+    pub(super) fn has_tls_failure(&self) -> bool {
+        self.0.tls.get().is_some()
+    }
+
+    /// The first TLS failure seen on the connection.
+    pub(super) fn tls_failure(&self) -> Option<&rustls::Error> {
+        self.0.tls.get()
+    }
+}
 
 /// Counts `response` against the connection it came on, and removes the
 /// private marker from its extensions.
 pub(super) fn note_response<B>(response: &mut http::Response<B>) {
-    if let Some(served) = response.extensions_mut().remove::<ResponsesServed>() {
-        served.0.fetch_add(1, Ordering::Relaxed);
+    if let Some(state) = response.extensions_mut().remove::<ConnectionState>() {
+        state.0.served.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 /// True if the connection a request failed on had delivered a response
 /// before: it was reused from the pool.
 pub(super) fn served_before(info: Option<&Connected>) -> bool {
-    let Some(info) = info else { return false };
-    let mut extras = http::Extensions::new();
-    info.get_extras(&mut extras);
-    extras
-        .get::<ResponsesServed>()
-        .is_some_and(|served| served.0.load(Ordering::Relaxed) > 0)
+    info.and_then(ConnectionState::of)
+        .is_some_and(|state| state.0.served.load(Ordering::Relaxed) > 0)
 }
 
 /// Scheme, host and port: the unit of the connection cap (and of the pool).
@@ -215,6 +245,52 @@ async fn acquire(slot: Arc<HostSlot>) -> Result<SocketPermit, Unwanted> {
     }
 }
 
+/// The whole connector behind one `Arc`: hyper-util clones its connector
+/// for every request (in case the pool has no connection for it), so a
+/// clone is one reference count; the connector itself is cloned only when
+/// a connection is made.
+#[derive(Debug)]
+pub(super) struct SharedConnector<C>(Arc<C>);
+
+impl<C> SharedConnector<C> {
+    pub(super) fn new(inner: C) -> Self {
+        SharedConnector(Arc::new(inner))
+    }
+}
+
+impl<C> Clone for SharedConnector<C> {
+    fn clone(&self) -> Self {
+        SharedConnector(Arc::clone(&self.0))
+    }
+}
+
+impl<C> Service<Uri> for SharedConnector<C>
+where
+    C: Service<Uri> + Clone + Send + Sync + 'static,
+    C::Response: Send,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    /// Always ready: the connector's own clone is polled ready in `call`.
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let mut connector = C::clone(&self.0);
+        Box::pin(async move {
+            std::future::poll_fn(|cx| connector.poll_ready(cx))
+                .await
+                .map_err(Into::into)?;
+            connector.call(dst).await.map_err(Into::into)
+        })
+    }
+}
+
 /// Wraps a connector: tags its connections and applies the per-host cap.
 #[derive(Clone, Debug)]
 pub(super) struct TrackedConnector<C> {
@@ -259,7 +335,7 @@ where
             let io = ready.call(dst).await.map_err(Into::into)?;
             Ok(Tracked {
                 io,
-                served: ResponsesServed::default(),
+                state: ConnectionState::default(),
                 _permit: permit,
             })
         })
@@ -271,13 +347,13 @@ where
 #[derive(Debug)]
 pub(super) struct Tracked<T> {
     io: T,
-    served: ResponsesServed,
+    state: ConnectionState,
     _permit: Option<SocketPermit>,
 }
 
 impl<T: Connection> Connection for Tracked<T> {
     fn connected(&self) -> Connected {
-        self.io.connected().extra(self.served.clone())
+        self.io.connected().extra(self.state.clone())
     }
 }
 

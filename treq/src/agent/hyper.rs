@@ -10,7 +10,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
 
-use super::connections::{HostKey, HostLimits, TrackedConnector};
+use super::connections::{HostKey, HostLimits, SharedConnector, TrackedConnector};
 use super::proxy::{self, Proxies, Proxy, ProxyConnector, ProxySettings};
 use super::replay::{self, PooledClient};
 use super::tls_alert::{self, TlsAlerts, TlsEnded};
@@ -537,7 +537,7 @@ impl HyperAgentBuilder {
             client.http2_only(true);
         }
         Ok(HyperAgent {
-            client: Arc::new(client.build(TlsAlerts::new(https))),
+            client: Arc::new(client.build(SharedConnector::new(TlsAlerts::new(https)))),
             limits,
             protocols,
             proxies,

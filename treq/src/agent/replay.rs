@@ -23,16 +23,18 @@ use std::sync::Arc;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 
-use super::connections::{self, TrackedConnector};
+use super::connections::{self, SharedConnector, TrackedConnector};
 use super::proxy::ProxyConnector;
-use super::tls_alert::{self, TlsAlerts};
+use super::tls_alert::TlsAlerts;
 use super::unix::SocketConnector;
 use crate::error::{self, BoxError};
 use crate::{Body, Error};
 
 /// The pooled hyper-util client under a `HyperAgent`.
-pub(super) type PooledClient =
-    Client<TlsAlerts<HttpsConnector<TrackedConnector<ProxyConnector<SocketConnector>>>>, Body>;
+pub(super) type PooledClient = Client<
+    SharedConnector<TlsAlerts<HttpsConnector<TrackedConnector<ProxyConnector<SocketConnector>>>>>,
+    Body,
+>;
 
 /// How many times a request the server did not process is sent again.
 pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
@@ -64,7 +66,6 @@ pub(super) fn send(
             let err = match pending.await {
                 Ok(mut response) => {
                     connections::note_response(&mut response);
-                    tls_alert::forget(&mut response);
                     return Ok(response.map(Body::wrap));
                 }
                 Err(err) => err,

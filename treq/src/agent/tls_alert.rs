@@ -6,13 +6,13 @@
 //! refusing the client's certificate does exactly that), the task sees the
 //! rustls error and the waiting request only learns that the connection
 //! closed. The wrapper here records the first rustls error read or written on
-//! the connection, where [`classify`](super::hyper::classify) finds it
-//! through the connection's info.
+//! the connection in its [`ConnectionState`], where
+//! [`classify`](super::hyper::classify) finds it through the connection's
+//! info.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use http::Uri;
@@ -20,19 +20,20 @@ use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
+use super::connections::ConnectionState;
 use crate::error::{self, BoxError};
 
-/// The first rustls error seen on one connection.
+/// Where one connection's first rustls error is kept.
 #[derive(Clone, Debug, Default)]
-struct Seen(Arc<OnceLock<rustls::Error>>);
+struct Seen(ConnectionState);
 
 impl Seen {
     fn note<T>(&self, result: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
         if let Poll::Ready(Err(e)) = &result {
-            if self.0.get().is_none() {
+            if !self.0.has_tls_failure() {
                 error::chain_any(e, &|e| match e.downcast_ref::<rustls::Error>() {
                     Some(tls) => {
-                        let _ = self.0.set(tls.clone());
+                        self.0.note_tls(tls);
                         true
                     }
                     None => false,
@@ -45,14 +46,7 @@ impl Seen {
 
 /// The TLS failure recorded on the connection a request failed on, if any.
 pub(super) fn seen(info: Option<&Connected>) -> Option<rustls::Error> {
-    let mut extras = http::Extensions::new();
-    info?.get_extras(&mut extras);
-    extras.get::<Seen>()?.0.get().cloned()
-}
-
-/// Removes the private marker from a response's extensions.
-pub(super) fn forget<B>(response: &mut http::Response<B>) {
-    response.extensions_mut().remove::<Seen>();
+    ConnectionState::of(info?)?.tls_failure().cloned()
 }
 
 /// Wraps a connector so each connection records its TLS failure.
@@ -70,6 +64,7 @@ impl<C> TlsAlerts<C> {
 impl<C> Service<Uri> for TlsAlerts<C>
 where
     C: Service<Uri>,
+    C::Response: Connection,
     C::Future: Send + 'static,
     C::Error: Into<BoxError>,
 {
@@ -85,9 +80,12 @@ where
         let connecting = self.inner.call(dst);
         Box::pin(async move {
             let io = connecting.await.map_err(Into::into)?;
+            // The state the connection already carries for the pool (a
+            // connection from elsewhere gets its own).
+            let state = ConnectionState::of(&io.connected()).unwrap_or_default();
             Ok(Watched {
                 io,
-                seen: Seen::default(),
+                seen: Seen(state),
                 write_failed: None,
             })
         })
@@ -105,7 +103,7 @@ pub(super) struct Watched<T> {
 
 impl<T: Connection> Connection for Watched<T> {
     fn connected(&self) -> Connected {
-        self.io.connected().extra(self.seen.clone())
+        self.io.connected()
     }
 }
 
@@ -232,7 +230,7 @@ mod tests {
         let seen = Seen::default();
         let plain: Poll<io::Result<()>> = Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         let _ = seen.note(plain);
-        assert!(seen.0.get().is_none());
+        assert!(seen.0.tls_failure().is_none());
         let alert = rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired);
         let tls: Poll<io::Result<()>> = Poll::Ready(Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -242,6 +240,6 @@ mod tests {
         let later: Poll<io::Result<()>> =
             Poll::Ready(Err(io::Error::other(rustls::Error::DecryptError)));
         let _ = seen.note(later);
-        assert_eq!(seen.0.get(), Some(&alert));
+        assert_eq!(seen.0.tls_failure(), Some(&alert));
     }
 }
