@@ -79,7 +79,40 @@ impl<A: Agent> Agent for RedirectAgent<A> {
             sensitive: Arc::clone(&self.sensitive),
             options,
         };
-        Box::pin(chain.follow(request))
+        let first = FirstHop::of(&request);
+        let sent = self.inner.request(request);
+        // The first hop waits in a small future; the chain's own (large)
+        // future is made only when a redirect arrives.
+        Box::pin(async move {
+            let response = sent.await?;
+            if !policy::is_redirect(response.status()) {
+                return Ok(response);
+            }
+            Box::pin(chain.follow(first, response)).await
+        })
+    }
+}
+
+/// What the chain needs from the first request once it is sent.
+struct FirstHop {
+    method: Method,
+    read_timeout: Option<std::time::Duration>,
+    replay: Replay,
+    had_cookie: bool,
+}
+
+impl FirstHop {
+    fn of(request: &http::Request<Body>) -> FirstHop {
+        FirstHop {
+            method: request.method().clone(),
+            read_timeout: ReadTimeout::of(request.extensions()),
+            replay: match request.body().try_clone() {
+                Some(copy) => Replay::Copy(copy),
+                None => Replay::Streamed,
+            },
+            // The cookie layer (inside) adds `Cookie` only to a hop without one.
+            had_cookie: request.headers().contains_key(COOKIE),
+        }
     }
 }
 
@@ -97,26 +130,26 @@ enum Replay {
 }
 
 impl<A: Agent> Chain<A> {
-    /// Sends the first hop as it came, and builds each next one from the
-    /// record of the hop before (its headers as sent, its URL, its
-    /// request-scoped values, handed back by the record layer): a request
-    /// that is not redirected is never copied.
-    async fn follow(self, request: http::Request<Body>) -> crate::Result<http::Response<Body>> {
-        let mut method = request.method().clone();
-        let read_timeout = ReadTimeout::of(request.extensions());
-        let mut replay = match request.body().try_clone() {
-            Some(copy) => Replay::Copy(copy),
-            None => Replay::Streamed,
-        };
-        let mut hop = request;
+    /// Follows the redirect `response` to the first hop: builds each next
+    /// hop from the record of the hop before (its headers as sent, its URL,
+    /// its request-scoped values, handed back by the record layer), so a
+    /// request that is not redirected is never copied.
+    async fn follow(
+        self,
+        first: FirstHop,
+        mut response: http::Response<Body>,
+    ) -> crate::Result<http::Response<Body>> {
+        let FirstHop {
+            mut method,
+            read_timeout,
+            mut replay,
+            mut had_cookie,
+        } = first;
         let mut history = Vec::new();
         let mut kept_bytes = 0;
         let mut origin_changed = false;
 
         loop {
-            // The cookie layer (inside) adds `Cookie` only to a hop without one.
-            let had_cookie = hop.headers().contains_key(COOKIE);
-            let mut response = self.inner.request(hop).await?;
             let carried = response.extensions_mut().remove::<HopExtensions>();
             let status = response.status();
             if !policy::is_redirect(status) {
@@ -216,7 +249,8 @@ impl<A: Agent> Chain<A> {
                 extensions.insert(OriginChanged);
             }
             *next_hop.extensions_mut() = extensions;
-            hop = next_hop;
+            had_cookie = next_hop.headers().contains_key(COOKIE);
+            response = self.inner.request(next_hop).await?;
         }
     }
 }
