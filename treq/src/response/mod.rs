@@ -47,6 +47,12 @@ enum BodyState {
 /// `max_body_size` on the client or the request; streaming an unbuffered
 /// response is not limited.
 pub struct Response {
+    /// Boxed: a response is moved through every `await` up to the caller,
+    /// and its parts are several hundred bytes.
+    inner: Box<Inner>,
+}
+
+struct Inner {
     status: StatusCode,
     version: Version,
     headers: HeaderMap,
@@ -110,7 +116,7 @@ impl Response {
                 pending,
             }
         };
-        Response {
+        let inner = Inner {
             status: parts.status,
             version: parts.version,
             headers: parts.headers,
@@ -122,73 +128,76 @@ impl Response {
             length,
             body,
             max_body_size,
+        };
+        Response {
+            inner: Box::new(inner),
         }
     }
 
     /// Sets the limit of reads that keep the whole body (`None`: no limit).
     #[cfg(test)]
     fn with_max_body_size(mut self, limit: Option<u64>) -> Self {
-        self.max_body_size = limit;
+        self.inner.max_body_size = limit;
         self
     }
 
     /// The status code as a number (`200`).
     pub fn code(&self) -> u16 {
-        self.status.as_u16()
+        self.inner.status.as_u16()
     }
 
     /// The status code.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.inner.status
     }
 
     /// The reason phrase the server sent, else the standard one for the code
     /// (`""` for an unknown code).
     pub fn phrase(&self) -> &str {
-        match &self.reason {
+        match &self.inner.reason {
             Some(reason) => reason,
-            None => self.status.canonical_reason().unwrap_or(""),
+            None => self.inner.status.canonical_reason().unwrap_or(""),
         }
     }
 
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.inner.headers
     }
 
     /// The HTTP version of the response.
     pub fn version(&self) -> Version {
-        self.version
+        self.inner.version
     }
 
     /// The body length when known before reading it (`Content-Length`; `0` for
     /// HEAD; unknown for chunked or decompressed bodies).
     pub fn length(&self) -> Option<u64> {
-        self.length
+        self.inner.length
     }
 
     /// The URL of this response (after redirects, the last one).
     pub fn url(&self) -> &Url {
-        match self.request.as_ref().and_then(SentRequest::url) {
+        match self.inner.request.as_ref().and_then(SentRequest::url) {
             Some(url) => url,
-            None => self.requested.url(),
+            None => self.inner.requested.url(),
         }
     }
 
     /// The request that produced this response, as sent.
     pub fn request(&self) -> Option<&SentRequest> {
-        self.request.as_ref()
+        self.inner.request.as_ref()
     }
 
     /// The earlier responses of the redirect chain, oldest first (`[]` when
     /// there was no redirect).
     pub fn history(&self) -> &[Response] {
-        &self.history
+        &self.inner.history
     }
 
     /// The response just before this one in the redirect chain.
     pub fn previous_response(&self) -> Option<&Response> {
-        self.history.last()
+        self.inner.history.last()
     }
 
     /// A copy of the session's cookie jar as it is now: the request's cookies
@@ -204,7 +213,7 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn cookies(&self) -> CookieJar {
-        self.jar
+        self.inner.jar
             .as_ref()
             .map(CookieJar::snapshot)
             .unwrap_or_default()
@@ -212,8 +221,8 @@ impl Response {
 
     /// Returns an error for a 4xx or 5xx status, else the response.
     pub fn error_for_status(self) -> crate::Result<Self> {
-        if self.status.is_client_error() || self.status.is_server_error() {
-            Err(Error::new(ErrorKind::Status(self.status), None).with_url(self.url().clone()))
+        if self.inner.status.is_client_error() || self.inner.status.is_server_error() {
+            Err(Error::new(ErrorKind::Status(self.inner.status), None).with_url(self.url().clone()))
         } else {
             Ok(self)
         }
@@ -247,7 +256,7 @@ impl Response {
     /// length 0 (or to HEAD) never calls it. On a buffered response that was
     /// already read, `f` gets the whole body as one chunk.
     pub async fn collect(&self, f: impl FnMut(Bytes)) -> crate::Result<()> {
-        if self.length == Some(0) {
+        if self.inner.length == Some(0) {
             return Ok(());
         }
         self.read(Some(f))
@@ -259,7 +268,7 @@ impl Response {
     /// Fails a read that keeps the body when its declared length is already
     /// over the limit, before any body byte is read.
     fn check_declared_length(&self, body: &Body) -> crate::Result<()> {
-        match (self.max_body_size, body.content_length()) {
+        match (self.inner.max_body_size, body.content_length()) {
             (Some(limit), Some(declared)) if declared > limit => {
                 Err(
                     Error::new(ErrorKind::BodyLimitExceeded { limit }, None).with_message(format!(
@@ -275,11 +284,11 @@ impl Response {
     /// Reads the whole body into memory, within the limit.
     async fn collect_whole(&self, body: Body) -> crate::Result<Bytes> {
         self.check_declared_length(&body)?;
-        body.collect_bytes(self.max_body_size).await
+        body.collect_bytes(self.inner.max_body_size).await
     }
 
     async fn read(&self, mut sink: Option<impl FnMut(Bytes)>) -> crate::Result<Bytes> {
-        match &self.body {
+        match &self.inner.body {
             BodyState::Unbuffered { pending } => {
                 let body = Self::take_pending(pending, false)?;
                 match sink {
@@ -299,7 +308,7 @@ impl Response {
                                     streamed = true;
                                     match self.check_declared_length(&body) {
                                         Ok(()) => {
-                                            stream_into(body, f, Some(self.max_body_size)).await
+                                            stream_into(body, f, Some(self.inner.max_body_size)).await
                                         }
                                         Err(e) => Err(e),
                                     }
@@ -344,14 +353,14 @@ impl Response {
     pub async fn text_with(&self, default_encoding: &str) -> crate::Result<String> {
         let bytes = self.content().await?;
         let label =
-            encoding_from_headers(&self.headers).unwrap_or_else(|| default_encoding.to_owned());
+            encoding_from_headers(&self.inner.headers).unwrap_or_else(|| default_encoding.to_owned());
         decode_text(&bytes, &label).map_err(|e| e.or_url(self.url()))
     }
 
     /// Parses the body as JSON (text decoded by the header charset, else UTF-8).
     pub async fn json<T: DeserializeOwned>(&self) -> crate::Result<T> {
         let bytes = self.content().await?;
-        let label = encoding_from_headers(&self.headers);
+        let label = encoding_from_headers(&self.inner.headers);
         let parsed = match label.as_deref() {
             None | Some("utf-8") | Some("utf8") => {
                 let raw = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
@@ -368,7 +377,7 @@ impl Response {
     /// The body as an `http_body::Body` stream. For a buffered response already
     /// read, the cached bytes.
     pub fn into_body(self) -> crate::Result<Body> {
-        match self.body {
+        match self.inner.body {
             BodyState::Unbuffered { pending } => Self::take_pending(&pending, false),
             BodyState::Buffered { cache, pending } => match cache.into_inner() {
                 Some(Ok(bytes)) => Ok(Body::from_bytes(bytes)),
@@ -422,7 +431,7 @@ impl fmt::Debug for Response {
     /// Like treq's repr: `<treq::Response 200 'text/html' 15 bytes>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut content_type = String::new();
-        for (i, value) in self.headers.get_all(CONTENT_TYPE).iter().enumerate() {
+        for (i, value) in self.inner.headers.get_all(CONTENT_TYPE).iter().enumerate() {
             if i > 0 {
                 content_type.push_str(", ");
             }
@@ -435,7 +444,7 @@ impl fmt::Debug for Response {
             }
         }
         let content_type: String = content_type.chars().take(40).collect();
-        let size = match self.length {
+        let size = match self.inner.length {
             Some(n) => format!("{} bytes", thousands(n)),
             None => "unknown size".to_owned(),
         };
