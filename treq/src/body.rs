@@ -23,19 +23,45 @@ pub struct Body {
     kind: Kind,
 }
 
+/// Kept to 32 bytes, so an `http::Request<Body>` is at most 256: the
+/// request is moved through every layer and hyper's channels, and a copy
+/// of more than 256 bytes costs about twice as much. (Two variants fit in
+/// the bytes of `Bytes`; three do not, hence `Later`.)
 enum Kind {
-    Empty,
+    /// In memory; empty bytes are the empty body.
     Full(Bytes),
+    Later(Later),
+}
+
+/// A body read as it is sent.
+enum Later {
     /// Boxed: a `tokio::fs::File` is large, and every `Body` moved through
     /// the stack would carry its size.
-    File(Option<Box<tokio::fs::File>>, Option<u64>),
-    Streaming(SyncWrapper<BoxedBody>, Option<u64>),
+    File(Option<Box<tokio::fs::File>>, Len),
+    Streaming(SyncWrapper<BoxedBody>, Len),
+}
+
+/// A length known before reading, or not: an `Option<u64>` in 8 bytes
+/// (`u64::MAX`, a length no body has, stands for unknown).
+#[derive(Clone, Copy)]
+struct Len(u64);
+
+impl Len {
+    fn new(len: Option<u64>) -> Len {
+        Len(len.unwrap_or(u64::MAX))
+    }
+
+    fn get(self) -> Option<u64> {
+        (self.0 != u64::MAX).then_some(self.0)
+    }
 }
 
 impl Body {
     /// An empty body.
     pub fn empty() -> Self {
-        Body { kind: Kind::Empty }
+        Body {
+            kind: Kind::Full(Bytes::new()),
+        }
     }
 
     /// A body holding these bytes (replayable).
@@ -58,7 +84,7 @@ impl Body {
     pub async fn from_file(mut file: tokio::fs::File) -> std::io::Result<Self> {
         let len = remaining_length(&mut file).await?;
         Ok(Body {
-            kind: Kind::File(Some(Box::new(file)), len),
+            kind: Kind::Later(Later::File(Some(Box::new(file)), Len::new(len))),
         })
     }
 
@@ -73,7 +99,8 @@ impl Body {
     }
 
     /// Wraps a stream whose total length is known (sent with `Content-Length`).
-    /// A stream that ends early or runs long fails the request.
+    /// A stream that ends early or runs long fails the request, and so does a
+    /// declared length of `u64::MAX` (2^64 − 1 bytes, which no stream yields).
     pub fn sized_stream<S, B, E>(stream: S, len: u64) -> Self
     where
         S: Stream<Item = Result<B, E>> + Send + 'static,
@@ -90,6 +117,18 @@ impl Body {
         E: Into<BoxError> + 'static,
     {
         use futures_util::TryStreamExt;
+        if len == Some(u64::MAX) {
+            // `Len` keeps that value for "unknown": the body is refused instead.
+            let refused = futures_util::stream::once(async {
+                Err::<Frame<Bytes>, BoxError>(Box::new(crate::error::body_msg(
+                    "a body stream cannot declare a length of 2^64 - 1 bytes",
+                )))
+            });
+            let body: BoxedBody = Box::pin(http_body_util::StreamBody::new(refused));
+            return Body {
+                kind: Kind::Later(Later::Streaming(SyncWrapper::new(body), Len::new(None))),
+            };
+        }
         let frames = stream.map_ok(|b| Frame::data(b.into())).map_err(Into::into);
         let body: BoxedBody = match len {
             // hyper silently cuts a body that runs past its Content-Length, so
@@ -102,7 +141,7 @@ impl Body {
             None => Box::pin(http_body_util::StreamBody::new(frames)),
         };
         Body {
-            kind: Kind::Streaming(SyncWrapper::new(body), len),
+            kind: Kind::Later(Later::Streaming(SyncWrapper::new(body), Len::new(len))),
         }
     }
 
@@ -119,51 +158,50 @@ impl Body {
             .map_frame(|f| f.map_data(Into::into))
             .map_err(Into::into);
         Body {
-            kind: Kind::Streaming(SyncWrapper::new(Box::pin(mapped)), len),
+            kind: Kind::Later(Later::Streaming(
+                SyncWrapper::new(Box::pin(mapped)),
+                Len::new(len),
+            )),
         }
     }
 
     /// The bytes, if this body is held in memory (empty counts).
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match &self.kind {
-            Kind::Empty => Some(&[]),
             Kind::Full(b) => Some(b),
-            _ => None,
+            Kind::Later(_) => None,
         }
     }
 
     /// A copy of this body if it can be sent again (in-memory bodies only).
     pub fn try_clone(&self) -> Option<Body> {
         match &self.kind {
-            Kind::Empty => Some(Body::empty()),
             Kind::Full(b) => Some(Body {
                 kind: Kind::Full(b.clone()),
             }),
-            _ => None,
+            Kind::Later(_) => None,
         }
     }
 
     /// The exact length, when known before reading.
     pub fn content_length(&self) -> Option<u64> {
         match &self.kind {
-            Kind::Empty => Some(0),
             Kind::Full(b) => Some(b.len() as u64),
-            Kind::File(_, len) | Kind::Streaming(_, len) => *len,
+            Kind::Later(Later::File(_, len) | Later::Streaming(_, len)) => len.get(),
         }
     }
 
     /// True for a body known to be empty.
     pub fn is_empty(&self) -> bool {
-        matches!(self.kind, Kind::Empty)
+        matches!(&self.kind, Kind::Full(b) if b.is_empty())
     }
 
     /// Reads the whole body into memory, with an optional size limit.
     pub async fn collect_bytes(self, limit: Option<u64>) -> crate::Result<Bytes> {
         use http_body_util::BodyExt;
         match self.kind {
-            Kind::Empty => return Ok(Bytes::new()),
             Kind::Full(b) => return Ok(b),
-            _ => {}
+            Kind::Later(_) => {}
         }
         let hint = self.content_length();
         let mut body = self;
@@ -263,10 +301,12 @@ impl Default for Body {
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::Empty => f.write_str("Body(empty)"),
+            Kind::Full(b) if b.is_empty() => f.write_str("Body(empty)"),
             Kind::Full(b) => write!(f, "Body({} bytes)", b.len()),
-            Kind::File(_, len) => write!(f, "Body(file, {len:?} bytes)"),
-            Kind::Streaming(_, len) => write!(f, "Body(stream, {len:?} bytes)"),
+            Kind::Later(Later::File(_, len)) => write!(f, "Body(file, {:?} bytes)", len.get()),
+            Kind::Later(Later::Streaming(_, len)) => {
+                write!(f, "Body(stream, {:?} bytes)", len.get())
+            }
         }
     }
 }
@@ -280,36 +320,30 @@ impl http_body::Body for Body {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.kind {
-            Kind::Empty => Poll::Ready(None),
-            Kind::Full(_) => {
-                let Kind::Full(bytes) = std::mem::replace(&mut self.kind, Kind::Empty) else {
-                    unreachable!("matched Full above")
-                };
-                Poll::Ready(Some(Ok(Frame::data(bytes))))
-            }
-            Kind::File(file, len) => {
+            Kind::Full(bytes) if bytes.is_empty() => Poll::Ready(None),
+            Kind::Full(bytes) => Poll::Ready(Some(Ok(Frame::data(std::mem::take(bytes))))),
+            Kind::Later(Later::File(file, len)) => {
                 let file = file.take().expect("file body is taken once");
                 let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
-                let len = *len;
+                let len = len.get();
                 *self = Body::stream_inner(stream, len);
                 self.poll_frame(cx)
             }
-            Kind::Streaming(body, _) => body.get_mut().as_mut().poll_frame(cx),
+            Kind::Later(Later::Streaming(body, _)) => body.get_mut().as_mut().poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.kind, Kind::Empty)
+        self.is_empty()
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
-            Kind::Empty => SizeHint::with_exact(0),
             Kind::Full(b) => SizeHint::with_exact(b.len() as u64),
-            Kind::File(_, Some(len)) => SizeHint::with_exact(*len),
-            Kind::File(_, None) => SizeHint::default(),
-            Kind::Streaming(_, Some(len)) => SizeHint::with_exact(*len),
-            Kind::Streaming(_, None) => SizeHint::default(),
+            Kind::Later(Later::File(_, len) | Later::Streaming(_, len)) => match len.get() {
+                Some(len) => SizeHint::with_exact(len),
+                None => SizeHint::default(),
+            },
         }
     }
 }
@@ -367,24 +401,24 @@ impl From<()> for Body {
 impl From<tokio::fs::File> for Body {
     fn from(file: tokio::fs::File) -> Self {
         Body {
-            kind: Kind::File(Some(Box::new(file)), None),
+            kind: Kind::Later(Later::File(Some(Box::new(file)), Len::new(None))),
         }
     }
 }
 
 impl Body {
-    /// Looks up the length of a file body whose length is not known yet.
     /// A file body whose length is not known yet.
     pub(crate) fn needs_length(&self) -> bool {
-        matches!(self.kind, Kind::File(Some(_), None))
+        matches!(&self.kind, Kind::Later(Later::File(Some(_), len)) if len.get().is_none())
     }
 
+    /// Looks up the length of a file body whose length is not known yet.
     pub(crate) async fn resolve_length(self) -> std::io::Result<Body> {
         match self.kind {
-            Kind::File(Some(mut file), None) => {
+            Kind::Later(Later::File(Some(mut file), len)) if len.get().is_none() => {
                 let len = remaining_length(&mut file).await?;
                 Ok(Body {
-                    kind: Kind::File(Some(file), len),
+                    kind: Kind::Later(Later::File(Some(file), Len::new(len))),
                 })
             }
             kind => Ok(Body { kind }),
@@ -432,6 +466,36 @@ pub(crate) async fn drain(body: Body, read_timeout: Option<Duration>) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_with_a_body_stays_within_256_bytes() {
+        // Larger, and every move of a request costs about twice as much.
+        assert!(std::mem::size_of::<Body>() <= 32);
+        assert!(std::mem::size_of::<http::Request<Body>>() <= 256);
+    }
+
+    #[tokio::test]
+    async fn a_stream_declaring_u64_max_bytes_is_refused_when_read() {
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let body = Body::sized_stream(never, u64::MAX);
+        assert_eq!(body.content_length(), None);
+        let err = body.collect_bytes(None).await.unwrap_err();
+        let mut chain = String::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(e) = source {
+            chain.push_str(&format!("{e}; "));
+            source = e.source();
+        }
+        assert!(chain.contains("2^64 - 1"), "{chain}");
+    }
+
+    #[test]
+    fn empty_bytes_are_the_empty_body() {
+        let body = Body::from(Bytes::new());
+        assert!(body.is_empty() && http_body::Body::is_end_stream(&body));
+        assert_eq!(format!("{body:?}"), "Body(empty)");
+        assert!(!Body::from("x").is_empty());
+    }
     use http_body_util::BodyExt;
 
     #[tokio::test]

@@ -75,6 +75,7 @@ struct File {
     filename: Option<String>,
     content_type: String,
     body: Body,
+    length: Option<u64>,
 }
 
 /// The validated, ordered parts of one body.
@@ -105,6 +106,7 @@ impl Form {
                     filename,
                     content_type,
                     body: part.body,
+                    length: part.length,
                 })
             })
             .collect::<crate::Result<Vec<_>>>()?;
@@ -168,7 +170,7 @@ impl Form {
             pending.put_slice(b"Content-Type: ");
             pending.put_slice(file.content_type.as_bytes());
             pending.put_slice(CRLF);
-            let len = file.body.content_length();
+            let len = file.length;
             if let Some(len) = len {
                 pending.put_slice(format!("Content-Length: {len}").as_bytes());
                 pending.put_slice(CRLF);

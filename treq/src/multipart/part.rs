@@ -46,6 +46,10 @@ const READ_CHUNK: usize = 64 * 1024;
 /// ```
 pub struct Part {
     pub(super) body: Body,
+    /// The length declared for the content (the body's own, or the one a
+    /// stream was given: a claim of `u64::MAX` bytes must reach the overflow
+    /// check, and a `Body` cannot hold that length).
+    pub(super) length: Option<u64>,
     pub(super) filename: Option<String>,
     pub(super) content_type: Option<String>,
     pub(super) default_type: &'static str,
@@ -54,6 +58,7 @@ pub struct Part {
 impl Part {
     fn new(body: Body, default_type: &'static str) -> Self {
         Part {
+            length: body.content_length(),
             body,
             filename: None,
             content_type: None,
@@ -143,7 +148,9 @@ impl Part {
         B: Into<Bytes> + 'static,
         E: Into<BoxError> + 'static,
     {
-        Part::new(Body::sized_stream(stream, len), OCTET_STREAM)
+        let mut part = Part::new(Body::sized_stream(stream, len), OCTET_STREAM);
+        part.length = Some(len);
+        part
     }
 
     /// A part read from any tokio [`AsyncRead`], in 64 KiB chunks; with
@@ -186,7 +193,7 @@ impl Part {
 
     /// The number of bytes in the part's content, when known up front.
     pub fn length(&self) -> Option<u64> {
-        self.body.content_length()
+        self.length
     }
 
     /// The content type the part will be sent with, before validation: the

@@ -213,7 +213,8 @@ impl Response {
     /// # Ok(()) }
     /// ```
     pub fn cookies(&self) -> CookieJar {
-        self.inner.jar
+        self.inner
+            .jar
             .as_ref()
             .map(CookieJar::snapshot)
             .unwrap_or_default()
@@ -308,7 +309,8 @@ impl Response {
                                     streamed = true;
                                     match self.check_declared_length(&body) {
                                         Ok(()) => {
-                                            stream_into(body, f, Some(self.inner.max_body_size)).await
+                                            stream_into(body, f, Some(self.inner.max_body_size))
+                                                .await
                                         }
                                         Err(e) => Err(e),
                                     }
@@ -352,8 +354,8 @@ impl Response {
     /// used when the headers name no charset.
     pub async fn text_with(&self, default_encoding: &str) -> crate::Result<String> {
         let bytes = self.content().await?;
-        let label =
-            encoding_from_headers(&self.inner.headers).unwrap_or_else(|| default_encoding.to_owned());
+        let label = encoding_from_headers(&self.inner.headers)
+            .unwrap_or_else(|| default_encoding.to_owned());
         decode_text(&bytes, &label).map_err(|e| e.or_url(self.url()))
     }
 
