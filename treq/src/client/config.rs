@@ -209,6 +209,12 @@ impl<A: Agent> ClientBuilder<A> {
     /// of the client then fails with it as a builder error. Use
     /// [`try_build`](Self::try_build) to see it here instead.
     pub fn build(self) -> HttpClient<A> {
+        self.build_with(false)
+    }
+
+    /// `jar_per_call`: every request gets a fresh jar (the module-level
+    /// functions), else the session jar.
+    fn build_with(self, jar_per_call: bool) -> HttpClient<A> {
         let ClientBuilder {
             agent,
             jar,
@@ -220,13 +226,14 @@ impl<A: Agent> ClientBuilder<A> {
         }
         let agent = Arc::new(agent);
         let jar = jar.unwrap_or_default();
-        let stack = super::pipeline::build_stack(Arc::clone(&agent), &config);
+        let session_jar = (!jar_per_call).then(|| jar.clone());
+        let stack = super::pipeline::build_stack(Arc::clone(&agent), &config, session_jar);
         HttpClient {
             inner: Arc::new(super::ClientInner {
                 agent,
                 stack,
                 jar,
-                jar_per_call: false,
+                jar_per_call,
                 config,
             }),
         }
@@ -236,11 +243,7 @@ impl<A: Agent> ClientBuilder<A> {
     /// module-level functions), built once and shared.
     #[cfg(any(feature = "hyper-agent", test))]
     pub(crate) fn build_jar_per_call(self) -> HttpClient<A> {
-        let mut client = self.build();
-        if let Some(inner) = Arc::get_mut(&mut client.inner) {
-            inner.jar_per_call = true;
-        }
-        client
+        self.build_with(true)
     }
 
     /// Builds the client, or returns the first invalid option given.

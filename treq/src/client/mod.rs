@@ -177,7 +177,10 @@ impl<A: Agent> HttpClient<A> {
             pending.resolve_file_length().await?;
         }
         let mut assembled = pending.assemble(&inner.config.defaults, &jar)?;
-        assembled.request.extensions_mut().insert(jar.clone());
+        if inner.jar_per_call {
+            // The cookie layer holds the session jar; this call has its own.
+            assembled.request.extensions_mut().insert(jar.clone());
+        }
         self.send_assembled(assembled, jar).await
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::ClientConfig;
 use crate::agent::Agent;
 use crate::auth::AuthAgent;
-use crate::cookie::CookieAgent;
+use crate::cookie::{CookieAgent, CookieJar};
 use crate::decompress::DecompressAgent;
 use crate::record::RecordAgent;
 use crate::redirect::RedirectAgent;
@@ -18,11 +18,20 @@ use crate::timeout::ReadTimeoutAgent;
 pub(crate) type Stack<A> =
     AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<ReadTimeoutAgent<RecordAgent<Arc<A>>>>>>>;
 
-pub(crate) fn build_stack<A: Agent>(agent: Arc<A>, config: &ClientConfig) -> Stack<A> {
+/// Each layer gets the client's defaults (a request carries only what
+/// differs); `session_jar` is the jar of requests that bring none.
+pub(crate) fn build_stack<A: Agent>(
+    agent: Arc<A>,
+    config: &ClientConfig,
+    session_jar: Option<CookieJar>,
+) -> Stack<A> {
     // Innermost, so every hop and retry the outer layers make is bounded too.
     let read_timeout = ReadTimeoutAgent::new(RecordAgent::new(agent));
-    let redirects = RedirectAgent::new(CookieAgent::new(read_timeout))
-        .sensitive_headers(config.defaults.sensitive_headers.iter().cloned());
-    let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size);
+    let cookies = CookieAgent::new(read_timeout).session_jar(session_jar);
+    let redirects = RedirectAgent::new(cookies)
+        .sensitive_headers(config.defaults.sensitive_headers.iter().cloned())
+        .max_redirects(config.defaults.max_redirects);
+    let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size)
+        .body_limit(config.defaults.max_body_size);
     AuthAgent::with_netrc(decompress, config.netrc.clone())
 }

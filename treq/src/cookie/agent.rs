@@ -20,14 +20,25 @@ use crate::Body;
 /// response belongs to the same site); the jar's limits apply to them.
 pub(crate) struct CookieAgent<A> {
     inner: A,
+    session: Option<CookieJar>,
 }
 
 impl<A> CookieAgent<A> {
-    /// Wraps `inner`. The jar comes with each request: the client puts its
-    /// session jar (or, for the module-level functions, the call's own jar)
-    /// in the request's extensions; a request without one gets no cookies.
+    /// Wraps `inner`. A request's jar is the one in its extensions (the
+    /// module-level functions give each call its own), else the session jar
+    /// (see [`session_jar`](Self::session_jar)); a request with neither gets
+    /// and keeps no cookies.
     pub(crate) fn new(inner: A) -> Self {
-        CookieAgent { inner }
+        CookieAgent {
+            inner,
+            session: None,
+        }
+    }
+
+    /// The jar of requests that bring none (the client's session jar).
+    pub(crate) fn session_jar(mut self, jar: Option<CookieJar>) -> Self {
+        self.session = jar;
+        self
     }
 }
 
@@ -41,7 +52,8 @@ impl<A: Agent> Agent for CookieAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
         // The URL is parsed only when there is something to do (cookies to send
         // or to store), to keep the common cookieless request cheap.
-        let Some(jar) = request.extensions().get::<CookieJar>().cloned() else {
+        let own = request.extensions().get::<CookieJar>();
+        let Some(jar) = own.or(self.session.as_ref()).cloned() else {
             return self.inner.request(request);
         };
         let mut url = None;

@@ -11,6 +11,9 @@ pub(crate) struct DecompressAgent<A> {
     inner: Arc<A>,
     accept: Option<HeaderValue>,
     limit: Option<u64>,
+    /// The client's buffered-body limit, for a request without its own
+    /// [`RequestLimit`].
+    body_limit: Option<u64>,
 }
 
 impl<A> DecompressAgent<A> {
@@ -30,7 +33,15 @@ impl<A> DecompressAgent<A> {
             inner: Arc::new(inner),
             accept,
             limit,
+            body_limit: None,
         }
+    }
+
+    /// The client's buffered-body limit: a request without its own
+    /// [`RequestLimit`] decodes at most that much too.
+    pub(crate) fn body_limit(mut self, limit: Option<u64>) -> Self {
+        self.body_limit = limit;
+        self
     }
 }
 
@@ -39,15 +50,20 @@ impl<A> fmt::Debug for DecompressAgent<A> {
         f.debug_struct("DecompressAgent")
             .field("accept", &self.accept)
             .field("limit", &self.limit)
+            .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
 }
 
 impl<A: Agent> Agent for DecompressAgent<A> {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
-        let limit = match request.extensions_mut().remove::<RequestLimit>() {
-            Some(RequestLimit(own)) => Some(self.limit.map_or(own, |l| l.min(own))),
-            None => self.limit,
+        let body_limit = match request.extensions_mut().remove::<RequestLimit>() {
+            Some(RequestLimit(own)) => own,
+            None => self.body_limit,
+        };
+        let limit = match (self.limit, body_limit) {
+            (Some(decoded), Some(body)) => Some(decoded.min(body)),
+            (decoded, body) => decoded.or(body),
         };
         let Some(accept) = &self.accept else {
             return self.inner.request(request);

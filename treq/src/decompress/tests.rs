@@ -247,7 +247,7 @@ async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
     let (agent, seen) = spy(move || encoded("gzip", body.clone()));
     let agent = DecompressAgent::new(agent);
     let mut req = http::Request::new(Body::empty());
-    req.extensions_mut().insert(RequestLimit(100));
+    req.extensions_mut().insert(RequestLimit(Some(100)));
     let resp = agent.request(req).await.unwrap();
     let err = resp.into_body().collect_bytes(None).await.unwrap_err();
     assert!(
@@ -260,7 +260,7 @@ async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
     let body = gzip(&[0u8; 10_000]).await;
     let (inner, _) = spy(move || encoded("gzip", body.clone()));
     let mut req = http::Request::new(Body::empty());
-    req.extensions_mut().insert(RequestLimit(100));
+    req.extensions_mut().insert(RequestLimit(Some(100)));
     let resp = DecompressAgent::with_limit(inner, Some(10))
         .request(req)
         .await
@@ -270,6 +270,36 @@ async fn a_request_limit_tightens_the_agent_limit_and_stays_with_us() {
         matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 10 }),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn the_client_body_limit_applies_unless_the_request_has_its_own() {
+    let decoded_past = |limit| {
+        let limited = move |req: http::Request<Body>| async move {
+            let body = gzip(&[0u8; 10_000]).await;
+            let (inner, _) = spy(move || encoded("gzip", body.clone()));
+            let agent = DecompressAgent::with_limit(inner, None).body_limit(Some(100));
+            let resp = agent.request(req).await.unwrap();
+            resp.into_body().collect_bytes(None).await
+        };
+        let mut req = http::Request::new(Body::empty());
+        if let Some(own) = limit {
+            req.extensions_mut().insert(RequestLimit(own));
+        }
+        limited(req)
+    };
+    // The client's limit, without a request's own.
+    let err = decoded_past(None).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: 100 }),
+        "{err:?}"
+    );
+    // A request's own limit, larger or none (an unbuffered read), wins.
+    assert_eq!(
+        decoded_past(Some(Some(20_000))).await.unwrap().len(),
+        10_000
+    );
+    assert_eq!(decoded_past(Some(None)).await.unwrap().len(), 10_000);
 }
 
 #[cfg(feature = "deflate")]

@@ -18,8 +18,12 @@
 //! - [`ReadTimeout`]: the idle limit, applied by the innermost layer.
 //! - [`RequestLimit`]: the buffered-body limit, also for decoding.
 //! - the user's `Auth`, read (and removed) by the auth layer.
-//! - the session `CookieJar` (or the call's own), read by the cookie layer;
-//!   a request without one gets and keeps no cookies.
+//! - the call's own `CookieJar` (the module-level functions), read by the
+//!   cookie layer instead of the session jar it was built with.
+//!
+//! Each layer is built with the client's defaults; a value is put here only
+//! when a request differs from them, so a plain request carries none (and
+//! its extensions map is never allocated).
 //!
 //! Values set by layers (on the response):
 //! - [`SentRequest`] (record layer): the request as it went to the transport.
@@ -98,7 +102,8 @@ impl ReadTimeout {
     }
 }
 
-/// A tighter decoded-size limit for one request (the client sets its
-/// buffered-body limit here, as a request extension).
+/// A request's own buffered-body limit, when it is not the client's
+/// default (`None`: no limit, for an unbuffered read); the decoded size of
+/// its body stays within it too.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RequestLimit(pub(crate) u64);
+pub(crate) struct RequestLimit(pub(crate) Option<u64>);

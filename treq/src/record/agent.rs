@@ -32,7 +32,10 @@ impl<A: Agent> Agent for RecordAgent<A> {
             let mut response = fut.await?;
             let carried = response.extensions_mut();
             carried.insert(sent);
-            carried.insert(HopExtensions(extensions));
+            // A plain request carries none (the layers hold the defaults).
+            if !extensions.is_empty() {
+                carried.insert(HopExtensions(extensions));
+            }
             Ok(response)
         })
     }

@@ -34,6 +34,8 @@ use crate::extensions::{HopExtensions, SentRequest};
 pub(crate) struct RedirectAgent<A> {
     inner: Arc<A>,
     sensitive: Arc<[HeaderName]>,
+    /// For a request without its own `RedirectOptions`.
+    defaults: RedirectOptions,
 }
 
 impl<A> RedirectAgent<A> {
@@ -42,7 +44,14 @@ impl<A> RedirectAgent<A> {
         RedirectAgent {
             inner: Arc::new(inner),
             sensitive: Arc::new([]),
+            defaults: RedirectOptions::default(),
         }
+    }
+
+    /// The most redirects a request without its own limit follows.
+    pub(crate) fn max_redirects(mut self, max: usize) -> Self {
+        self.defaults.max = max;
+        self
     }
 
     /// Extra header names stripped on cross-origin hops (e.g. `X-Api-Key`).
@@ -66,7 +75,7 @@ impl<A: Agent> Agent for RedirectAgent<A> {
             .extensions()
             .get::<RedirectOptions>()
             .copied()
-            .unwrap_or_default();
+            .unwrap_or(self.defaults);
         if !options.follow {
             return self.inner.request(request);
         }
@@ -161,9 +170,11 @@ impl<A: Agent> Chain<A> {
                 }
                 return Ok(response);
             }
-            let (Some(sent), Some(HopExtensions(mut extensions))) =
-                (response.extensions().get::<SentRequest>(), carried)
-            else {
+            // The record layer hands back the hop's values, if it had any.
+            let mut extensions = carried
+                .map(|HopExtensions(values)| values)
+                .unwrap_or_default();
+            let Some(sent) = response.extensions().get::<SentRequest>() else {
                 return Err(Error::custom(
                     ErrorKind::Request,
                     "the redirect layer needs the record layer below it",

@@ -171,11 +171,18 @@ impl PendingRequest {
         if let Some(url) = self.url.url_if_parsed() {
             extensions.insert(RequestUrl::wire(url));
         }
-        extensions.insert(RedirectOptions {
-            follow: self.allow_redirects.unwrap_or(true),
-            browser_like: self.browser_like_redirects.unwrap_or(false),
-            max: self.max_redirects.unwrap_or(defaults.max_redirects),
-        });
+        // The layers hold the client's defaults: only a request's own
+        // settings travel with it.
+        if self.allow_redirects.is_some()
+            || self.browser_like_redirects.is_some()
+            || self.max_redirects.is_some()
+        {
+            extensions.insert(RedirectOptions {
+                follow: self.allow_redirects.unwrap_or(true),
+                browser_like: self.browser_like_redirects.unwrap_or(false),
+                max: self.max_redirects.unwrap_or(defaults.max_redirects),
+            });
+        }
         if let Some(auth) = self.auth.take() {
             extensions.insert(auth);
         }
@@ -189,9 +196,12 @@ impl PendingRequest {
         }
         // A buffered body is held whole, so its decoding stops at the body
         // limit too (in every layer), not only at the decompression limit.
+        // The decompression layer holds the client's limit; an unbuffered
+        // read keeps nothing, so it has none.
         let max_body_size = self.max_body_size.unwrap_or(defaults.max_body_size);
-        if let (false, Some(limit)) = (self.unbuffered, max_body_size) {
-            extensions.insert(RequestLimit(limit));
+        let decode_limit = if self.unbuffered { None } else { max_body_size };
+        if decode_limit != defaults.max_body_size {
+            extensions.insert(RequestLimit(decode_limit));
         }
         let timeout = self.timeout.or(defaults.timeout).filter(|t| !t.is_zero());
         let unbuffered = self.unbuffered;
