@@ -209,7 +209,9 @@ impl Body {
             .unwrap_or(0)
             .min(limit.unwrap_or(u64::MAX))
             .min(64 << 20) as usize;
-        let mut buf = bytes::BytesMut::with_capacity(cap);
+        // Allocated only when a second chunk arrives: a body in one chunk
+        // is returned as it came.
+        let mut buf = bytes::BytesMut::new();
         let mut first: Option<Bytes> = None;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(crate::error::from_body_error)?;
@@ -228,6 +230,7 @@ impl Body {
                     first = Some(data);
                 } else {
                     if let Some(f) = first.take() {
+                        buf.reserve(cap.max(f.len() + data.len()));
                         buf.extend_from_slice(&f);
                     }
                     buf.extend_from_slice(&data);
