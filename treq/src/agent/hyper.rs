@@ -644,9 +644,20 @@ mod tests {
         });
         let agent = HyperAgent::new();
         let req = http::Request::get(format!("http://127.0.0.1:{port}/x"))
+            .header("x-mine", "1")
             .body(Body::empty())
             .unwrap();
-        assert_eq!(agent.request(req).await.unwrap().status(), 204);
+        let response = agent.request(req).await.unwrap();
+        assert_eq!(response.status(), 204);
+        // The response carries the record of the request, without the
+        // `Host` the transport added.
+        let sent = response
+            .extensions()
+            .get::<crate::extensions::SentRequest>()
+            .expect("a HyperAgent response carries its request");
+        assert_eq!(sent.uri(), &*format!("http://127.0.0.1:{port}/x"));
+        assert_eq!(sent.headers()["x-mine"], "1");
+        assert!(!sent.headers().contains_key(HOST));
         let head = server.await.unwrap().to_ascii_lowercase();
         let hosts: Vec<&str> = head.lines().filter(|l| l.starts_with("host:")).collect();
         assert_eq!(hosts, [format!("host: 127.0.0.1:{port}")]);

@@ -16,6 +16,10 @@
 //!   whatever its method, if its body is in memory, at most
 //!   [`MAX_UNPROCESSED_RETRIES`] times, like curl and Go. A GOAWAY'd
 //!   connection is poisoned first, so the retry takes a new one.
+//!
+//! The copy of the head kept for a replay is also the record of what was
+//! sent: it goes on the response as its [`SentRequest`], so the client's
+//! record layer makes no copy of its own over a `HyperAgent`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,6 +32,7 @@ use super::proxy::ProxyConnector;
 use super::tls_alert::TlsAlerts;
 use super::unix::SocketConnector;
 use crate::error::{self, BoxError};
+use crate::extensions::SentRequest;
 use crate::{Body, Error};
 
 /// The pooled hyper-util client under a `HyperAgent`.
@@ -42,11 +47,12 @@ pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
 /// Sends `request`, sending it again after the failures listed in the module
 /// documentation. `may_use_h2` says whether the request can go over HTTP/2
 /// (only then can the server leave it unprocessed). `finish` adjusts the
-/// first request after its copy for a replay is taken.
+/// first request after its head is copied.
 ///
 /// The request goes to hyper-util at once, so the returned future holds
-/// only hyper-util's (boxed) future, the copy kept for a replay and the
-/// client; the copy and the client are kept only when a replay is possible.
+/// only hyper-util's (boxed) future, the head (the record, and with the
+/// body's copy the template of a replay) and, when a replay is possible,
+/// the client.
 pub(super) fn send(
     client: &Arc<PooledClient>,
     mut request: http::Request<Body>,
@@ -54,8 +60,9 @@ pub(super) fn send(
     finish: impl FnOnce(&mut http::Request<Body>),
 ) -> impl Future<Output = Result<http::Response<Body>, Error>> + Send + 'static {
     let idempotent = request.method().is_idempotent();
-    let template = template(&request, may_use_h2);
-    let retry_with = template.as_ref().map(|_| Arc::clone(client));
+    let head = Head::of(&request);
+    let replay_body = replay_body(&request, may_use_h2);
+    let retry_with = replay_body.as_ref().map(|_| Arc::clone(client));
     finish(&mut request);
     let first = client.request(request);
     async move {
@@ -66,6 +73,14 @@ pub(super) fn send(
             let err = match pending.await {
                 Ok(mut response) => {
                     connections::note_response(&mut response);
+                    let Head {
+                        method,
+                        uri,
+                        headers,
+                        ..
+                    } = head;
+                    let sent = SentRequest::new(method, uri, headers);
+                    response.extensions_mut().insert(sent);
                     return Ok(response.map(Body::wrap));
                 }
                 Err(err) => err,
@@ -82,11 +97,11 @@ pub(super) fn send(
                             info.poison();
                         }
                     }
-                    template.as_ref().and_then(copy_of)
+                    replay_body.as_ref().and_then(|body| head.copy(body))
                 }
                 Failure::ClosedWhenReused if idempotent && !stale_replayed => {
                     stale_replayed = true;
-                    template.as_ref().and_then(copy_of)
+                    replay_body.as_ref().and_then(|body| head.copy(body))
                 }
                 Failure::ClosedWhenReused | Failure::Other => None,
             };
@@ -98,26 +113,45 @@ pub(super) fn send(
     }
 }
 
-/// The copy of `request` kept for sending it again, when a replay is
-/// possible at all: its body is in memory, and it is idempotent (a reused
-/// connection closed under it) or may travel over HTTP/2 (a stream the
-/// server did not process, whatever the method).
-fn template(request: &http::Request<Body>, may_use_h2: bool) -> Option<http::Request<Body>> {
-    if request.method().is_idempotent() || may_use_h2 {
-        copy_of(request)
-    } else {
-        None
+/// A copy of a request's head as it came to the transport.
+struct Head {
+    method: http::Method,
+    uri: http::Uri,
+    version: http::Version,
+    headers: http::HeaderMap,
+}
+
+impl Head {
+    fn of(request: &http::Request<Body>) -> Head {
+        Head {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            version: request.version(),
+            headers: request.headers().clone(),
+        }
+    }
+
+    /// The request to send again, with a copy of its body.
+    fn copy(&self, body: &Body) -> Option<http::Request<Body>> {
+        let mut copy = http::Request::new(body.try_clone()?);
+        *copy.method_mut() = self.method.clone();
+        *copy.uri_mut() = self.uri.clone();
+        *copy.version_mut() = self.version;
+        *copy.headers_mut() = self.headers.clone();
+        Some(copy)
     }
 }
 
-/// A copy of `request` to send again, if its body is held in memory.
-fn copy_of(request: &http::Request<Body>) -> Option<http::Request<Body>> {
-    let mut copy = http::Request::new(request.body().try_clone()?);
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    Some(copy)
+/// The copy of the body kept for sending the request again, when a replay
+/// is possible at all: its body is in memory, and it is idempotent (a
+/// reused connection closed under it) or may travel over HTTP/2 (a stream
+/// the server did not process, whatever the method).
+fn replay_body(request: &http::Request<Body>, may_use_h2: bool) -> Option<Body> {
+    if request.method().is_idempotent() || may_use_h2 {
+        request.body().try_clone()
+    } else {
+        None
+    }
 }
 
 #[derive(Debug, PartialEq)]
@@ -206,7 +240,8 @@ mod tests {
             .header("x-one", "1")
             .body(Body::from("data"))
             .unwrap();
-        let copy = copy_of(&request).unwrap();
+        let head = Head::of(&request);
+        let copy = head.copy(request.body()).unwrap();
         assert_eq!(copy.method(), http::Method::PUT);
         assert_eq!(copy.uri(), "http://a/x");
         assert_eq!(copy.headers()["x-one"], "1");
@@ -219,7 +254,7 @@ mod tests {
                 bytes::Bytes::from("once"),
             )])))
             .unwrap();
-        assert!(copy_of(&streaming).is_none());
+        assert!(Head::of(&streaming).copy(streaming.body()).is_none());
     }
 
     #[test]
@@ -232,12 +267,12 @@ mod tests {
                 .unwrap()
         };
         // A reused connection closed under it: idempotent methods only.
-        assert!(template(&request(http::Method::GET), false).is_some());
-        assert!(template(&request(http::Method::PUT), false).is_some());
-        assert!(template(&request(http::Method::POST), false).is_none());
-        assert!(template(&request(http::Method::PATCH), false).is_none());
+        assert!(replay_body(&request(http::Method::GET), false).is_some());
+        assert!(replay_body(&request(http::Method::PUT), false).is_some());
+        assert!(replay_body(&request(http::Method::POST), false).is_none());
+        assert!(replay_body(&request(http::Method::PATCH), false).is_none());
         // A stream HTTP/2 left unprocessed: any method.
-        assert!(template(&request(http::Method::POST), true).is_some());
+        assert!(replay_body(&request(http::Method::POST), true).is_some());
     }
 
     #[test]

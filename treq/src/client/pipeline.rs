@@ -18,6 +18,16 @@ use crate::timeout::ReadTimeoutAgent;
 pub(crate) type Stack<A> =
     AuthAgent<DecompressAgent<RedirectAgent<CookieAgent<ReadTimeoutAgent<RecordAgent<Arc<A>>>>>>>;
 
+/// Whether the user's agent puts a `SentRequest` on every response itself:
+/// `HyperAgent` does (see `agent/replay.rs`).
+fn records_itself<A: Agent>() -> bool {
+    #[cfg(feature = "hyper-agent")]
+    if std::any::TypeId::of::<A>() == std::any::TypeId::of::<crate::agent::HyperAgent>() {
+        return true;
+    }
+    false
+}
+
 /// Each layer gets the client's defaults (a request carries only what
 /// differs); `session_jar` is the jar of requests that bring none.
 pub(crate) fn build_stack<A: Agent>(
@@ -26,7 +36,8 @@ pub(crate) fn build_stack<A: Agent>(
     session_jar: Option<CookieJar>,
 ) -> Stack<A> {
     // Innermost, so every hop and retry the outer layers make is bounded too.
-    let read_timeout = ReadTimeoutAgent::new(RecordAgent::new(agent));
+    let record = RecordAgent::new(agent).inner_records(records_itself::<A>());
+    let read_timeout = ReadTimeoutAgent::new(record);
     let cookies = CookieAgent::new(read_timeout).session_jar(session_jar);
     let redirects = RedirectAgent::new(cookies)
         .sensitive_headers(config.defaults.sensitive_headers.iter().cloned())
@@ -34,4 +45,16 @@ pub(crate) fn build_stack<A: Agent>(
     let decompress = DecompressAgent::with_limit(redirects, config.max_decompressed_size)
         .body_limit(config.defaults.max_body_size);
     AuthAgent::with_netrc(decompress, config.netrc.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hyper_agent_is_trusted_to_record() {
+        #[cfg(feature = "hyper-agent")]
+        assert!(records_itself::<crate::agent::HyperAgent>());
+        assert!(!records_itself::<crate::agent::spy::Spy>());
+    }
 }

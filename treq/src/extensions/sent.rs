@@ -33,10 +33,9 @@ impl SentRequest {
     }
 
     /// Sets the URL already known for `uri`, sparing a parse.
-    pub(crate) fn with_url(self, mut url: Url) -> Self {
+    pub(crate) fn set_url(&mut self, mut url: Url) {
         take_userinfo(&mut url);
-        let _ = self.url.set(Some(url));
-        self
+        self.url = OnceLock::from(Some(url));
     }
 
     /// The method.

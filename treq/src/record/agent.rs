@@ -5,11 +5,23 @@ use crate::Body;
 /// Records each request it passes on to `inner` (see the module docs).
 pub(crate) struct RecordAgent<A> {
     inner: A,
+    /// `inner` puts a `SentRequest` on every response itself.
+    inner_records: bool,
 }
 
 impl<A> RecordAgent<A> {
     pub(crate) fn new(inner: A) -> Self {
-        RecordAgent { inner }
+        RecordAgent {
+            inner,
+            inner_records: false,
+        }
+    }
+
+    /// Trusts `inner` to put the `SentRequest` of every request on its
+    /// response, so none is copied here (see the module docs).
+    pub(crate) fn inner_records(mut self, records: bool) -> Self {
+        self.inner_records = records;
+        self
     }
 }
 
@@ -18,20 +30,25 @@ impl<A: Agent> Agent for RecordAgent<A> {
         // Every value the client and the layers set is marked already; the
         // record's copy is marked again in case the request came from
         // elsewhere. The URL moves into the record: nothing below reads it.
-        let mut sent = SentRequest::new(
-            request.method().clone(),
-            request.uri().clone(),
-            request.headers().clone(),
-        );
         let mut extensions = std::mem::take(request.extensions_mut());
-        if let Some(RequestUrl(known)) = extensions.remove::<RequestUrl>() {
-            sent = sent.with_url(known);
-        }
+        let known = extensions.remove::<RequestUrl>().map(|RequestUrl(url)| url);
+        let own = (!self.inner_records).then(|| {
+            SentRequest::new(
+                request.method().clone(),
+                request.uri().clone(),
+                request.headers().clone(),
+            )
+        });
         let fut = self.inner.request(request);
         Box::pin(async move {
             let mut response = fut.await?;
             let carried = response.extensions_mut();
-            carried.insert(sent);
+            if let Some(sent) = own {
+                carried.insert(sent);
+            }
+            if let (Some(url), Some(sent)) = (known, carried.get_mut::<SentRequest>()) {
+                sent.set_url(url);
+            }
             // A plain request carries none (the layers hold the defaults).
             if !extensions.is_empty() {
                 carried.insert(HopExtensions(extensions));
@@ -45,6 +62,36 @@ impl<A: Agent> Agent for RecordAgent<A> {
 mod tests {
     use super::*;
     use crate::agent::spy::{reply, Spy};
+
+    #[tokio::test]
+    async fn over_a_transport_that_records_only_the_url_is_added() {
+        // The transport's own record, as `HyperAgent` makes it.
+        let spy = Spy::new(|_| {
+            let mut response = reply(200).body(Body::empty()).unwrap();
+            let sent = SentRequest::new(
+                http::Method::GET,
+                "http://example.com/x".parse().unwrap(),
+                http::HeaderMap::new(),
+            );
+            response.extensions_mut().insert(sent);
+            response
+        });
+        let agent = RecordAgent::new(std::sync::Arc::clone(&spy)).inner_records(true);
+        let url = url::Url::parse("http://example.com/x").unwrap();
+        let request = http::Request::builder()
+            .uri("http://example.com/x")
+            .header("x-only-here", "1")
+            .extension(RequestUrl(url.clone()))
+            .body(Body::empty())
+            .unwrap();
+        let response = agent.request(request).await.unwrap();
+        let sent = response.extensions().get::<SentRequest>().unwrap();
+        assert!(
+            !sent.headers().contains_key("x-only-here"),
+            "no copy of its own"
+        );
+        assert_eq!(sent.url(), Some(&url));
+    }
 
     #[tokio::test]
     async fn the_response_carries_the_request_as_sent_and_its_values() {

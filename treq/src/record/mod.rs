@@ -3,6 +3,11 @@
 //! [`SentRequest`](crate::extensions::SentRequest), the request as it went
 //! to the transport, on the response. `Response::request()` shows it, and
 //! the auth layer reads it to see where a redirect chain ended.
+//!
+//! A transport that records each request itself (`HyperAgent` keeps a copy
+//! of the head for a replay anyway, and puts it on the response) is told so
+//! when the stack is built: the layer then adds only what it knows (the
+//! parsed URL) to the transport's record, and copies nothing.
 
 mod agent;
 
