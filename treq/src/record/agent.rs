@@ -40,6 +40,10 @@ impl<A: Agent> Agent for RecordAgent<A> {
             )
         });
         let fut = self.inner.request(request);
+        if own.is_none() && known.is_none() && extensions.is_empty() {
+            // The transport's record is the whole record: nothing to add.
+            return fut;
+        }
         Box::pin(async move {
             let mut response = fut.await?;
             let carried = response.extensions_mut();
