@@ -146,9 +146,12 @@ impl Agent for HyperAgent {
         let sent = replay::send(&self.client, request, may_use_h2, |request| {
             // hyper-util would format the same value on every request (and
             // does, for a replay: the copy kept for it has no `Host`).
-            if !may_use_h2 && !request.headers().contains_key(HOST) {
+            if !may_use_h2 {
                 if let Some(value) = cached_host_header(request.uri()) {
-                    request.headers_mut().insert(HOST, value);
+                    // One lookup for both the check and the insert.
+                    if let http::header::Entry::Vacant(slot) = request.headers_mut().entry(HOST) {
+                        slot.insert(value);
+                    }
                 }
             }
         });

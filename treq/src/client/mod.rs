@@ -176,27 +176,18 @@ impl<A: Agent> HttpClient<A> {
         if pending.needs_file_length() {
             pending.resolve_file_length().await?;
         }
-        let mut assembled = pending.assemble(&inner.config.defaults, &jar)?;
-        if inner.jar_per_call {
-            // The cookie layer holds the session jar; this call has its own.
-            assembled.request.extensions_mut().insert(jar.clone());
-        }
-        self.send_assembled(assembled, jar).await
-    }
-
-    async fn send_assembled(
-        &self,
-        assembled: Assembled,
-        jar: CookieJar,
-    ) -> crate::Result<Response> {
-        let inner = self.inner();
+        // Taken apart at once: only the request moves on, into the stack.
         let Assembled {
-            request,
+            mut request,
             url,
             timeout,
             unbuffered,
             max_body_size,
-        } = assembled;
+        } = pending.assemble(&inner.config.defaults, &jar)?;
+        if inner.jar_per_call {
+            // The cookie layer holds the session jar; this call has its own.
+            request.extensions_mut().insert(jar.clone());
+        }
         let deadline = timeout.map(Deadline::after);
         let future = inner.stack.request(request);
         let result = match &deadline {
