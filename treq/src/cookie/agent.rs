@@ -5,7 +5,6 @@
 use std::fmt;
 
 use http::header::{COOKIE, SET_COOKIE};
-use url::Url;
 
 use super::{policy, CookieJar};
 use crate::agent::{Agent, ResponseFuture};
@@ -71,7 +70,6 @@ impl<A: Agent> Agent for CookieAgent<A> {
         }
         // Where a `Set-Cookie` is scoped: the URL already known, else the one
         // the record layer saw (no copy is made when no cookie comes back).
-        let uri = request.uri().clone();
         let future = self.inner.request(request);
         Box::pin(async move {
             let response = future.await?;
@@ -84,8 +82,9 @@ impl<A: Agent> Agent for CookieAgent<A> {
                         .and_then(SentRequest::url)
                         .cloned()
                 });
-                // Relative URIs (a misused agent) have no origin: nothing is stored.
-                if let Some(url) = known.or_else(|| to_url(&uri)) {
+                // Without a URL (no record below, or a relative URI) there is
+                // no origin to scope a cookie to: nothing is stored.
+                if let Some(url) = known {
                     let mut state = jar.lock();
                     let most = state.limits.max_per_domain;
                     for value in values.take(most) {
@@ -102,14 +101,11 @@ impl<A: Agent> Agent for CookieAgent<A> {
     }
 }
 
-fn to_url(uri: &http::Uri) -> Option<Url> {
-    Url::parse(&uri.to_string()).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::agent::spy::{reply, Spy};
+    use crate::record::RecordAgent;
     use std::sync::Arc;
 
     /// A GET carrying `jar`, as the client sends it.
@@ -133,7 +129,7 @@ mod tests {
             }
         });
         let jar = CookieJar::new();
-        let agent = CookieAgent::new(Arc::clone(&spy));
+        let agent = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
         agent
             .request(get("http://a.example/login", &jar))
             .await
@@ -151,11 +147,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn without_a_record_or_a_known_url_no_cookie_is_stored() {
+        let spy = Spy::new(|_| {
+            reply(200)
+                .header("set-cookie", "sid=1")
+                .body(Body::empty())
+                .unwrap()
+        });
+        let jar = CookieJar::new();
+        let bare = CookieAgent::new(Arc::clone(&spy));
+        bare.request(get("http://a.example/", &jar)).await.unwrap();
+        assert_eq!(jar.len(), 0, "no origin to scope the cookie to");
+        // The same answer over the record layer is stored.
+        let recorded = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
+        recorded
+            .request(get("http://a.example/", &jar))
+            .await
+            .unwrap();
+        assert_eq!(jar.len(), 1);
+    }
+
+    #[tokio::test]
     async fn an_explicit_cookie_header_suppresses_the_jar() {
         let spy = Spy::new(|_| reply(200).body(Body::empty()).unwrap());
         let jar = CookieJar::new();
         jar.add_scoped("http://a.example/", "jar", "1").unwrap();
-        let agent = CookieAgent::new(Arc::clone(&spy));
+        let agent = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
         let mut req = get("http://a.example/", &jar);
         req.headers_mut().insert(COOKIE, "mine=2".parse().unwrap());
         agent.request(req).await.unwrap();
@@ -170,7 +187,7 @@ mod tests {
                 .body(Body::empty())
                 .unwrap()
         });
-        let agent = CookieAgent::new(Arc::clone(&spy));
+        let agent = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
         let plain = http::Request::get("http://a.example/")
             .body(Body::empty())
             .unwrap();
@@ -189,7 +206,7 @@ mod tests {
                 .body(Body::empty())
                 .unwrap()
         });
-        let agent = CookieAgent::new(crate::record::RecordAgent::new(Arc::clone(&spy)));
+        let agent = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
         let jar = CookieJar::new();
         agent
             .request(get("http://a.example/x", &jar))

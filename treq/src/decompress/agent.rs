@@ -1,6 +1,8 @@
 //! The decompression layer: asks for the enabled codings and decodes the
 //! response body as it streams.
 
+use std::sync::OnceLock;
+
 use super::*;
 
 /// Decodes gzip, deflate, br and zstd responses (each a cargo feature).
@@ -26,12 +28,9 @@ impl<A> DecompressAgent<A> {
     /// Wraps `inner`; a response decoding to more than `limit` bytes (in any
     /// of its layers) fails with a body-limit error (`None`: no limit).
     pub(crate) fn with_limit(inner: A, limit: Option<u64>) -> Self {
-        let names = Coding::ENABLED.iter().map(|c| c.name()).collect::<Vec<_>>();
-        let accept = (!names.is_empty())
-            .then(|| HeaderValue::from_str(&names.join(", ")).expect("coding names are ASCII"));
         DecompressAgent {
             inner: Arc::new(inner),
-            accept,
+            accept: accept_encoding(),
             limit,
             body_limit: None,
         }
@@ -43,6 +42,22 @@ impl<A> DecompressAgent<A> {
         self.body_limit = limit;
         self
     }
+}
+
+/// `Accept-Encoding` for the enabled codings (`None`: none enabled). The
+/// set is fixed when the crate is built, so the value is made once and its
+/// text is static: a copy for each request counts no reference.
+fn accept_encoding() -> Option<HeaderValue> {
+    static ACCEPT: OnceLock<Option<HeaderValue>> = OnceLock::new();
+    ACCEPT
+        .get_or_init(|| {
+            let names = Coding::ENABLED.iter().map(|c| c.name()).collect::<Vec<_>>();
+            (!names.is_empty()).then(|| {
+                let text: &'static str = Box::leak(names.join(", ").into_boxed_str());
+                HeaderValue::from_static(text)
+            })
+        })
+        .clone()
 }
 
 impl<A> fmt::Debug for DecompressAgent<A> {

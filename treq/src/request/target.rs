@@ -29,7 +29,9 @@ use crate::extensions::to_uri;
 /// first use. Unnameable outside the crate.
 #[derive(Debug, Clone)]
 pub struct Target {
-    url: OnceLock<Url>,
+    /// Boxed: a target is moved from the builder to the response, and is
+    /// only parsed off the fast path.
+    url: OnceLock<Box<Url>>,
     /// Set for canonical text: the wire form, already parsed by `http`.
     uri: Option<Uri>,
 }
@@ -38,7 +40,7 @@ impl Target {
     /// A URL already parsed.
     pub(crate) fn parsed(url: Url) -> Target {
         Target {
-            url: OnceLock::from(url),
+            url: OnceLock::from(Box::new(url)),
             uri: None,
         }
     }
@@ -94,7 +96,7 @@ impl Target {
             let text = self.uri.as_ref().map(Uri::to_string).unwrap_or_default();
             // `canonical` admits only text the parser accepts unchanged (the
             // tests check every shape it admits), so this cannot fail.
-            Url::parse(&text).expect("a canonical URL parses")
+            Box::new(Url::parse(&text).expect("a canonical URL parses"))
         })
     }
 
@@ -107,7 +109,7 @@ impl Target {
 
     /// The `Url` if it was made already (nothing is parsed).
     pub(crate) fn url_if_parsed(&self) -> Option<&Url> {
-        self.url.get()
+        self.url.get().map(|url| &**url)
     }
 
     /// The absolute URI the agent receives (no userinfo, no fragment).
