@@ -161,4 +161,62 @@ mod tests {
             "the session jar stays unused"
         );
     }
+
+    #[tokio::test]
+    async fn a_call_s_own_jar_follows_its_redirects_and_its_errors() {
+        use crate::agent::spy::{reply, Spy};
+        // `/login` sets a cookie and redirects to `/home`; `/loop` sets one
+        // and redirects to itself.
+        let spy = Spy::new(|seen| {
+            let to = if seen.uri.ends_with("/login") {
+                "/home"
+            } else if seen.uri.ends_with("/loop") {
+                "/loop"
+            } else {
+                return reply(200).body(crate::Body::empty()).unwrap();
+            };
+            reply(302)
+                .header("set-cookie", "sid=1")
+                .header("location", to)
+                .body(crate::Body::empty())
+                .unwrap()
+        });
+        let shared = HttpClient::builder(Arc::clone(&spy)).build_jar_per_call();
+        let home = shared.get("http://a.example/login").await.unwrap();
+        assert_eq!(
+            spy.seen()[1].header("cookie"),
+            Some("sid=1"),
+            "the next hop sends it"
+        );
+        assert_eq!(home.cookies().get("sid").as_deref(), Some("1"));
+        assert_eq!(home.history()[0].cookies().get("sid").as_deref(), Some("1"));
+        // A response that sets none gives an empty jar.
+        let plain = shared.get("http://a.example/plain").await.unwrap();
+        assert!(plain.cookies().is_empty());
+        // A chain that fails keeps its jar in the error's history.
+        let err = shared
+            .get("http://a.example/loop")
+            .max_redirects(2)
+            .await
+            .unwrap_err();
+        let history = err
+            .history()
+            .expect("a too-many-redirects error has history");
+        assert!(!history.is_empty(), "{err:?}");
+        assert_eq!(history[0].cookies().get("sid").as_deref(), Some("1"));
+    }
+
+    #[tokio::test]
+    async fn a_call_s_own_cookies_are_sent_with_it() {
+        use crate::agent::spy::{reply, Spy};
+        let spy = Spy::new(|_| reply(200).body(crate::Body::empty()).unwrap());
+        let shared = HttpClient::builder(Arc::clone(&spy)).build_jar_per_call();
+        let resp = shared
+            .get("http://a.example/")
+            .cookies([("mine", "2")])
+            .await
+            .unwrap();
+        assert_eq!(spy.seen()[0].header("cookie"), Some("mine=2"));
+        assert_eq!(resp.cookies().get("mine").as_deref(), Some("2"));
+    }
 }

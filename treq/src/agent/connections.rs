@@ -73,10 +73,10 @@ impl ConnectionState {
     }
 }
 
-/// Counts `response` against the connection it came on, and removes the
-/// private marker from its extensions.
-pub(super) fn note_response<B>(response: &mut http::Response<B>) {
-    if let Some(state) = response.extensions_mut().remove::<ConnectionState>() {
+/// Counts `response` against the connection it came on. (The private
+/// marker stays in its extensions: a type no one else can name.)
+pub(super) fn note_response<B>(response: &http::Response<B>) {
+    if let Some(state) = response.extensions().get::<ConnectionState>() {
         state.0.served.fetch_add(1, Ordering::Relaxed);
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderValue, HOST};
+use http::uri::Scheme;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
@@ -118,7 +119,9 @@ impl fmt::Debug for HyperAgent {
 
 impl Agent for HyperAgent {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+        let scheme = request.uri().scheme();
         match request.uri().scheme_str() {
+            _ if scheme == Some(&Scheme::HTTP) || scheme == Some(&Scheme::HTTPS) => {}
             Some("http") | Some("https") => {}
             other => {
                 let msg = format!(
@@ -141,11 +144,21 @@ impl Agent for HyperAgent {
             .limits
             .as_ref()
             .and_then(|limits| Some(limits.in_flight(HostKey::of(request.uri())?)));
+        // The head as it came, before the proxy's changes: the record of the
+        // request, and what a replay is made from.
+        let head = replay::Head::of(&request);
         let forwarded = self.proxies.prepare(&mut request);
         let may_use_h2 = self.protocols.may_use_h2(request.uri());
-        let sent = replay::send(&self.client, request, may_use_h2, |request| {
-            // hyper-util would format the same value on every request (and
-            // does, for a replay: the copy kept for it has no `Host`).
+        let proxies = (!self.proxies.is_empty()).then(|| self.proxies.clone());
+        let ready = move |request: &mut http::Request<Body>, again: bool| {
+            if again {
+                // A replay is prepared for its proxy as the first send was.
+                match &proxies {
+                    Some(proxies) => drop(proxies.prepare(request)),
+                    None => super::proxy::strip_proxy_authorization(request),
+                }
+            }
+            // hyper-util would format the same value on every request.
             if !may_use_h2 {
                 if let Some(value) = cached_host_header(request.uri()) {
                     // One lookup for both the check and the insert.
@@ -154,7 +167,8 @@ impl Agent for HyperAgent {
                     }
                 }
             }
-        });
+        };
+        let sent = replay::send(&self.client, head, request, may_use_h2, ready);
         if let Some(forwarded) = forwarded {
             return Box::pin(async move {
                 let _in_flight = in_flight;

@@ -42,7 +42,7 @@ use crate::error;
 mod connector;
 mod env;
 
-pub(super) use self::connector::{failure_in, ProxyConnector};
+pub(super) use self::connector::{failure_in, strip_proxy_authorization, ProxyConnector};
 
 /// A proxy for a [`HyperAgent`](super::HyperAgent), added with
 /// [`HyperAgentBuilder::proxy`](super::HyperAgentBuilder::proxy).

@@ -45,9 +45,11 @@ pub(super) type PooledClient = Client<
 pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
 
 /// Sends `request`, sending it again after the failures listed in the module
-/// documentation. `may_use_h2` says whether the request can go over HTTP/2
-/// (only then can the server leave it unprocessed). `finish` adjusts the
-/// first request after its head is copied.
+/// documentation. `head` is the request as the transport received it (the
+/// record, and what a replay is made from). `may_use_h2` says whether the
+/// request can go over HTTP/2 (only then can the server leave it
+/// unprocessed). `ready(request, again)` finishes the request before it goes
+/// out, `again` for a replay.
 ///
 /// The request goes to hyper-util at once, so the returned future holds
 /// only hyper-util's (boxed) future, the head (the record, and with the
@@ -55,15 +57,15 @@ pub(super) const MAX_UNPROCESSED_RETRIES: u32 = 3;
 /// the client.
 pub(super) fn send(
     client: &Arc<PooledClient>,
+    head: Head,
     mut request: http::Request<Body>,
     may_use_h2: bool,
-    finish: impl FnOnce(&mut http::Request<Body>),
+    ready: impl Fn(&mut http::Request<Body>, bool) + Send + 'static,
 ) -> impl Future<Output = Result<http::Response<Body>, Error>> + Send + 'static {
     let idempotent = request.method().is_idempotent();
-    let head = Head::of(&request);
     let replay_body = replay_body(&request, may_use_h2);
     let retry_with = replay_body.as_ref().map(|_| Arc::clone(client));
-    finish(&mut request);
+    ready(&mut request, false);
     let first = client.request(request);
     async move {
         let mut pending = first;
@@ -72,7 +74,7 @@ pub(super) fn send(
         loop {
             let err = match pending.await {
                 Ok(mut response) => {
-                    connections::note_response(&mut response);
+                    connections::note_response(&response);
                     let Head {
                         method,
                         uri,
@@ -106,7 +108,10 @@ pub(super) fn send(
                 Failure::ClosedWhenReused | Failure::Other => None,
             };
             match (again, &retry_with) {
-                (Some(request), Some(client)) => pending = client.request(request),
+                (Some(mut request), Some(client)) => {
+                    ready(&mut request, true);
+                    pending = client.request(request);
+                }
                 _ => return Err(super::hyper::classify(err)),
             }
         }
@@ -114,7 +119,7 @@ pub(super) fn send(
 }
 
 /// A copy of a request's head as it came to the transport.
-struct Head {
+pub(super) struct Head {
     method: http::Method,
     uri: http::Uri,
     version: http::Version,
@@ -122,7 +127,7 @@ struct Head {
 }
 
 impl Head {
-    fn of(request: &http::Request<Body>) -> Head {
+    pub(super) fn of(request: &http::Request<Body>) -> Head {
         Head {
             method: request.method().clone(),
             uri: request.uri().clone(),

@@ -12,7 +12,7 @@ use http::Method;
 use crate::agent::Agent;
 use crate::cookie::CookieJar;
 use crate::error;
-use crate::extensions::History;
+use crate::extensions::{History, HopExtensions};
 use crate::request::{to_method, Internal, IntoUrl, Target};
 use crate::request::{Assembled, PendingRequest, DEFAULT_MAX_BODY_SIZE};
 use crate::response::Response;
@@ -166,10 +166,15 @@ impl<A: Agent> HttpClient<A> {
         if let Some(invalid) = &inner.config.invalid {
             return Err(error::builder(invalid.clone()).or_url(pending.url.url()));
         }
-        let jar = if inner.jar_per_call {
-            CookieJar::new()
+        // A call with a jar of its own (the module-level functions) makes it
+        // now only for the request's own cookies; else the cookie layer makes
+        // it when a response sets one, and it comes back with the response.
+        let jar = if !inner.jar_per_call {
+            Some(inner.jar.clone())
+        } else if pending.cookies.is_empty() {
+            None
         } else {
-            inner.jar.clone()
+            Some(CookieJar::new())
         };
         // Each step names the URL in its errors itself, so it is not copied
         // up front for them.
@@ -183,8 +188,8 @@ impl<A: Agent> HttpClient<A> {
             timeout,
             unbuffered,
             max_body_size,
-        } = pending.assemble(&inner.config.defaults, &jar)?;
-        if inner.jar_per_call {
+        } = pending.assemble(&inner.config.defaults, jar.as_ref())?;
+        if let (true, Some(jar)) = (inner.jar_per_call, &jar) {
             // The cookie layer holds the session jar; this call has its own.
             request.extensions_mut().insert(jar.clone());
         }
@@ -194,27 +199,37 @@ impl<A: Agent> HttpClient<A> {
             Some(deadline) => deadline.run(future).await,
             None => future.await,
         };
-        let response = result.map_err(|e| with_history(e, &url, &jar).or_url(url.url()))?;
+        let response = result.map_err(|e| with_history(e, &url, jar.clone()).or_url(url.url()))?;
+        let jar = jar.or_else(|| made_on_the_way(&response));
         Ok(Response::from_http(
             response,
             url,
             deadline,
             unbuffered,
-            Some(jar),
+            jar,
             max_body_size,
         ))
     }
 }
 
+/// The jar the cookie layer made for a call without one, handed back with
+/// the values of the hop it came on.
+fn made_on_the_way(response: &http::Response<crate::Body>) -> Option<CookieJar> {
+    let HopExtensions(values) = response.extensions().get::<HopExtensions>()?;
+    values.get::<CookieJar>().cloned()
+}
+
 /// A too-many-redirects error carries the chain's raw responses: they
 /// become `Response`s (with the request's jar) for `Error::history`.
-fn with_history(mut error: crate::Error, url: &Target, jar: &CookieJar) -> crate::Error {
+fn with_history(mut error: crate::Error, url: &Target, jar: Option<CookieJar>) -> crate::Error {
     match error.take_history::<History>() {
         Some(History(hops)) => {
+            // A call's own jar made on the way comes back with the last hop.
+            let jar = jar.or_else(|| hops.iter().rev().find_map(made_on_the_way));
             let history: Vec<Response> = hops
                 .into_iter()
                 .map(|hop| {
-                    let jar = Some(jar.clone());
+                    let jar = jar.clone();
                     Response::from_http(
                         hop,
                         url.clone(),

@@ -29,7 +29,8 @@ fn records_itself<A: Agent>() -> bool {
 }
 
 /// Each layer gets the client's defaults (a request carries only what
-/// differs); `session_jar` is the jar of requests that bring none.
+/// differs); `session_jar` is the jar of requests that bring none, and
+/// without one each call gets its own, made when a cookie comes.
 pub(crate) fn build_stack<A: Agent>(
     agent: Arc<A>,
     config: &ClientConfig,
@@ -38,7 +39,10 @@ pub(crate) fn build_stack<A: Agent>(
     // Innermost, so every hop and retry the outer layers make is bounded too.
     let record = RecordAgent::new(agent).inner_records(records_itself::<A>());
     let read_timeout = ReadTimeoutAgent::new(record);
-    let cookies = CookieAgent::new(read_timeout).session_jar(session_jar);
+    let per_call = session_jar.is_none();
+    let cookies = CookieAgent::new(read_timeout)
+        .session_jar(session_jar)
+        .jar_per_call(per_call);
     let redirects = RedirectAgent::new(cookies)
         .sensitive_headers(config.defaults.sensitive_headers.iter().cloned())
         .max_redirects(config.defaults.max_redirects);

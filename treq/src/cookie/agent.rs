@@ -8,7 +8,7 @@ use http::header::{COOKIE, SET_COOKIE};
 
 use super::{policy, CookieJar};
 use crate::agent::{Agent, ResponseFuture};
-use crate::extensions::SentRequest;
+use crate::extensions::{HopExtensions, SentRequest};
 use crate::Body;
 
 /// Adds cookies from the jar to each request and stores `Set-Cookie` answers.
@@ -20,6 +20,9 @@ use crate::Body;
 pub(crate) struct CookieAgent<A> {
     inner: A,
     session: Option<CookieJar>,
+    /// A request with no jar gets one of its own when a response sets a
+    /// cookie (see [`jar_per_call`](Self::jar_per_call)).
+    per_call: bool,
 }
 
 impl<A> CookieAgent<A> {
@@ -31,7 +34,17 @@ impl<A> CookieAgent<A> {
         CookieAgent {
             inner,
             session: None,
+            per_call: false,
         }
+    }
+
+    /// A request that brings no jar (and there is no session jar) gets a
+    /// new one when a response sets a cookie, made then and not before: it
+    /// goes back with the response, in the hop's values, so the next hop of
+    /// a redirect sends its cookies and the client hands it to the caller.
+    pub(crate) fn jar_per_call(mut self, per_call: bool) -> Self {
+        self.per_call = per_call;
+        self
     }
 
     /// The jar of requests that bring none (the client's session jar).
@@ -53,6 +66,9 @@ impl<A: Agent> Agent for CookieAgent<A> {
         // or to store), to keep the common cookieless request cheap.
         let own = request.extensions().get::<CookieJar>();
         let Some(jar) = own.or(self.session.as_ref()).cloned() else {
+            if self.per_call {
+                return Box::pin(store_in_a_new_jar(self.inner.request(request)));
+            }
             return self.inner.request(request);
         };
         let mut url = None;
@@ -73,32 +89,61 @@ impl<A: Agent> Agent for CookieAgent<A> {
         let future = self.inner.request(request);
         Box::pin(async move {
             let response = future.await?;
-            let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
-            if values.peek().is_some() {
-                let known = url.or_else(|| {
-                    response
-                        .extensions()
-                        .get::<SentRequest>()
-                        .and_then(SentRequest::url)
-                        .cloned()
-                });
-                // Without a URL (no record below, or a relative URI) there is
-                // no origin to scope a cookie to: nothing is stored.
-                if let Some(url) = known {
-                    let mut state = jar.lock();
-                    let most = state.limits.max_per_domain;
-                    for value in values.take(most) {
-                        // A cookie the policy refuses is ignored, as browsers do.
-                        if let Ok(value) = std::str::from_utf8(value.as_bytes()) {
-                            let _ = policy::store_set_cookie(&mut state, value, &url);
-                        }
-                    }
-                    state.enforce();
-                }
-            }
+            store_set_cookies(&response, url, &jar);
             Ok(response)
         })
     }
+}
+
+/// Stores `response`'s `Set-Cookie` answers in `jar`, scoped by `url` if it
+/// is known, else by the record of the request.
+fn store_set_cookies(response: &http::Response<Body>, url: Option<url::Url>, jar: &CookieJar) {
+    let mut values = response.headers().get_all(SET_COOKIE).iter().peekable();
+    if values.peek().is_none() {
+        return;
+    }
+    let known = url.or_else(|| {
+        response
+            .extensions()
+            .get::<SentRequest>()
+            .and_then(SentRequest::url)
+            .cloned()
+    });
+    // Without a URL (no record below, or a relative URI) there is no origin
+    // to scope a cookie to: nothing is stored.
+    let Some(url) = known else { return };
+    let mut state = jar.lock();
+    let most = state.limits.max_per_domain;
+    for value in values.take(most) {
+        // A cookie the policy refuses is ignored, as browsers do.
+        if let Ok(value) = std::str::from_utf8(value.as_bytes()) {
+            let _ = policy::store_set_cookie(&mut state, value, &url);
+        }
+    }
+    state.enforce();
+}
+
+/// The response of a request with no jar, for a call that gets its own: a
+/// jar is made if the response sets a cookie, and handed back in the hop's
+/// values.
+async fn store_in_a_new_jar(future: ResponseFuture) -> crate::Result<http::Response<Body>> {
+    let mut response = future.await?;
+    if response.headers().contains_key(SET_COOKIE) {
+        let jar = CookieJar::new();
+        store_set_cookies(&response, None, &jar);
+        let carried = response.extensions_mut();
+        match carried.get_mut::<HopExtensions>() {
+            Some(HopExtensions(values)) => {
+                values.insert(jar);
+            }
+            None => {
+                let mut values = http::Extensions::new();
+                values.insert(jar);
+                carried.insert(HopExtensions(values));
+            }
+        }
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -32,8 +32,8 @@ use crate::extensions::{HopExtensions, SentRequest};
 /// The client puts it in every stack; per-request settings come from the
 /// request builder (see `RedirectOptions`).
 pub(crate) struct RedirectAgent<A> {
-    inner: Arc<A>,
-    sensitive: Arc<[HeaderName]>,
+    /// One reference for a chain to hold.
+    shared: Arc<Shared<A>>,
     /// For a request without its own `RedirectOptions`.
     defaults: RedirectOptions,
 }
@@ -42,8 +42,10 @@ impl<A> RedirectAgent<A> {
     /// Wraps `inner`.
     pub(crate) fn new(inner: A) -> Self {
         RedirectAgent {
-            inner: Arc::new(inner),
-            sensitive: Arc::new([]),
+            shared: Arc::new(Shared {
+                inner,
+                sensitive: Vec::new(),
+            }),
             defaults: RedirectOptions::default(),
         }
     }
@@ -56,7 +58,8 @@ impl<A> RedirectAgent<A> {
 
     /// Extra header names stripped on cross-origin hops (e.g. `X-Api-Key`).
     pub(crate) fn sensitive_headers(mut self, names: impl IntoIterator<Item = HeaderName>) -> Self {
-        self.sensitive = names.into_iter().collect();
+        let shared = Arc::get_mut(&mut self.shared).expect("set before the agent is shared");
+        shared.sensitive = names.into_iter().collect();
         self
     }
 }
@@ -64,7 +67,7 @@ impl<A> RedirectAgent<A> {
 impl<A> fmt::Debug for RedirectAgent<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedirectAgent")
-            .field("sensitive_headers", &self.sensitive)
+            .field("sensitive_headers", &self.shared.sensitive)
             .finish_non_exhaustive()
     }
 }
@@ -77,19 +80,18 @@ impl<A: Agent> Agent for RedirectAgent<A> {
             .copied()
             .unwrap_or(self.defaults);
         if !options.follow {
-            return self.inner.request(request);
+            return self.shared.inner.request(request);
         }
         // A relative URI cannot be redirected from: send it as it is.
         if request.uri().scheme().is_none() {
-            return self.inner.request(request);
+            return self.shared.inner.request(request);
         }
         let chain = Chain {
-            inner: Arc::clone(&self.inner),
-            sensitive: Arc::clone(&self.sensitive),
+            shared: Arc::clone(&self.shared),
             options,
         };
         let first = FirstHop::of(&request);
-        let sent = self.inner.request(request);
+        let sent = self.shared.inner.request(request);
         // The first hop waits in a small future; the chain's own (large)
         // future is made only when a redirect arrives.
         Box::pin(async move {
@@ -125,9 +127,14 @@ impl FirstHop {
     }
 }
 
+/// What every chain of one agent shares.
+struct Shared<A> {
+    inner: A,
+    sensitive: Vec<HeaderName>,
+}
+
 struct Chain<A> {
-    inner: Arc<A>,
-    sensitive: Arc<[HeaderName]>,
+    shared: Arc<Shared<A>>,
     options: RedirectOptions,
 }
 
@@ -162,6 +169,11 @@ impl<A: Agent> Chain<A> {
             let carried = response.extensions_mut().remove::<HopExtensions>();
             let status = response.status();
             if !policy::is_redirect(status) {
+                // The hop's values go back up with the last response, as
+                // they do when there is no redirect.
+                if let Some(carried) = carried {
+                    response.extensions_mut().insert(carried);
+                }
                 if origin_changed {
                     response.extensions_mut().insert(OriginChanged);
                 }
@@ -238,12 +250,17 @@ impl<A: Agent> Chain<A> {
             history.push(buffer(response, read_timeout, &mut kept_bytes).await);
             if history.len() > self.options.max {
                 let max = self.options.max;
+                // The chain's values (such as a call's own cookie jar) stay
+                // with its last response, for the client.
+                if let Some(last) = history.last_mut() {
+                    last.extensions_mut().insert(HopExtensions(extensions));
+                }
                 return Err(Error::new(ErrorKind::TooManyRedirects { max }, None)
                     .with_history(History(history))
                     .with_url(next));
             }
             if policy::origin_differs(&url, &next) {
-                policy::strip_cross_origin(&mut headers, &self.sensitive);
+                policy::strip_cross_origin(&mut headers, &self.shared.sensitive);
                 origin_changed = true;
             }
             if let Some(info) = next_userinfo {
@@ -261,7 +278,7 @@ impl<A: Agent> Chain<A> {
             }
             *next_hop.extensions_mut() = extensions;
             had_cookie = next_hop.headers().contains_key(COOKIE);
-            response = self.inner.request(next_hop).await?;
+            response = self.shared.inner.request(next_hop).await?;
         }
     }
 }

@@ -85,7 +85,7 @@ impl PendingRequest {
     pub(crate) fn assemble(
         mut self: Box<Self>,
         defaults: &Defaults,
-        jar: &CookieJar,
+        jar: Option<&CookieJar>,
     ) -> crate::Result<Assembled> {
         // Errors name the URL (each step adds it: it is not copied up front).
         if let Some(conflict) = self.given.conflict() {
@@ -153,8 +153,9 @@ impl PendingRequest {
         }
 
         // A request's cookies join the session jar before it is sent, so
-        // they persist for the client's later requests.
-        if !self.cookies.is_empty() {
+        // they persist for the client's later requests. (The client gives a
+        // jar to every request with cookies.)
+        if let (false, Some(jar)) = (self.cookies.is_empty(), jar) {
             let cookies = std::mem::take(&mut self.cookies);
             let url = self.url.url();
             super::cookies::merge_into(jar, url, cookies).map_err(|e| e.or_url(url))?;

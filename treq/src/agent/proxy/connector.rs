@@ -233,8 +233,8 @@ impl Proxies {
             self.intercept(request.uri())
                 .filter(|(intercept, _)| intercept.uri().scheme_str() == Some("http"))
         };
+        strip_proxy_authorization(request);
         let headers = request.headers_mut();
-        headers.remove(PROXY_AUTHORIZATION);
         let (intercept, proxy) = forward?;
         if let Some(auth) = intercept.basic_auth() {
             let mut auth = auth.clone();
@@ -243,6 +243,12 @@ impl Proxies {
         }
         Some(Forwarded { proxy })
     }
+}
+
+/// Removes a `Proxy-Authorization` the request brought: credentials for a
+/// proxy come from the proxy's settings, and never go to an origin.
+pub(in crate::agent) fn strip_proxy_authorization(request: &mut http::Request<Body>) {
+    request.headers_mut().remove(PROXY_AUTHORIZATION);
 }
 
 /// A connection, marked as going to a forward proxy when it does (hyper-util
