@@ -73,9 +73,22 @@ impl WakeState {
         }
     }
 
+    /// Wakes the registered tasks (outside the lock: a waker may poll the
+    /// connection again at once), then gives the emptied list back so that
+    /// the next registration does not allocate.
     fn wake_all(&self) {
-        let wakers = std::mem::take(&mut *lock(&self.wakers));
-        wakers.into_iter().for_each(Waker::wake);
+        let mut batch = {
+            let mut wakers = lock(&self.wakers);
+            if wakers.is_empty() {
+                return;
+            }
+            std::mem::take(&mut *wakers)
+        };
+        batch.drain(..).for_each(Waker::wake);
+        let mut wakers = lock(&self.wakers);
+        if wakers.capacity() == 0 {
+            *wakers = batch;
+        }
     }
 
     fn notified(&self) -> bool {
