@@ -3,7 +3,7 @@
 //! A [`Driver`] owns the future of one connection (the client side and the
 //! server side of one pipe) and is polled by whoever needs it to progress: the
 //! request waiting for its response head ([`Driven`]), the response body being
-//! read ([`DrivenBody`]), [`flush`](super::RequestTraversalAgent::flush), or
+//! read ([`DrivenBody`](super::body::DrivenBody)), [`flush`](super::RequestTraversalAgent::flush), or
 //! the pool checking whether an idle connection is ready again. No task of its
 //! own is spawned, so on a multi-thread runtime the bytes of an exchange never
 //! cross to another worker: the client's task does all the work.
@@ -17,10 +17,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
-
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
-use hyper::body::Incoming;
 
 use super::lock;
 
@@ -257,69 +253,6 @@ impl<F> Drop for Driven<F> {
             // Cancelled: let the connection see it now (it closes and drops
             // the resource's future), as a task of its own would.
             drop(future);
-            self.driver.drive(None);
-        }
-    }
-}
-
-/// A response body that drives its connection each time it is read.
-pub(crate) struct DrivenBody {
-    /// `None` once it ended.
-    inner: Option<Incoming>,
-    driver: Arc<Driver>,
-}
-
-impl DrivenBody {
-    pub(crate) fn new(inner: Incoming, driver: Arc<Driver>) -> Self {
-        DrivenBody {
-            inner: Some(inner),
-            driver,
-        }
-    }
-}
-
-impl http_body::Body for DrivenBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let this = &mut *self;
-        let Some(inner) = this.inner.as_mut() else {
-            return Poll::Ready(None);
-        };
-        this.driver.drive(Some(cx));
-        let out = Pin::new(inner).poll_frame(cx);
-        if let Poll::Ready(None) = out {
-            this.inner = None;
-            // Let the connection finish the exchange, so that it is ready
-            // for the next request when it is taken from the pool.
-            this.driver.drive(None);
-        }
-        out
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_none_or(http_body::Body::is_end_stream)
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner
-            .as_ref()
-            .map_or_else(|| SizeHint::with_exact(0), http_body::Body::size_hint)
-    }
-}
-
-impl Drop for DrivenBody {
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            // A body dropped unread: the connection cannot be reused; let it
-            // see that now.
-            drop(inner);
             self.driver.drive(None);
         }
     }

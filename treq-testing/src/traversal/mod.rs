@@ -28,10 +28,12 @@ use treq::{Agent, Body, Error};
 
 use crate::resource::Resource;
 
+mod body;
 mod driver;
 mod server;
 
-use self::driver::{Driven, DrivenBody, Driver};
+use self::body::response_body;
+use self::driver::{Driven, Driver};
 use self::server::{serve, ServerSide};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
@@ -279,7 +281,7 @@ impl RequestTraversalAgent {
         let response = Driven::new(Arc::clone(&driver), Box::pin(response))
             .await
             .map_err(Error::from_request_failure)?;
-        Ok(response.map(|body: Incoming| Body::wrap(DrivenBody::new(body, driver))))
+        Ok(response.map(|body: Incoming| response_body(body, driver)))
     }
 }
 
