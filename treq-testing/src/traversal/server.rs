@@ -44,7 +44,14 @@ pub(crate) async fn serve(
             }
         }
     }
-    let request = ServerRequest::new(http::Request::from_parts(parts, Body::wrap(body)), secure);
+    // A body known to be empty (no Content-Length or Transfer-Encoding, or a
+    // zero length) is in memory: reading it needs no polling.
+    let body = if http_body::Body::is_end_stream(&body) {
+        Body::empty()
+    } else {
+        Body::wrap(body)
+    };
+    let request = ServerRequest::new(http::Request::from_parts(parts, body), secure);
     let call = std::panic::catch_unwind(AssertUnwindSafe(|| shared.resource.call(request)));
     let outcome = match call {
         Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
@@ -71,5 +78,34 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "a non-string panic payload".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use treq::Agent;
+
+    use crate::resource::resource_fn;
+    use crate::{RequestTraversalAgent, ServerRequest};
+
+    #[tokio::test]
+    async fn a_request_without_a_body_reaches_the_resource_with_an_empty_one_in_memory() {
+        let agent = RequestTraversalAgent::new(resource_fn(|req: ServerRequest| async move {
+            let body = req.as_http().body();
+            let status = if body.as_bytes() == Some(&b""[..]) {
+                200
+            } else {
+                500
+            };
+            http::Response::builder()
+                .status(status)
+                .body(treq::Body::empty())
+                .unwrap()
+        }));
+        let request = http::Request::get("http://a.test/")
+            .body(treq::Body::empty())
+            .unwrap();
+        let response = agent.request(request).await.unwrap();
+        assert_eq!(response.status(), 200);
     }
 }
