@@ -215,16 +215,31 @@ impl Driver {
     }
 }
 
-/// A future of the client side (the response head) that drives its
-/// connection each time it is polled.
-pub(crate) struct Driven<F> {
-    driver: Arc<Driver>,
-    /// `None` once it completed.
-    future: Option<F>,
+pin_project_lite::pin_project! {
+    /// A future of the client side (the response head) that drives its
+    /// connection each time it is polled.
+    pub(crate) struct Driven<'a, F> {
+        driver: &'a Driver,
+        // `None` once it completed.
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<'a, F> PinnedDrop for Driven<'a, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            if this.future.is_some() {
+                // Cancelled: let the connection see it now (it closes and
+                // drops the resource's future), as a task of its own would.
+                this.future.set(None);
+                this.driver.drive(None);
+            }
+        }
+    }
 }
 
-impl<F> Driven<F> {
-    pub(crate) fn new(driver: Arc<Driver>, future: F) -> Self {
+impl<'a, F> Driven<'a, F> {
+    pub(crate) fn new(driver: &'a Driver, future: F) -> Self {
         Driven {
             driver,
             future: Some(future),
@@ -232,28 +247,21 @@ impl<F> Driven<F> {
     }
 }
 
-impl<F: Future + Unpin> Future for Driven<F> {
+impl<F: Future> Future for Driven<'_, F> {
     type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = &mut *self;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
         this.driver.drive(Some(cx));
-        let future = this.future.as_mut().expect("polled after completion");
-        let out = Pin::new(future).poll(cx);
+        let future = this
+            .future
+            .as_mut()
+            .as_pin_mut()
+            .expect("polled after completion");
+        let out = future.poll(cx);
         if out.is_ready() {
-            this.future = None;
+            this.future.set(None);
         }
         out
-    }
-}
-
-impl<F> Drop for Driven<F> {
-    fn drop(&mut self) {
-        if let Some(future) = self.future.take() {
-            // Cancelled: let the connection see it now (it closes and drops
-            // the resource's future), as a task of its own would.
-            drop(future);
-            self.driver.drive(None);
-        }
     }
 }

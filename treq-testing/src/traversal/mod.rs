@@ -74,7 +74,31 @@ pub struct RequestTraversalAgent {
 }
 
 /// A pooled connection: the client's sender and the driver of the pair.
-type Pooled = (Sender, Arc<Driver>);
+struct Pooled {
+    sender: Sender,
+    driver: Arc<Driver>,
+    /// The authority of the last request sent on it and the Host header made
+    /// of it: the next request, most often to the same host, reuses it.
+    last_host: Option<(Box<str>, http::HeaderValue)>,
+}
+
+impl Pooled {
+    /// The Host header for `authority`, made once per connection and host.
+    fn host_header(
+        &mut self,
+        authority: &http::uri::Authority,
+        secure: bool,
+    ) -> Result<http::HeaderValue, http::header::InvalidHeaderValue> {
+        if let Some((last, value)) = &self.last_host {
+            if **last == *authority.as_str() {
+                return Ok(value.clone());
+            }
+        }
+        let value = host_header(authority, secure)?;
+        self.last_host = Some((authority.as_str().into(), value.clone()));
+        Ok(value)
+    }
+}
 
 struct Shared {
     /// What every connection's server side needs. Kept apart from the pool:
@@ -258,27 +282,48 @@ impl RequestTraversalAgent {
         let Some(authority) = uri.authority() else {
             return Err(Error::from_builder_failure("the URL has no host"));
         };
-        let host = (!request.headers().contains_key(HOST)).then(|| host_header(authority, secure));
+        let host_needed = !request.headers().contains_key(HOST);
+        let (mut pooled, host) = match self.idle_connection(secure) {
+            Some(mut pooled) => {
+                let host = host_needed.then(|| pooled.host_header(authority, secure));
+                (pooled, host)
+            }
+            None => {
+                // A malformed host fails before any connection is opened.
+                let host = host_needed
+                    .then(|| host_header(authority, secure))
+                    .transpose()
+                    .map_err(|_| invalid_host())?;
+                // Boxed: opening a connection is rare, and its future is large.
+                let mut pooled = Box::pin(self.connect(secure)).await?;
+                if let Some(value) = &host {
+                    pooled.last_host = Some((authority.as_str().into(), value.clone()));
+                }
+                (pooled, host.map(Ok))
+            }
+        };
+        match host {
+            Some(Ok(value)) => {
+                request.headers_mut().insert(HOST, value);
+            }
+            Some(Err(_)) => {
+                self.release(secure, pooled);
+                return Err(invalid_host());
+            }
+            None => {}
+        }
         // HTTP/1.1 clients send the origin form; the scheme reaches the
         // server side through `secure`, the host through `Host`.
-        let origin = match uri.path_and_query() {
+        let origin = match request.uri().path_and_query() {
             Some(pq) => http::Uri::from(pq.clone()),
             None => http::Uri::from_static("/"),
         };
-        if let Some(host) = host {
-            let value = host
-                .map_err(|_| Error::from_builder_failure("the host is not a valid Host header"))?;
-            request.headers_mut().insert(HOST, value);
-        }
         *request.uri_mut() = origin;
 
-        let (mut sender, driver) = match self.idle_connection(secure) {
-            Some(pooled) => pooled,
-            None => self.connect(secure).await?,
-        };
-        let response = sender.send_request(request);
-        self.release(secure, (sender, Arc::clone(&driver)));
-        let response = Driven::new(Arc::clone(&driver), Box::pin(response))
+        let response = pooled.sender.send_request(request);
+        let driver = Arc::clone(&pooled.driver);
+        self.release(secure, pooled);
+        let response = Driven::new(&driver, response)
             .await
             .map_err(Error::from_request_failure)?;
         Ok(response.map(|body: Incoming| response_body(body, driver)))
@@ -295,13 +340,13 @@ impl RequestTraversalAgent {
         let mut woken: [Option<Arc<Driver>>; MAX_IDLE] = Default::default();
         {
             let mut idle = lock(pool);
-            idle.retain(|(s, _)| !s.is_closed());
-            if let Some(ready) = idle.iter().position(|(s, _)| s.is_ready()) {
+            idle.retain(|p| !p.sender.is_closed());
+            if let Some(ready) = idle.iter().position(|p| p.sender.is_ready()) {
                 return Some(idle.swap_remove(ready));
             }
-            for (slot, (_, driver)) in woken.iter_mut().zip(idle.iter()) {
-                if driver.is_busy() {
-                    *slot = Some(Arc::clone(driver));
+            for (slot, pooled) in woken.iter_mut().zip(idle.iter()) {
+                if pooled.driver.is_busy() {
+                    *slot = Some(Arc::clone(&pooled.driver));
                 }
             }
         }
@@ -310,8 +355,8 @@ impl RequestTraversalAgent {
         }
         woken.iter().flatten().for_each(|driver| driver.drive(None));
         let mut idle = lock(pool);
-        idle.retain(|(s, _)| !s.is_closed());
-        let ready = idle.iter().position(|(s, _)| s.is_ready())?;
+        idle.retain(|p| !p.sender.is_closed());
+        let ready = idle.iter().position(|p| p.sender.is_ready())?;
         Some(idle.swap_remove(ready))
     }
 
@@ -319,7 +364,7 @@ impl RequestTraversalAgent {
     /// the sender of an extra one closes it once its response is done).
     fn release(&self, secure: bool, pooled: Pooled) {
         let mut idle = lock(&self.shared.idle[usize::from(secure)]);
-        if idle.len() < MAX_IDLE && !pooled.0.is_closed() {
+        if idle.len() < MAX_IDLE && !pooled.sender.is_closed() {
             idle.push(pooled);
         }
     }
@@ -349,8 +394,16 @@ impl RequestTraversalAgent {
             connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));
             connections.push(Arc::downgrade(&driver));
         }
-        Ok((sender, driver))
+        Ok(Pooled {
+            sender,
+            driver,
+            last_host: None,
+        })
     }
+}
+
+fn invalid_host() -> Error {
+    Error::from_builder_failure("the host is not a valid Host header")
 }
 
 /// `host[:port]`, without the scheme's default port.
@@ -364,5 +417,34 @@ fn host_header(
             http::HeaderValue::from_str(&format!("{}:{port}", authority.host()))
         }
         _ => http::HeaderValue::from_str(authority.host()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::resource_fn;
+    use crate::ServerRequest;
+
+    #[tokio::test]
+    async fn each_request_on_a_kept_alive_connection_carries_its_own_host() {
+        let agent = RequestTraversalAgent::new(resource_fn(|req: ServerRequest| async move {
+            http::Response::new(Body::from(req.header("host").unwrap_or("-").to_owned()))
+        }));
+        let cases = [
+            ("http://a.test/", "a.test"),
+            ("http://a.test/", "a.test"),
+            ("http://b.test:8080/", "b.test:8080"),
+            ("http://b.test:8081/", "b.test:8081"),
+            ("http://a.test:80/", "a.test"),
+            ("http://a.test/", "a.test"),
+        ];
+        for (url, host) in cases {
+            let request = http::Request::get(url).body(Body::empty()).unwrap();
+            let response = agent.request(request).await.unwrap();
+            let seen = response.into_body().collect_bytes(None).await.unwrap();
+            assert_eq!(seen, host, "{url}");
+        }
+        assert_eq!(agent.live_connections(), 1, "one kept-alive connection");
     }
 }
