@@ -2,7 +2,7 @@
 //!
 //! A [`Driver`] owns the future of one connection (the client side and the
 //! server side of one pipe) and is polled by whoever needs it to progress: the
-//! request waiting for its response head ([`Driven`]), the response body being
+//! request waiting for its response head ([`Exchange`](super::exchange::Exchange)), the response body being
 //! read ([`DrivenBody`](super::body::DrivenBody)), [`flush`](super::RequestTraversalAgent::flush), or
 //! the pool checking whether an idle connection is ready again. No task of its
 //! own is spawned, so on a multi-thread runtime the bytes of an exchange never
@@ -16,7 +16,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 
 use super::lock;
 
@@ -212,56 +212,5 @@ impl Driver {
         // Still woken after many polls (a future that keeps waking itself):
         // let the tasks' executors schedule the next poll.
         self.wake.wake_all();
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A future of the client side (the response head) that drives its
-    /// connection each time it is polled.
-    pub(crate) struct Driven<'a, F> {
-        driver: &'a Driver,
-        // `None` once it completed.
-        #[pin]
-        future: Option<F>,
-    }
-
-    impl<'a, F> PinnedDrop for Driven<'a, F> {
-        fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            if this.future.is_some() {
-                // Cancelled: let the connection see it now (it closes and
-                // drops the resource's future), as a task of its own would.
-                this.future.set(None);
-                this.driver.drive(None);
-            }
-        }
-    }
-}
-
-impl<'a, F> Driven<'a, F> {
-    pub(crate) fn new(driver: &'a Driver, future: F) -> Self {
-        Driven {
-            driver,
-            future: Some(future),
-        }
-    }
-}
-
-impl<F: Future> Future for Driven<'_, F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let mut this = self.project();
-        this.driver.drive(Some(cx));
-        let future = this
-            .future
-            .as_mut()
-            .as_pin_mut()
-            .expect("polled after completion");
-        let out = future.poll(cx);
-        if out.is_ready() {
-            this.future.set(None);
-        }
-        out
     }
 }

@@ -14,26 +14,25 @@
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
-use std::task::Poll;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use http::header::HOST;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use treq::agent::ResponseFuture;
-use treq::error::ErrorKind;
 use treq::{Agent, Body, Error};
 
 use crate::resource::Resource;
 
 mod body;
 mod driver;
+mod exchange;
 mod server;
 
-use self::body::response_body;
-use self::driver::{Driven, Driver};
+use self::driver::Driver;
+use self::exchange::Exchange;
 use self::server::{serve, ServerSide};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
@@ -222,52 +221,24 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Agent for RequestTraversalAgent {
     fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-        let agent = self.clone();
-        Box::pin(async move { agent.send(request).await })
+        match self.send(request) {
+            Ok(exchange) => Box::pin(exchange),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }
 
 impl RequestTraversalAgent {
-    /// Sends `request`, failing it when the deadline passes first. The
-    /// deadline's timer starts only if the first poll leaves the request
-    /// pending: a resource that answers at once is answered within that
-    /// poll, and needs no timer.
-    async fn send(&self, request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
-        let Some(deadline) = self.deadline() else {
-            return self.exchange(request).await;
-        };
-        let method = request.method().clone();
-        let uri = request.uri().clone();
-        let mut exchange = std::pin::pin!(self.exchange(request));
-        let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
-        let answered = std::future::poll_fn(|cx| {
-            if let Poll::Ready(outcome) = exchange.as_mut().poll(cx) {
-                return Poll::Ready(Some(outcome));
-            }
-            let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(deadline)));
-            timer.as_mut().poll(cx).map(|()| None)
-        })
-        .await;
-        answered.unwrap_or_else(|| {
-            let err = Error::custom(
-                ErrorKind::Timeout,
-                format!(
-                    "the stubbed resource did not answer the {method} request within \
-                     StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
-                ),
-                None,
-            );
-            Err(match url::Url::parse(&uri.to_string()) {
-                Ok(url) => err.with_url(url),
-                Err(_) => err,
-            })
-        })
-    }
-
-    async fn exchange(
+    /// Sends `request` on an idle connection of its scheme or a new one,
+    /// and returns the future of its response. Sending only queues the
+    /// request: the connection carries it (and the resource is called) when
+    /// the future is polled.
+    fn send(
         &self,
         mut request: http::Request<Body>,
-    ) -> treq::Result<http::Response<Body>> {
+    ) -> treq::Result<
+        Exchange<impl Future<Output = hyper::Result<http::Response<Incoming>>> + Send + 'static>,
+    > {
         let uri = request.uri();
         let secure = match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("http") => false,
@@ -294,8 +265,7 @@ impl RequestTraversalAgent {
                     .then(|| host_header(authority, secure))
                     .transpose()
                     .map_err(|_| invalid_host())?;
-                // Boxed: opening a connection is rare, and its future is large.
-                let mut pooled = Box::pin(self.connect(secure)).await?;
+                let mut pooled = self.connect(secure)?;
                 if let Some(value) = &host {
                     pooled.last_host = Some((authority.as_str().into(), value.clone()));
                 }
@@ -318,15 +288,18 @@ impl RequestTraversalAgent {
             Some(pq) => http::Uri::from(pq.clone()),
             None => http::Uri::from_static("/"),
         };
-        *request.uri_mut() = origin;
-
+        let uri = std::mem::replace(request.uri_mut(), origin);
+        let method = request.method().clone();
         let response = pooled.sender.send_request(request);
         let driver = Arc::clone(&pooled.driver);
         self.release(secure, pooled);
-        let response = Driven::new(&driver, response)
-            .await
-            .map_err(Error::from_request_failure)?;
-        Ok(response.map(|body: Incoming| response_body(body, driver)))
+        Ok(Exchange::new(
+            driver,
+            response,
+            self.deadline(),
+            method,
+            uri,
+        ))
     }
 }
 
@@ -370,10 +343,14 @@ impl RequestTraversalAgent {
     }
 
     /// A fresh in-memory connection: pipe, both handshakes, one driver.
-    async fn connect(&self, secure: bool) -> treq::Result<Pooled> {
+    fn connect(&self, secure: bool) -> treq::Result<Pooled> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
+        // hyper's HTTP/1 client handshake does no I/O: it is ready at once.
         let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
-            .await
+            .now_or_never()
+            .ok_or_else(|| {
+                Error::from_builder_failure("the in-memory HTTP/1 handshake did not complete")
+            })?
             .map_err(Error::from_request_failure)?;
         let server = Arc::clone(&self.shared.server);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
@@ -446,5 +423,29 @@ mod tests {
             assert_eq!(seen, host, "{url}");
         }
         assert_eq!(agent.live_connections(), 1, "one kept-alive connection");
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_before_it_is_polled_never_reaches_the_resource() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let agent = RequestTraversalAgent::new(resource_fn(move |_req: ServerRequest| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { http::Response::new(Body::from("ok")) }
+        }));
+        let get = || {
+            http::Request::get("http://a.test/")
+                .body(Body::empty())
+                .unwrap()
+        };
+        agent.request(get()).await.unwrap();
+        drop(agent.request(get()));
+        agent.flush().await;
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Its connection is idle again, and serves the next request.
+        let response = agent.request(get()).await.unwrap();
+        assert_eq!(response.body().as_bytes(), Some(&b"ok"[..]));
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(agent.live_connections(), 1);
     }
 }
