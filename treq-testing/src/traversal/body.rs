@@ -42,7 +42,7 @@ pub(crate) fn response_body(mut incoming: Incoming, driver: Arc<Driver>) -> Body
                 // Let the connection finish the exchange, so that it is
                 // ready for the next request when it is taken from the pool.
                 drop(incoming);
-                driver.drive(None);
+                driver.drive();
                 return Body::from_bytes(concat(first, more, len));
             }
             Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
@@ -123,13 +123,17 @@ impl http_body::Body for DrivenBody {
         let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(None);
         };
-        this.driver.drive(Some(cx));
+        this.driver.drive();
         let out = Pin::new(inner).poll_frame(cx);
-        if let Poll::Ready(None) = out {
-            this.inner = None;
-            // Let the connection finish the exchange, so that it is ready
-            // for the next request when it is taken from the pool.
-            this.driver.drive(None);
+        match out {
+            Poll::Ready(None) => {
+                this.inner = None;
+                // Let the connection finish the exchange, so that it is
+                // ready for the next request when it is taken from the pool.
+                this.driver.drive();
+            }
+            Poll::Pending => this.driver.wait(cx),
+            Poll::Ready(Some(_)) => {}
         }
         out
     }
@@ -162,7 +166,7 @@ impl Drop for DrivenBody {
             // A body dropped unread: the connection cannot be reused; let it
             // see that now.
             drop(inner);
-            self.driver.drive(None);
+            self.driver.drive();
         }
     }
 }

@@ -9,8 +9,9 @@
 //! cross to another worker: the client's task does all the work.
 //!
 //! The connection's wake-ups go to a [`WakeState`]: it records that the
-//! connection may progress (`notified`) and wakes the tasks that polled it
-//! since the last wake-up, so that one of them polls it again.
+//! connection may progress (`notified`) and wakes the tasks that wait on it
+//! (they polled it and are pending, see [`Driver::wait`]), so that one of
+//! them polls it again.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -57,7 +58,7 @@ struct WakeState {
     server_notified: AtomicBool,
     /// Being polled right now.
     running: AtomicBool,
-    /// The tasks that polled the connection since its last wake-up.
+    /// The tasks waiting on the connection since its last wake-up.
     wakers: Mutex<Vec<Waker>>,
 }
 
@@ -160,14 +161,24 @@ impl Driver {
         !self.is_done() && (self.wake.notified() || self.wake.running.load(Ordering::SeqCst))
     }
 
+    /// For a poller about to return pending after driving the connection:
+    /// `cx` is woken the next time the connection is, or at once if it was
+    /// woken since. A poller that got what it waited for does not call it,
+    /// so that the connection's later wake-ups do not wake its task for
+    /// nothing.
+    pub(crate) fn wait(&self, cx: &Context<'_>) {
+        self.wake.register(cx.waker());
+        // Checked after registering: a wake-up that came before the
+        // registration has set the flag.
+        if !self.is_done() && self.wake.notified() {
+            cx.waker().wake_by_ref();
+        }
+    }
+
     /// Polls the sides of the connection that were woken, unless another
     /// poller is at it (or this is a poll from inside its own poll), and
-    /// again while they are woken during the poll. `cx`, if given, is woken
-    /// the next time the connection is.
-    pub(crate) fn drive(&self, cx: Option<&Context<'_>>) {
-        if let Some(cx) = cx {
-            self.wake.register(cx.waker());
-        }
+    /// again while they are woken during the poll.
+    pub(crate) fn drive(&self) {
         for _ in 0..MAX_REPOLLS {
             let Ok(mut conn) = self.conn.try_lock() else {
                 // Another poller has it and polls again if it is woken.

@@ -44,7 +44,7 @@ pin_project_lite::pin_project! {
                 // Cancelled: let the connection see it now (it closes and
                 // drops the resource's future), as a task of its own would.
                 this.response.set(None);
-                this.driver.drive(None);
+                this.driver.drive();
             }
         }
     }
@@ -78,7 +78,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        this.driver.drive(Some(cx));
+        this.driver.drive();
         let response = this
             .response
             .as_mut()
@@ -94,6 +94,7 @@ where
                 Err(e) => Err(Error::from_request_failure(e)),
             });
         }
+        this.driver.wait(cx);
         let Some(deadline) = *this.deadline else {
             return Poll::Pending;
         };
@@ -105,7 +106,7 @@ where
         }
         // Given up: the connection sees the request cancelled.
         this.response.set(None);
-        this.driver.drive(None);
+        this.driver.drive();
         Poll::Ready(Err(deadline_error(this.method, this.uri, deadline)))
     }
 }

@@ -176,7 +176,7 @@ impl RequestTraversalAgent {
         for _ in 0..MAX_FLUSH_TURNS {
             for driver in self.connections() {
                 if driver.is_busy() {
-                    driver.drive(None);
+                    driver.drive();
                 }
             }
             tokio::task::yield_now().await;
@@ -326,7 +326,7 @@ impl RequestTraversalAgent {
         if woken.iter().all(Option::is_none) {
             return None;
         }
-        woken.iter().flatten().for_each(|driver| driver.drive(None));
+        woken.iter().flatten().for_each(|driver| driver.drive());
         let mut idle = lock(pool);
         idle.retain(|p| !p.sender.is_closed());
         let ready = idle.iter().position(|p| p.sender.is_ready())?;
@@ -447,5 +447,45 @@ mod tests {
         assert_eq!(response.body().as_bytes(), Some(&b"ok"[..]));
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
         assert_eq!(agent.live_connections(), 1);
+    }
+
+    /// Counts its wake-ups.
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_task_that_got_its_response_is_not_woken_by_later_exchanges() {
+        let agent = RequestTraversalAgent::new(resource_fn(|_req: ServerRequest| async {
+            http::Response::new(Body::from("ok"))
+        }));
+        let get = || {
+            http::Request::get("http://a.test/")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let counter = Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(Arc::clone(&counter));
+        let mut first = agent.request(get());
+        let polled = first
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker));
+        assert!(polled.is_ready(), "answered in the first poll");
+        drop(polled);
+        // The next exchanges on the same connection wake the connection, not
+        // the task that is done with it.
+        for _ in 0..2 {
+            agent.request(get()).await.unwrap();
+        }
+        assert_eq!(agent.live_connections(), 1);
+        assert_eq!(counter.0.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 }
