@@ -345,8 +345,13 @@ impl RequestTraversalAgent {
     /// A fresh in-memory connection: pipe, both handshakes, one driver.
     fn connect(&self, secure: bool) -> treq::Result<Pooled> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
-        // hyper's HTTP/1 client handshake does no I/O: it is ready at once.
-        let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
+        // Both sides write each message from one buffer (hyper's default
+        // with a pipe that takes vectored writes is a queue of buffers,
+        // slower for the small messages of a test). hyper's HTTP/1 client
+        // handshake does no I/O: it is ready at once.
+        let (sender, client_conn) = hyper::client::conn::http1::Builder::new()
+            .writev(false)
+            .handshake(TokioIo::new(client_io))
             .now_or_never()
             .ok_or_else(|| {
                 Error::from_builder_failure("the in-memory HTTP/1 handshake did not complete")
@@ -357,6 +362,7 @@ impl RequestTraversalAgent {
             serve(Arc::clone(&server), secure, req)
         });
         let server_conn = hyper::server::conn::http1::Builder::new()
+            .writev(false)
             .serve_connection(TokioIo::new(server_io), service);
         let driver = Driver::new(
             async move {
