@@ -1,6 +1,7 @@
 //! The server side of the in-memory connection: each request goes to the
 //! resource, with its absolute URI rebuilt, panics caught and faults applied.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
@@ -10,7 +11,7 @@ use hyper::body::Incoming;
 use treq::Body;
 
 use super::lock;
-use crate::resource::{apply_fault, InjectedFault, Resource, ServerRequest};
+use crate::resource::{apply_fault, has_fault, InjectedFault, Resource, ServerRequest};
 
 /// What every connection's server side shares: the resource and the panic
 /// messages it left.
@@ -20,16 +21,17 @@ pub(crate) struct ServerSide {
 }
 
 /// The server side of one request: rebuild the absolute URI, call the
-/// resource (catching panics), apply any fault.
-pub(crate) async fn serve(
+/// resource (catching panics), apply any fault. The resource is called at
+/// once; the future waits for its answer.
+pub(crate) fn serve(
     shared: Arc<ServerSide>,
     secure: bool,
     request: http::Request<Incoming>,
-) -> Result<http::Response<Body>, InjectedFault> {
+) -> impl Future<Output = Result<http::Response<Body>, InjectedFault>> + Send + 'static {
     let (mut parts, body) = request.into_parts();
     if let Some(host) = parts.headers.get(HOST) {
         if let Ok(authority) = http::uri::Authority::try_from(host.as_bytes()) {
-            let mut uri = parts.uri.clone().into_parts();
+            let mut uri = std::mem::take(&mut parts.uri).into_parts();
             uri.scheme = Some(if secure {
                 http::uri::Scheme::HTTPS
             } else {
@@ -39,9 +41,8 @@ pub(crate) async fn serve(
             if uri.path_and_query.is_none() {
                 uri.path_and_query = Some(http::uri::PathAndQuery::from_static("/"));
             }
-            if let Ok(uri) = http::Uri::from_parts(uri) {
-                parts.uri = uri;
-            }
+            // A scheme, an authority and a path always make a URI.
+            parts.uri = http::Uri::from_parts(uri).unwrap_or_default();
         }
     }
     // A body known to be empty (no Content-Length or Transfer-Encoding, or a
@@ -53,22 +54,30 @@ pub(crate) async fn serve(
     };
     let request = ServerRequest::new(http::Request::from_parts(parts, body), secure);
     let call = std::panic::catch_unwind(AssertUnwindSafe(|| shared.resource.call(request)));
-    let outcome = match call {
-        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
-        Err(panic) => Err(panic),
-    };
-    let response = match outcome {
-        Ok(response) => response,
-        Err(panic) => {
-            let message = panic_message(&*panic);
-            lock(&shared.failures).push(message.clone());
-            http::Response::builder()
-                .status(500)
-                .body(Body::from(format!("the resource panicked: {message}")))
-                .unwrap_or_default()
+    async move {
+        let outcome = match call {
+            Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+            Err(panic) => Err(panic),
+        };
+        let response = match outcome {
+            Ok(response) => response,
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                lock(&shared.failures).push(message.clone());
+                http::Response::builder()
+                    .status(500)
+                    .body(Body::from(format!("the resource panicked: {message}")))
+                    .unwrap_or_default()
+            }
+        };
+        if has_fault(&response) {
+            // Boxed: applying a fault (a delay's timer) is a large future,
+            // and most responses carry none.
+            Box::pin(apply_fault(response)).await
+        } else {
+            Ok(response)
         }
-    };
-    apply_fault(response).await
+    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
