@@ -39,10 +39,9 @@ pub(crate) fn response_body(mut incoming: Incoming, driver: Arc<Driver>) -> Body
     while len < READ_AHEAD_LIMIT {
         match Pin::new(&mut incoming).poll_frame(&mut cx) {
             Poll::Ready(None) => {
-                // Let the connection finish the exchange, so that it is
-                // ready for the next request when it is taken from the pool.
-                drop(incoming);
-                driver.drive();
+                // The connection is not driven now: what is left for it (the
+                // wake-up of this read) is done in the same poll as its next
+                // request, or by whoever looks for an idle connection.
                 return Body::from_bytes(concat(first, more, len));
             }
             Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
