@@ -2,10 +2,12 @@
 //! plain function as a [`StubRequest`] and sends back its [`StubResponse`].
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use http::header::CONTENT_TYPE;
 use treq::Body;
 
@@ -379,15 +381,19 @@ impl Resource for StringStubbingResource {
 
 /// Reads `request` (buffering its body) into a [`StubRequest`] and sends
 /// what `answer` returns for it; a request that cannot be read answers 400.
-pub(crate) async fn answer_stub_request(
+/// A request without a body is answered at once (the future is ready).
+pub(crate) fn answer_stub_request<F>(
     request: ServerRequest,
-    answer: impl FnOnce(&StubRequest) -> StubResponse,
-) -> http::Response<Body> {
+    answer: F,
+) -> impl Future<Output = http::Response<Body>> + Send + 'static
+where
+    F: FnOnce(&StubRequest) -> StubResponse + Send + 'static,
+{
     match StubRequest::without_body(&request) {
-        Some(stub) => answer(&stub).into_http(),
+        Some(stub) => Either::Left(std::future::ready(answer(&stub).into_http())),
         // Boxed: the future reading a body is large, and most requests
         // (those without a body) would carry its size.
-        None => Box::pin(answer_after_reading(request, answer)).await,
+        None => Either::Right(Box::pin(answer_after_reading(request, answer))),
     }
 }
 
@@ -473,5 +479,29 @@ mod tests {
         let stub = StubRequest::from_server_request(&mut req).await.unwrap();
         assert_eq!(stub.params["f"], vec!["3"]);
         assert_eq!(stub.body, "f=3");
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_body_is_answered_when_the_resource_is_called() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let resource = StringStubbingResource::new(move |req| {
+            log.lock().unwrap().push(req.url.clone());
+            (200, "ok")
+        });
+        let future = resource.call(request(None, Body::empty()));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["http://h.test/p"],
+            "before any poll"
+        );
+        let response = future.await;
+        assert_eq!(response.status(), 200);
+        // A body to read: answered once it is read.
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("x"))]);
+        let future = resource.call(request(None, Body::wrap_stream(chunks)));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        assert_eq!(future.await.status(), 200);
+        assert_eq!(seen.lock().unwrap().len(), 2);
     }
 }
