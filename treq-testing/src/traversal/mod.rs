@@ -33,7 +33,7 @@ mod server;
 
 use self::driver::Driver;
 use self::exchange::Exchange;
-use self::server::{serve, ServerSide};
+use self::server::{ServerConnection, ServerSide};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
 
@@ -357,10 +357,9 @@ impl RequestTraversalAgent {
                 Error::from_builder_failure("the in-memory HTTP/1 handshake did not complete")
             })?
             .map_err(Error::from_request_failure)?;
-        let server = Arc::clone(&self.shared.server);
-        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            serve(Arc::clone(&server), secure, req)
-        });
+        let server = ServerConnection::new(Arc::clone(&self.shared.server), secure);
+        let service =
+            hyper::service::service_fn(move |req: http::Request<Incoming>| server.serve(req));
         let server_conn = hyper::server::conn::http1::Builder::new()
             .writev(false)
             .serve_connection(TokioIo::new(server_io), service);
@@ -412,15 +411,16 @@ mod tests {
     #[tokio::test]
     async fn each_request_on_a_kept_alive_connection_carries_its_own_host() {
         let agent = RequestTraversalAgent::new(resource_fn(|req: ServerRequest| async move {
-            http::Response::new(Body::from(req.header("host").unwrap_or("-").to_owned()))
+            let host = req.header("host").unwrap_or("-");
+            http::Response::new(Body::from(format!("{host} {}", req.uri())))
         }));
         let cases = [
-            ("http://a.test/", "a.test"),
-            ("http://a.test/", "a.test"),
-            ("http://b.test:8080/", "b.test:8080"),
-            ("http://b.test:8081/", "b.test:8081"),
-            ("http://a.test:80/", "a.test"),
-            ("http://a.test/", "a.test"),
+            ("http://a.test/", "a.test http://a.test/"),
+            ("http://a.test/x", "a.test http://a.test/x"),
+            ("http://b.test:8080/", "b.test:8080 http://b.test:8080/"),
+            ("http://b.test:8081/", "b.test:8081 http://b.test:8081/"),
+            ("http://a.test:80/", "a.test http://a.test/"),
+            ("http://a.test/", "a.test http://a.test/"),
         ];
         for (url, host) in cases {
             let request = http::Request::get(url).body(Body::empty()).unwrap();

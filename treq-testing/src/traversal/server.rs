@@ -1,6 +1,7 @@
 //! The server side of the in-memory connection: each request goes to the
 //! resource, with its absolute URI rebuilt, panics caught and faults applied.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -20,19 +21,46 @@ pub(crate) struct ServerSide {
     pub(crate) failures: Mutex<Vec<String>>,
 }
 
-/// The server side of one request: rebuild the absolute URI, call the
-/// resource (catching panics), apply any fault. The resource is called at
-/// once; the future waits for its answer.
-pub(crate) fn serve(
+/// The server side of one connection: its scheme, and the authority of the
+/// last `Host` it saw (the next request, most often to the same host, reuses
+/// it instead of parsing it again).
+pub(crate) struct ServerConnection {
     shared: Arc<ServerSide>,
     secure: bool,
-    request: http::Request<Incoming>,
-) -> impl Future<Output = Result<http::Response<Body>, InjectedFault>> + Send + 'static {
-    let (mut parts, body) = request.into_parts();
-    if let Some(host) = parts.headers.get(HOST) {
-        if let Ok(authority) = http::uri::Authority::try_from(host.as_bytes()) {
+    last_host: RefCell<Option<(http::HeaderValue, http::uri::Authority)>>,
+}
+
+impl ServerConnection {
+    pub(crate) fn new(shared: Arc<ServerSide>, secure: bool) -> Self {
+        ServerConnection {
+            shared,
+            secure,
+            last_host: RefCell::new(None),
+        }
+    }
+
+    /// The authority a `Host` header names, if it is one.
+    fn authority(&self, host: &http::HeaderValue) -> Option<http::uri::Authority> {
+        let mut last = self.last_host.borrow_mut();
+        if let Some((value, authority)) = &*last {
+            if value == host {
+                return Some(authority.clone());
+            }
+        }
+        let authority = http::uri::Authority::try_from(host.as_bytes()).ok()?;
+        *last = Some((host.clone(), authority.clone()));
+        Some(authority)
+    }
+
+    /// Serves one request: see [`serve`].
+    pub(crate) fn serve(
+        &self,
+        request: http::Request<Incoming>,
+    ) -> impl Future<Output = Result<http::Response<Body>, InjectedFault>> + Send + 'static {
+        let (mut parts, body) = request.into_parts();
+        if let Some(authority) = parts.headers.get(HOST).and_then(|h| self.authority(h)) {
             let mut uri = std::mem::take(&mut parts.uri).into_parts();
-            uri.scheme = Some(if secure {
+            uri.scheme = Some(if self.secure {
                 http::uri::Scheme::HTTPS
             } else {
                 http::uri::Scheme::HTTP
@@ -44,7 +72,19 @@ pub(crate) fn serve(
             // A scheme, an authority and a path always make a URI.
             parts.uri = http::Uri::from_parts(uri).unwrap_or_default();
         }
+        serve(Arc::clone(&self.shared), self.secure, parts, body)
     }
+}
+
+/// The server side of one request (its URI made absolute): call the
+/// resource (catching panics), apply any fault. The resource is called at
+/// once; the future waits for its answer.
+fn serve(
+    shared: Arc<ServerSide>,
+    secure: bool,
+    parts: http::request::Parts,
+    body: Incoming,
+) -> impl Future<Output = Result<http::Response<Body>, InjectedFault>> + Send + 'static {
     // A body known to be empty (no Content-Length or Transfer-Encoding, or a
     // zero length) is in memory: reading it needs no polling.
     let body = if http_body::Body::is_end_stream(&body) {
