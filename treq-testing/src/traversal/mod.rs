@@ -76,8 +76,9 @@ pub struct RequestTraversalAgent {
 struct Pooled {
     sender: Sender,
     driver: Arc<Driver>,
-    /// The authority of the last request sent on it and the Host header made
-    /// of it: the next request, most often to the same host, reuses it.
+    /// The authority of the last request sent on it from the pool and the
+    /// Host header made of it: the next request, most often to the same
+    /// host, reuses it.
     last_host: Option<(Box<str>, http::HeaderValue)>,
 }
 
@@ -265,10 +266,9 @@ impl RequestTraversalAgent {
                     .then(|| host_header(authority, secure))
                     .transpose()
                     .map_err(|_| invalid_host())?;
-                let mut pooled = self.connect(secure)?;
-                if let Some(value) = &host {
-                    pooled.last_host = Some((authority.as_str().into(), value.clone()));
-                }
+                // Not kept for the next request yet: a connection used for
+                // one request (a test's only one) pays nothing for it.
+                let pooled = self.connect(secure)?;
                 (pooled, host.map(Ok))
             }
         };

@@ -1,7 +1,7 @@
 //! The server side of the in-memory connection: each request goes to the
 //! resource, with its absolute URI rebuilt, panics caught and faults applied.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -22,12 +22,15 @@ pub(crate) struct ServerSide {
 }
 
 /// The server side of one connection: its scheme, and the authority of the
-/// last `Host` it saw (the next request, most often to the same host, reuses
-/// it instead of parsing it again).
+/// last `Host` it saw after its first request (the next request, most often
+/// to the same host, reuses it instead of parsing it again).
 pub(crate) struct ServerConnection {
     shared: Arc<ServerSide>,
     secure: bool,
-    last_host: RefCell<Option<(http::HeaderValue, http::uri::Authority)>>,
+    served: Cell<bool>,
+    // The header's bytes are a copy: a slice of hyper's read buffer would
+    // keep that buffer from being reused.
+    last_host: RefCell<Option<(Box<[u8]>, http::uri::Authority)>>,
 }
 
 impl ServerConnection {
@@ -35,6 +38,7 @@ impl ServerConnection {
         ServerConnection {
             shared,
             secure,
+            served: Cell::new(false),
             last_host: RefCell::new(None),
         }
     }
@@ -42,13 +46,17 @@ impl ServerConnection {
     /// The authority a `Host` header names, if it is one.
     fn authority(&self, host: &http::HeaderValue) -> Option<http::uri::Authority> {
         let mut last = self.last_host.borrow_mut();
-        if let Some((value, authority)) = &*last {
-            if value == host {
+        if let Some((bytes, authority)) = &*last {
+            if **bytes == *host.as_bytes() {
                 return Some(authority.clone());
             }
         }
         let authority = http::uri::Authority::try_from(host.as_bytes()).ok()?;
-        *last = Some((host.clone(), authority.clone()));
+        // Kept from the second request on: a connection serving one request
+        // (a test's only one) pays nothing for it.
+        if self.served.replace(true) {
+            *last = Some((host.as_bytes().into(), authority.clone()));
+        }
         Some(authority)
     }
 
