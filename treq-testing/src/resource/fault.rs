@@ -92,6 +92,11 @@ impl std::fmt::Display for InjectedFault {
 
 impl std::error::Error for InjectedFault {}
 
+/// True if `response` carries a fault for [`apply`] to apply.
+pub(crate) fn has_fault<B>(response: &http::Response<B>) -> bool {
+    response.extensions().get::<FaultPlan>().is_some()
+}
+
 /// Applies the plan: waits for the delay, then returns the response to send,
 /// or an error that makes hyper close the connection.
 pub(crate) async fn apply(

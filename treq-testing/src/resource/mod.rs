@@ -25,7 +25,7 @@ mod service;
 mod stubbing;
 
 pub use self::fault::Fault;
-pub(crate) use self::fault::{apply as apply_fault, InjectedFault};
+pub(crate) use self::fault::{apply as apply_fault, has_fault, InjectedFault};
 pub use self::recording::RecordingResource;
 pub use self::request::ServerRequest;
 pub use self::service::ServiceResource;

@@ -98,6 +98,27 @@ impl ServerRequest {
         map
     }
 
+    /// True if the body is known to be empty without reading it.
+    pub(crate) fn body_is_empty(&self) -> bool {
+        self.buffered.as_ref().map_or_else(
+            || http_body::Body::is_end_stream(self.request.body()),
+            Bytes::is_empty,
+        )
+    }
+
+    /// True for a `multipart/form-data` body with a boundary, whose fields
+    /// [`args`](Self::args) parses.
+    pub(crate) fn is_multipart(&self) -> bool {
+        self.content_type().is_some_and(|mime| {
+            mime.essence_str() == "multipart/form-data" && mime.get_param(mime::BOUNDARY).is_some()
+        })
+    }
+
+    fn content_type(&self) -> Option<mime::Mime> {
+        let value = self.request.headers().get(CONTENT_TYPE)?;
+        value.to_str().ok()?.parse().ok()
+    }
+
     /// Reads the whole body (once; later calls return the same bytes).
     pub async fn body_bytes(&mut self) -> treq::Result<Bytes> {
         if let Some(bytes) = &self.buffered {
@@ -122,10 +143,7 @@ impl ServerRequest {
         if let Some(query) = self.request.uri().query() {
             add_urlencoded(&mut map, query.as_bytes(), true);
         }
-        let content_type = self
-            .header(CONTENT_TYPE.as_str())
-            .and_then(|v| v.parse::<mime::Mime>().ok());
-        if let Some(mime) = content_type {
+        if let Some(mime) = self.content_type() {
             if mime.essence_str() == "application/x-www-form-urlencoded" {
                 let body = self.body_bytes().await?;
                 add_urlencoded(&mut map, &body, false);

@@ -2,10 +2,12 @@
 //! plain function as a [`StubRequest`] and sends back its [`StubResponse`].
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use http::header::CONTENT_TYPE;
 use treq::Body;
 
@@ -34,8 +36,25 @@ pub struct StubRequest {
 impl StubRequest {
     /// Reads a [`ServerRequest`] (buffering its body) into a `StubRequest`.
     pub async fn from_server_request(request: &mut ServerRequest) -> treq::Result<Self> {
+        if let Some(stub) = Self::without_body(request) {
+            return Ok(stub);
+        }
         let params = request.args().await?;
         let body = request.body_bytes().await?;
+        Ok(Self::with(request, params, body))
+    }
+
+    /// The `StubRequest` of a request known to have an empty body and no
+    /// multipart content type (whose empty body would still be parsed, and
+    /// fail), which needs no reading: its params are its query arguments.
+    fn without_body(request: &ServerRequest) -> Option<Self> {
+        if !request.body_is_empty() || request.is_multipart() {
+            return None;
+        }
+        Some(Self::with(request, request.query_args(), Bytes::new()))
+    }
+
+    fn with(request: &ServerRequest, params: MultiMap, body: Bytes) -> Self {
         let mut headers = MultiMap::new();
         for (name, value) in request.headers() {
             headers
@@ -46,13 +65,13 @@ impl StubRequest {
         for values in headers.values_mut() {
             values.sort();
         }
-        Ok(StubRequest {
+        StubRequest {
             method: request.method().as_str().to_ascii_uppercase(),
             url: normalize_uri(request.uri()),
             params,
             headers,
             body,
-        })
+        }
     }
 
     /// The first value of a header (name compared case-insensitively).
@@ -362,7 +381,23 @@ impl Resource for StringStubbingResource {
 
 /// Reads `request` (buffering its body) into a [`StubRequest`] and sends
 /// what `answer` returns for it; a request that cannot be read answers 400.
-pub(crate) async fn answer_stub_request(
+/// A request without a body is answered at once (the future is ready).
+pub(crate) fn answer_stub_request<F>(
+    request: ServerRequest,
+    answer: F,
+) -> impl Future<Output = http::Response<Body>> + Send + 'static
+where
+    F: FnOnce(&StubRequest) -> StubResponse + Send + 'static,
+{
+    match StubRequest::without_body(&request) {
+        Some(stub) => Either::Left(std::future::ready(answer(&stub).into_http())),
+        // Boxed: the future reading a body is large, and most requests
+        // (those without a body) would carry its size.
+        None => Either::Right(Box::pin(answer_after_reading(request, answer))),
+    }
+}
+
+async fn answer_after_reading(
     mut request: ServerRequest,
     answer: impl FnOnce(&StubRequest) -> StubResponse,
 ) -> http::Response<Body> {
@@ -402,5 +437,71 @@ mod tests {
             "{shown}"
         );
         assert_eq!(request.header("authorization"), Some("Basic aHVudGVyMg=="));
+    }
+
+    fn request(content_type: Option<&str>, body: Body) -> ServerRequest {
+        let mut b = http::Request::post("http://h.test/p?b=2&a=1&b=1");
+        if let Some(ct) = content_type {
+            b = b.header(CONTENT_TYPE, ct);
+        }
+        ServerRequest::new(b.body(body).unwrap(), false)
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_body_is_read_without_polling_it() {
+        let mut req = request(Some("application/x-www-form-urlencoded"), Body::empty());
+        let stub = StubRequest::without_body(&req).expect("nothing to read");
+        assert_eq!(stub.params["b"], vec!["1", "2"]);
+        assert_eq!(stub.params["a"], vec!["1"]);
+        assert!(stub.body.is_empty());
+        // The same as reading it.
+        assert_eq!(
+            StubRequest::from_server_request(&mut req).await.unwrap(),
+            stub
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_multipart_body_is_still_parsed_and_fails() {
+        let mut req = request(Some("multipart/form-data; boundary=XX"), Body::empty());
+        assert!(StubRequest::without_body(&req).is_none());
+        assert!(StubRequest::from_server_request(&mut req).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_body_not_known_to_be_empty_is_read() {
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("f=3"))]);
+        let mut req = request(
+            Some("application/x-www-form-urlencoded"),
+            Body::wrap_stream(chunks),
+        );
+        assert!(StubRequest::without_body(&req).is_none());
+        let stub = StubRequest::from_server_request(&mut req).await.unwrap();
+        assert_eq!(stub.params["f"], vec!["3"]);
+        assert_eq!(stub.body, "f=3");
+    }
+
+    #[tokio::test]
+    async fn a_request_without_a_body_is_answered_when_the_resource_is_called() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let resource = StringStubbingResource::new(move |req| {
+            log.lock().unwrap().push(req.url.clone());
+            (200, "ok")
+        });
+        let future = resource.call(request(None, Body::empty()));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["http://h.test/p"],
+            "before any poll"
+        );
+        let response = future.await;
+        assert_eq!(response.status(), 200);
+        // A body to read: answered once it is read.
+        let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from("x"))]);
+        let future = resource.call(request(None, Body::wrap_stream(chunks)));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        assert_eq!(future.await.status(), 200);
+        assert_eq!(seen.lock().unwrap().len(), 2);
     }
 }

@@ -2,25 +2,22 @@
 //!
 //! A [`Driver`] owns the future of one connection (the client side and the
 //! server side of one pipe) and is polled by whoever needs it to progress: the
-//! request waiting for its response head ([`Driven`]), the response body being
-//! read ([`DrivenBody`]), [`flush`](super::RequestTraversalAgent::flush), or
+//! request waiting for its response head ([`Exchange`](super::exchange::Exchange)), the response body being
+//! read ([`DrivenBody`](super::body::DrivenBody)), [`flush`](super::RequestTraversalAgent::flush), or
 //! the pool checking whether an idle connection is ready again. No task of its
 //! own is spawned, so on a multi-thread runtime the bytes of an exchange never
 //! cross to another worker: the client's task does all the work.
 //!
 //! The connection's wake-ups go to a [`WakeState`]: it records that the
-//! connection may progress (`notified`) and wakes the tasks that polled it
-//! since the last wake-up, so that one of them polls it again.
+//! connection may progress (`notified`) and wakes the tasks that wait on it
+//! (they polled it and are pending, see [`Driver::wait`]), so that one of
+//! them polls it again.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
-
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
-use hyper::body::Incoming;
+use std::task::{Context, Wake, Waker};
 
 use super::lock;
 
@@ -61,7 +58,7 @@ struct WakeState {
     server_notified: AtomicBool,
     /// Being polled right now.
     running: AtomicBool,
-    /// The tasks that polled the connection since its last wake-up.
+    /// The tasks waiting on the connection since its last wake-up.
     wakers: Mutex<Vec<Waker>>,
 }
 
@@ -73,9 +70,22 @@ impl WakeState {
         }
     }
 
+    /// Wakes the registered tasks (outside the lock: a waker may poll the
+    /// connection again at once), then gives the emptied list back so that
+    /// the next registration does not allocate.
     fn wake_all(&self) {
-        let wakers = std::mem::take(&mut *lock(&self.wakers));
-        wakers.into_iter().for_each(Waker::wake);
+        let mut batch = {
+            let mut wakers = lock(&self.wakers);
+            if wakers.is_empty() {
+                return;
+            }
+            std::mem::take(&mut *wakers)
+        };
+        batch.drain(..).for_each(Waker::wake);
+        let mut wakers = lock(&self.wakers);
+        if wakers.capacity() == 0 {
+            *wakers = batch;
+        }
     }
 
     fn notified(&self) -> bool {
@@ -151,14 +161,24 @@ impl Driver {
         !self.is_done() && (self.wake.notified() || self.wake.running.load(Ordering::SeqCst))
     }
 
+    /// For a poller about to return pending after driving the connection:
+    /// `cx` is woken the next time the connection is, or at once if it was
+    /// woken since. A poller that got what it waited for does not call it,
+    /// so that the connection's later wake-ups do not wake its task for
+    /// nothing.
+    pub(crate) fn wait(&self, cx: &Context<'_>) {
+        self.wake.register(cx.waker());
+        // Checked after registering: a wake-up that came before the
+        // registration has set the flag.
+        if !self.is_done() && self.wake.notified() {
+            cx.waker().wake_by_ref();
+        }
+    }
+
     /// Polls the sides of the connection that were woken, unless another
     /// poller is at it (or this is a poll from inside its own poll), and
-    /// again while they are woken during the poll. `cx`, if given, is woken
-    /// the next time the connection is.
-    pub(crate) fn drive(&self, cx: Option<&Context<'_>>) {
-        if let Some(cx) = cx {
-            self.wake.register(cx.waker());
-        }
+    /// again while they are woken during the poll.
+    pub(crate) fn drive(&self) {
         for _ in 0..MAX_REPOLLS {
             let Ok(mut conn) = self.conn.try_lock() else {
                 // Another poller has it and polls again if it is woken.
@@ -203,111 +223,5 @@ impl Driver {
         // Still woken after many polls (a future that keeps waking itself):
         // let the tasks' executors schedule the next poll.
         self.wake.wake_all();
-    }
-}
-
-/// A future of the client side (the response head) that drives its
-/// connection each time it is polled.
-pub(crate) struct Driven<F> {
-    driver: Arc<Driver>,
-    /// `None` once it completed.
-    future: Option<F>,
-}
-
-impl<F> Driven<F> {
-    pub(crate) fn new(driver: Arc<Driver>, future: F) -> Self {
-        Driven {
-            driver,
-            future: Some(future),
-        }
-    }
-}
-
-impl<F: Future + Unpin> Future for Driven<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = &mut *self;
-        this.driver.drive(Some(cx));
-        let future = this.future.as_mut().expect("polled after completion");
-        let out = Pin::new(future).poll(cx);
-        if out.is_ready() {
-            this.future = None;
-        }
-        out
-    }
-}
-
-impl<F> Drop for Driven<F> {
-    fn drop(&mut self) {
-        if let Some(future) = self.future.take() {
-            // Cancelled: let the connection see it now (it closes and drops
-            // the resource's future), as a task of its own would.
-            drop(future);
-            self.driver.drive(None);
-        }
-    }
-}
-
-/// A response body that drives its connection each time it is read.
-pub(crate) struct DrivenBody {
-    /// `None` once it ended.
-    inner: Option<Incoming>,
-    driver: Arc<Driver>,
-}
-
-impl DrivenBody {
-    pub(crate) fn new(inner: Incoming, driver: Arc<Driver>) -> Self {
-        DrivenBody {
-            inner: Some(inner),
-            driver,
-        }
-    }
-}
-
-impl http_body::Body for DrivenBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let this = &mut *self;
-        let Some(inner) = this.inner.as_mut() else {
-            return Poll::Ready(None);
-        };
-        this.driver.drive(Some(cx));
-        let out = Pin::new(inner).poll_frame(cx);
-        if let Poll::Ready(None) = out {
-            this.inner = None;
-            // Let the connection finish the exchange, so that it is ready
-            // for the next request when it is taken from the pool.
-            this.driver.drive(None);
-        }
-        out
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner
-            .as_ref()
-            .is_none_or(http_body::Body::is_end_stream)
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner
-            .as_ref()
-            .map_or_else(|| SizeHint::with_exact(0), http_body::Body::size_hint)
-    }
-}
-
-impl Drop for DrivenBody {
-    fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            // A body dropped unread: the connection cannot be reused; let it
-            // see that now.
-            drop(inner);
-            self.driver.drive(None);
-        }
     }
 }

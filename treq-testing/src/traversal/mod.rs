@@ -14,25 +14,26 @@
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
-use std::task::Poll;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use http::header::HOST;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use treq::agent::ResponseFuture;
-use treq::error::ErrorKind;
 use treq::{Agent, Body, Error};
 
 use crate::resource::Resource;
 
+mod body;
 mod driver;
+mod exchange;
 mod server;
 
-use self::driver::{Driven, DrivenBody, Driver};
-use self::server::{serve, ServerSide};
+use self::driver::Driver;
+use self::exchange::Exchange;
+use self::server::{ServerConnection, ServerSide};
 
 type Sender = hyper::client::conn::http1::SendRequest<Body>;
 
@@ -72,7 +73,32 @@ pub struct RequestTraversalAgent {
 }
 
 /// A pooled connection: the client's sender and the driver of the pair.
-type Pooled = (Sender, Arc<Driver>);
+struct Pooled {
+    sender: Sender,
+    driver: Arc<Driver>,
+    /// The authority of the last request sent on it from the pool and the
+    /// Host header made of it: the next request, most often to the same
+    /// host, reuses it.
+    last_host: Option<(Box<str>, http::HeaderValue)>,
+}
+
+impl Pooled {
+    /// The Host header for `authority`, made once per connection and host.
+    fn host_header(
+        &mut self,
+        authority: &http::uri::Authority,
+        secure: bool,
+    ) -> Result<http::HeaderValue, http::header::InvalidHeaderValue> {
+        if let Some((last, value)) = &self.last_host {
+            if **last == *authority.as_str() {
+                return Ok(value.clone());
+            }
+        }
+        let value = host_header(authority, secure)?;
+        self.last_host = Some((authority.as_str().into(), value.clone()));
+        Ok(value)
+    }
+}
 
 struct Shared {
     /// What every connection's server side needs. Kept apart from the pool:
@@ -151,7 +177,7 @@ impl RequestTraversalAgent {
         for _ in 0..MAX_FLUSH_TURNS {
             for driver in self.connections() {
                 if driver.is_busy() {
-                    driver.drive(None);
+                    driver.drive();
                 }
             }
             tokio::task::yield_now().await;
@@ -196,52 +222,24 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Agent for RequestTraversalAgent {
     fn request(&self, request: http::Request<Body>) -> ResponseFuture {
-        let agent = self.clone();
-        Box::pin(async move { agent.send(request).await })
+        match self.send(request) {
+            Ok(exchange) => Box::pin(exchange),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }
 
 impl RequestTraversalAgent {
-    /// Sends `request`, failing it when the deadline passes first. The
-    /// deadline's timer starts only if the first poll leaves the request
-    /// pending: a resource that answers at once is answered within that
-    /// poll, and needs no timer.
-    async fn send(&self, request: http::Request<Body>) -> treq::Result<http::Response<Body>> {
-        let Some(deadline) = self.deadline() else {
-            return self.exchange(request).await;
-        };
-        let method = request.method().clone();
-        let uri = request.uri().clone();
-        let mut exchange = std::pin::pin!(self.exchange(request));
-        let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
-        let answered = std::future::poll_fn(|cx| {
-            if let Poll::Ready(outcome) = exchange.as_mut().poll(cx) {
-                return Poll::Ready(Some(outcome));
-            }
-            let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(deadline)));
-            timer.as_mut().poll(cx).map(|()| None)
-        })
-        .await;
-        answered.unwrap_or_else(|| {
-            let err = Error::custom(
-                ErrorKind::Timeout,
-                format!(
-                    "the stubbed resource did not answer the {method} request within \
-                     StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
-                ),
-                None,
-            );
-            Err(match url::Url::parse(&uri.to_string()) {
-                Ok(url) => err.with_url(url),
-                Err(_) => err,
-            })
-        })
-    }
-
-    async fn exchange(
+    /// Sends `request` on an idle connection of its scheme or a new one,
+    /// and returns the future of its response. Sending only queues the
+    /// request: the connection carries it (and the resource is called) when
+    /// the future is polled.
+    fn send(
         &self,
         mut request: http::Request<Body>,
-    ) -> treq::Result<http::Response<Body>> {
+    ) -> treq::Result<
+        Exchange<impl Future<Output = hyper::Result<http::Response<Incoming>>> + Send + 'static>,
+    > {
         let uri = request.uri();
         let secure = match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("http") => false,
@@ -256,30 +254,52 @@ impl RequestTraversalAgent {
         let Some(authority) = uri.authority() else {
             return Err(Error::from_builder_failure("the URL has no host"));
         };
-        let host = (!request.headers().contains_key(HOST)).then(|| host_header(authority, secure));
+        let host_needed = !request.headers().contains_key(HOST);
+        let (mut pooled, host) = match self.idle_connection(secure) {
+            Some(mut pooled) => {
+                let host = host_needed.then(|| pooled.host_header(authority, secure));
+                (pooled, host)
+            }
+            None => {
+                // A malformed host fails before any connection is opened.
+                let host = host_needed
+                    .then(|| host_header(authority, secure))
+                    .transpose()
+                    .map_err(|_| invalid_host())?;
+                // Not kept for the next request yet: a connection used for
+                // one request (a test's only one) pays nothing for it.
+                let pooled = self.connect(secure)?;
+                (pooled, host.map(Ok))
+            }
+        };
+        match host {
+            Some(Ok(value)) => {
+                request.headers_mut().insert(HOST, value);
+            }
+            Some(Err(_)) => {
+                self.release(secure, pooled);
+                return Err(invalid_host());
+            }
+            None => {}
+        }
         // HTTP/1.1 clients send the origin form; the scheme reaches the
         // server side through `secure`, the host through `Host`.
-        let origin = match uri.path_and_query() {
+        let origin = match request.uri().path_and_query() {
             Some(pq) => http::Uri::from(pq.clone()),
             None => http::Uri::from_static("/"),
         };
-        if let Some(host) = host {
-            let value = host
-                .map_err(|_| Error::from_builder_failure("the host is not a valid Host header"))?;
-            request.headers_mut().insert(HOST, value);
-        }
-        *request.uri_mut() = origin;
-
-        let (mut sender, driver) = match self.idle_connection(secure) {
-            Some(pooled) => pooled,
-            None => self.connect(secure).await?,
-        };
-        let response = sender.send_request(request);
-        self.release(secure, (sender, Arc::clone(&driver)));
-        let response = Driven::new(Arc::clone(&driver), Box::pin(response))
-            .await
-            .map_err(Error::from_request_failure)?;
-        Ok(response.map(|body: Incoming| Body::wrap(DrivenBody::new(body, driver))))
+        let uri = std::mem::replace(request.uri_mut(), origin);
+        let method = request.method().clone();
+        let response = pooled.sender.send_request(request);
+        let driver = Arc::clone(&pooled.driver);
+        self.release(secure, pooled);
+        Ok(Exchange::new(
+            driver,
+            response,
+            self.deadline(),
+            method,
+            uri,
+        ))
     }
 }
 
@@ -293,23 +313,23 @@ impl RequestTraversalAgent {
         let mut woken: [Option<Arc<Driver>>; MAX_IDLE] = Default::default();
         {
             let mut idle = lock(pool);
-            idle.retain(|(s, _)| !s.is_closed());
-            if let Some(ready) = idle.iter().position(|(s, _)| s.is_ready()) {
+            idle.retain(|p| !p.sender.is_closed());
+            if let Some(ready) = idle.iter().position(|p| p.sender.is_ready()) {
                 return Some(idle.swap_remove(ready));
             }
-            for (slot, (_, driver)) in woken.iter_mut().zip(idle.iter()) {
-                if driver.is_busy() {
-                    *slot = Some(Arc::clone(driver));
+            for (slot, pooled) in woken.iter_mut().zip(idle.iter()) {
+                if pooled.driver.is_busy() {
+                    *slot = Some(Arc::clone(&pooled.driver));
                 }
             }
         }
         if woken.iter().all(Option::is_none) {
             return None;
         }
-        woken.iter().flatten().for_each(|driver| driver.drive(None));
+        woken.iter().flatten().for_each(|driver| driver.drive());
         let mut idle = lock(pool);
-        idle.retain(|(s, _)| !s.is_closed());
-        let ready = idle.iter().position(|(s, _)| s.is_ready())?;
+        idle.retain(|p| !p.sender.is_closed());
+        let ready = idle.iter().position(|p| p.sender.is_ready())?;
         Some(idle.swap_remove(ready))
     }
 
@@ -317,22 +337,31 @@ impl RequestTraversalAgent {
     /// the sender of an extra one closes it once its response is done).
     fn release(&self, secure: bool, pooled: Pooled) {
         let mut idle = lock(&self.shared.idle[usize::from(secure)]);
-        if idle.len() < MAX_IDLE && !pooled.0.is_closed() {
+        if idle.len() < MAX_IDLE && !pooled.sender.is_closed() {
             idle.push(pooled);
         }
     }
 
     /// A fresh in-memory connection: pipe, both handshakes, one driver.
-    async fn connect(&self, secure: bool) -> treq::Result<Pooled> {
+    fn connect(&self, secure: bool) -> treq::Result<Pooled> {
         let (client_io, server_io) = tokio::io::duplex(PIPE_CAPACITY);
-        let (sender, client_conn) = hyper::client::conn::http1::handshake(TokioIo::new(client_io))
-            .await
+        // Both sides write each message from one buffer (hyper's default
+        // with a pipe that takes vectored writes is a queue of buffers,
+        // slower for the small messages of a test). hyper's HTTP/1 client
+        // handshake does no I/O: it is ready at once.
+        let (sender, client_conn) = hyper::client::conn::http1::Builder::new()
+            .writev(false)
+            .handshake(TokioIo::new(client_io))
+            .now_or_never()
+            .ok_or_else(|| {
+                Error::from_builder_failure("the in-memory HTTP/1 handshake did not complete")
+            })?
             .map_err(Error::from_request_failure)?;
-        let server = Arc::clone(&self.shared.server);
-        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            serve(Arc::clone(&server), secure, req)
-        });
+        let server = ServerConnection::new(Arc::clone(&self.shared.server), secure);
+        let service =
+            hyper::service::service_fn(move |req: http::Request<Incoming>| server.serve(req));
         let server_conn = hyper::server::conn::http1::Builder::new()
+            .writev(false)
             .serve_connection(TokioIo::new(server_io), service);
         let driver = Driver::new(
             async move {
@@ -347,8 +376,16 @@ impl RequestTraversalAgent {
             connections.retain(|d| d.upgrade().is_some_and(|d| !d.is_done()));
             connections.push(Arc::downgrade(&driver));
         }
-        Ok((sender, driver))
+        Ok(Pooled {
+            sender,
+            driver,
+            last_host: None,
+        })
     }
+}
+
+fn invalid_host() -> Error {
+    Error::from_builder_failure("the host is not a valid Host header")
 }
 
 /// `host[:port]`, without the scheme's default port.
@@ -362,5 +399,99 @@ fn host_header(
             http::HeaderValue::from_str(&format!("{}:{port}", authority.host()))
         }
         _ => http::HeaderValue::from_str(authority.host()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::resource_fn;
+    use crate::ServerRequest;
+
+    #[tokio::test]
+    async fn each_request_on_a_kept_alive_connection_carries_its_own_host() {
+        let agent = RequestTraversalAgent::new(resource_fn(|req: ServerRequest| async move {
+            let host = req.header("host").unwrap_or("-");
+            http::Response::new(Body::from(format!("{host} {}", req.uri())))
+        }));
+        let cases = [
+            ("http://a.test/", "a.test http://a.test/"),
+            ("http://a.test/x", "a.test http://a.test/x"),
+            ("http://b.test:8080/", "b.test:8080 http://b.test:8080/"),
+            ("http://b.test:8081/", "b.test:8081 http://b.test:8081/"),
+            ("http://a.test:80/", "a.test http://a.test/"),
+            ("http://a.test/", "a.test http://a.test/"),
+        ];
+        for (url, host) in cases {
+            let request = http::Request::get(url).body(Body::empty()).unwrap();
+            let response = agent.request(request).await.unwrap();
+            let seen = response.into_body().collect_bytes(None).await.unwrap();
+            assert_eq!(seen, host, "{url}");
+        }
+        assert_eq!(agent.live_connections(), 1, "one kept-alive connection");
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_before_it_is_polled_never_reaches_the_resource() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let agent = RequestTraversalAgent::new(resource_fn(move |_req: ServerRequest| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { http::Response::new(Body::from("ok")) }
+        }));
+        let get = || {
+            http::Request::get("http://a.test/")
+                .body(Body::empty())
+                .unwrap()
+        };
+        agent.request(get()).await.unwrap();
+        drop(agent.request(get()));
+        agent.flush().await;
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Its connection is idle again, and serves the next request.
+        let response = agent.request(get()).await.unwrap();
+        assert_eq!(response.body().as_bytes(), Some(&b"ok"[..]));
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(agent.live_connections(), 1);
+    }
+
+    /// Counts its wake-ups.
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_task_that_got_its_response_is_not_woken_by_later_exchanges() {
+        let agent = RequestTraversalAgent::new(resource_fn(|_req: ServerRequest| async {
+            http::Response::new(Body::from("ok"))
+        }));
+        let get = || {
+            http::Request::get("http://a.test/")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let counter = Arc::new(CountingWaker(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(Arc::clone(&counter));
+        let mut first = agent.request(get());
+        let polled = first
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker));
+        assert!(polled.is_ready(), "answered in the first poll");
+        drop(polled);
+        // The next exchanges on the same connection wake the connection, not
+        // the task that is done with it.
+        for _ in 0..2 {
+            agent.request(get()).await.unwrap();
+        }
+        assert_eq!(agent.live_connections(), 1);
+        assert_eq!(counter.0.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 }
