@@ -60,6 +60,14 @@ async fn text(client: &HttpClient<HyperAgent>, url: String) -> treq::Result<(Ver
     Ok((version, response.text().await?))
 }
 
+/// A GET of `url` (on the TLS origin) through `via` goes over HTTP/2 end to
+/// end and reaches `path`.
+async fn reaches_over_h2(via: &HttpClient<HyperAgent>, what: &str, url: String, path: &str) {
+    let (version, body) = bounded(what, text(via, url)).await.unwrap();
+    assert_eq!(version, Version::HTTP_2, "{what}: {body}");
+    assert!(body.ends_with(&format!(" {path}")), "{what}: {body}");
+}
+
 #[tokio::test]
 #[ignore = "needs tinyproxy: run ./scripts/test"]
 async fn http_targets_go_through_tinyproxy_with_credentials_the_origin_never_sees() {
@@ -215,14 +223,8 @@ async fn socks5_and_socks5h_reach_http_and_https_origins_with_and_without_creden
             .await
             .unwrap();
             assert_eq!(body, "via=- proxy-authorization=- /s");
-            let (version, body) = bounded(
-                "socks https",
-                text(&via, tls_origin.url_with_host("localhost", "/s")),
-            )
-            .await
-            .unwrap();
-            assert_eq!(version, Version::HTTP_2);
-            assert!(body.ends_with(" /s"), "{body}");
+            let url = tls_origin.url_with_host("localhost", "/s");
+            reaches_over_h2(&via, "socks https", url, "/s").await;
         }
     }
 }
@@ -619,14 +621,8 @@ async fn an_https_proxy_is_reached_over_tls_with_its_certificate_checked() {
         .await
         .unwrap();
     assert_eq!(body, "via=- proxy-authorization=- /f");
-    let (version, body) = bounded(
-        "CONNECT over TLS",
-        text(&via, tls_origin.url_with_host("localhost", "/t")),
-    )
-    .await
-    .unwrap();
-    assert_eq!(version, Version::HTTP_2);
-    assert!(body.ends_with(" /t"), "{body}");
+    let url = tls_origin.url_with_host("localhost", "/t");
+    reaches_over_h2(&via, "CONNECT over TLS", url, "/t").await;
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
     // A proxy certificate the client does not trust is a proxy failure.
     let other = TestPki::new(&["localhost"]);
