@@ -1,13 +1,17 @@
 //! Fixed-count client loop for instruction counting (not a timing benchmark).
 //!
 //! ```text
-//! profile <treq|treq-get|raw|reqwest> <N>
+//! profile <treq|treq-get|raw|reqwest> <N> [C]
 //! ```
 //!
 //! sends N sequential small GETs over loopback to a hyper server on its own
 //! thread (same process) and reads each body. The client runs on a
 //! current-thread runtime on the main thread. `bench/callgrind.sh` runs it
 //! under callgrind at two counts; the difference cancels start-up.
+//!
+//! With C > 1 (raw and treq only), C tasks share the N requests, as the
+//! client benchmark's C=64 rows do: for hardware counters, e.g.
+//! `perf stat -e task-clock,cycles:u,instructions:u profile treq 400000 64`.
 
 use std::convert::Infallible;
 
@@ -19,6 +23,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "treq".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let c: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("non-blocking");
     let addr = listener.local_addr().expect("addr");
@@ -49,6 +54,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("client runtime");
+    if c > 1 {
+        rt.block_on(concurrent(&which, &url, n, c));
+        return;
+    }
     rt.block_on(async move {
         match which.as_str() {
             "raw" => {
@@ -87,4 +96,43 @@ fn main() {
             other => panic!("unknown client {other:?}: treq, treq-get, raw or reqwest"),
         }
     });
+}
+
+/// `n` requests over `c` tasks on the current runtime.
+async fn concurrent(which: &str, url: &str, n: usize, c: usize) {
+    let mut tasks = Vec::new();
+    match which {
+        "raw" => {
+            let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+                .build_http::<Empty<Bytes>>();
+            let uri: http::Uri = url.parse().expect("uri");
+            for _ in 0..c {
+                let (client, uri) = (client.clone(), uri.clone());
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..n / c {
+                        let resp = client.get(uri.clone()).await.expect("raw GET");
+                        let body = resp.into_body().collect().await.expect("body").to_bytes();
+                        assert_eq!(body.len(), 13);
+                    }
+                }));
+            }
+        }
+        "treq" => {
+            let client = treq::HttpClient::new(treq::HyperAgent::new());
+            for _ in 0..c {
+                let (client, url) = (client.clone(), url.to_owned());
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..n / c {
+                        let resp = client.get(url.as_str()).send().await.expect("treq GET");
+                        let body = resp.content().await.expect("body");
+                        assert_eq!(body.len(), 13);
+                    }
+                }));
+            }
+        }
+        other => panic!("unknown client {other:?} with C > 1: treq or raw"),
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
 }
