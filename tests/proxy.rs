@@ -537,39 +537,7 @@ async fn the_environment_sets_the_proxy_of_module_level_functions() {
     let origin = http_origin();
     let proxy = PipeProxy::start();
     let origin_url = origin.url("/env");
-    let run = move |vars: &[(&str, String)]| {
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
-        child
-            .args([
-                "--exact",
-                "child_process_fetching_with_treq_get",
-                "--include-ignored",
-            ])
-            .env(CHILD_ORIGIN, &origin_url);
-        for name in [
-            "http_proxy",
-            "HTTP_PROXY",
-            "https_proxy",
-            "HTTPS_PROXY",
-            "all_proxy",
-            "ALL_PROXY",
-            "no_proxy",
-            "NO_PROXY",
-            "REQUEST_METHOD",
-        ] {
-            child.env_remove(name);
-        }
-        for (name, value) in vars {
-            child.env(name, value);
-        }
-        let out = child.output().unwrap();
-        assert!(
-            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-            "{vars:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = move |vars: &[(&str, String)]| run_child(&origin_url, vars);
     let url = proxy.url();
     tokio::task::spawn_blocking(move || {
         run(&[("HTTP_PROXY", url.clone())]);

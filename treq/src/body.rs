@@ -341,12 +341,9 @@ impl http_body::Body for Body {
     }
 
     fn size_hint(&self) -> SizeHint {
-        match &self.kind {
-            Kind::Full(b) => SizeHint::with_exact(b.len() as u64),
-            Kind::Later(Later::File(_, len) | Later::Streaming(_, len)) => match len.get() {
-                Some(len) => SizeHint::with_exact(len),
-                None => SizeHint::default(),
-            },
+        match self.content_length() {
+            Some(len) => SizeHint::with_exact(len),
+            None => SizeHint::default(),
         }
     }
 }

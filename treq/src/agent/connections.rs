@@ -61,10 +61,6 @@ impl ConnectionState {
         let _ = self.0.tls.set(error.clone());
     }
 
-    pub(super) fn has_tls_failure(&self) -> bool {
-        self.0.tls.get().is_some()
-    }
-
     /// The first TLS failure seen on the connection.
     pub(super) fn tls_failure(&self) -> Option<&rustls::Error> {
         self.0.tls.get()

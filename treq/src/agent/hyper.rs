@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderValue, HOST};
-use http::uri::Scheme;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_pki_types::CertificateDer;
@@ -119,9 +118,7 @@ impl fmt::Debug for HyperAgent {
 
 impl Agent for HyperAgent {
     fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
-        let scheme = request.uri().scheme();
         match request.uri().scheme_str() {
-            _ if scheme == Some(&Scheme::HTTP) || scheme == Some(&Scheme::HTTPS) => {}
             Some("http") | Some("https") => {}
             other => {
                 let msg = format!(

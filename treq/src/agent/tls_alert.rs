@@ -30,7 +30,7 @@ struct Seen(ConnectionState);
 impl Seen {
     fn note<T>(&self, result: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
         if let Poll::Ready(Err(e)) = &result {
-            if !self.0.has_tls_failure() {
+            if self.0.tls_failure().is_none() {
                 error::chain_any(e, &|e| match e.downcast_ref::<rustls::Error>() {
                     Some(tls) => {
                         self.0.note_tls(tls);

@@ -153,6 +153,16 @@ mod tests {
     use crate::record::RecordAgent;
     use std::sync::Arc;
 
+    /// A server whose every answer sets `sid=1`.
+    fn sets_sid() -> Arc<Spy> {
+        Spy::new(|_| {
+            reply(200)
+                .header("set-cookie", "sid=1")
+                .body(Body::empty())
+                .unwrap()
+        })
+    }
+
     /// A GET carrying `jar`, as the client sends it.
     fn get(uri: &str, jar: &CookieJar) -> http::Request<Body> {
         let mut req = http::Request::get(uri).body(Body::empty()).unwrap();
@@ -193,12 +203,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_record_or_a_known_url_no_cookie_is_stored() {
-        let spy = Spy::new(|_| {
-            reply(200)
-                .header("set-cookie", "sid=1")
-                .body(Body::empty())
-                .unwrap()
-        });
+        let spy = sets_sid();
         let jar = CookieJar::new();
         let bare = CookieAgent::new(Arc::clone(&spy));
         bare.request(get("http://a.example/", &jar)).await.unwrap();
@@ -226,12 +231,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_without_a_jar_gets_no_cookies_and_keeps_none() {
-        let spy = Spy::new(|_| {
-            reply(200)
-                .header("set-cookie", "sid=1")
-                .body(Body::empty())
-                .unwrap()
-        });
+        let spy = sets_sid();
         let agent = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
         let plain = http::Request::get("http://a.example/")
             .body(Body::empty())
@@ -245,12 +245,7 @@ mod tests {
     async fn set_cookie_is_scoped_by_the_recorded_url_when_none_was_given() {
         // The record layer (below) says where the request went; the cookie
         // layer needs no URL of its own for a request it added nothing to.
-        let spy = Spy::new(|_| {
-            reply(200)
-                .header("set-cookie", "sid=1")
-                .body(Body::empty())
-                .unwrap()
-        });
+        let spy = sets_sid();
         let agent = CookieAgent::new(RecordAgent::new(Arc::clone(&spy)));
         let jar = CookieJar::new();
         agent
