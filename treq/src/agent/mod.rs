@@ -74,6 +74,7 @@ mod dns;
 mod hyper;
 #[cfg(feature = "hyper-agent")]
 mod identity;
+mod layer;
 #[cfg(feature = "hyper-agent")]
 mod proxy;
 #[cfg(feature = "hyper-agent")]
@@ -92,6 +93,7 @@ mod unix;
 pub use self::dns::{Addrs, Name, Resolve, Resolving};
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
+pub(crate) use self::layer::{agent_of_layer, Inline, Layer};
 #[cfg(feature = "hyper-agent")]
 pub use self::proxy::{NoProxy, Proxy};
 pub use self::service::ServiceAgent;

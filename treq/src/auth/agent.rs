@@ -72,8 +72,12 @@ impl<A> fmt::Debug for AuthAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for AuthAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+agent_of_layer!(AuthAgent);
+
+impl<A: Layer> Layer for AuthAgent<A> {
+    type Future = Inline<A::Future>;
+
+    fn call(&self, mut request: http::Request<Body>) -> Self::Future {
         let auth = request.extensions_mut().remove::<Auth>();
         let value = match auth {
             Some(Auth::Basic { username, password }) => {
@@ -81,7 +85,7 @@ impl<A: Agent> Agent for AuthAgent<A> {
             }
             Some(Auth::Bearer(token)) => match basic::bearer(&token) {
                 Ok(value) => value,
-                Err(e) => return Box::pin(async move { Err(e) }),
+                Err(e) => return Inline::fail(e),
             },
             Some(Auth::Digest { username, password }) => {
                 let flow = DigestFlow {
@@ -90,7 +94,7 @@ impl<A: Agent> Agent for AuthAgent<A> {
                     username,
                     password,
                 };
-                return Box::pin(flow.run(request));
+                return Inline::Boxed(Box::pin(flow.run(request)));
             }
             None => {
                 let from_netrc = match &self.netrc {
@@ -105,13 +109,13 @@ impl<A: Agent> Agent for AuthAgent<A> {
                 };
                 match from_netrc {
                     Ok(Some(value)) => value,
-                    Ok(None) => return self.inner.request(request),
-                    Err(e) => return Box::pin(async move { Err(e) }),
+                    Ok(None) => return Inline::Inner(Layer::call(&*self.inner, request)),
+                    Err(e) => return Inline::fail(e),
                 }
             }
         };
         request.headers_mut().insert(AUTHORIZATION, value);
-        self.inner.request(request)
+        Inline::Inner(Layer::call(&*self.inner, request))
     }
 }
 
@@ -135,7 +139,7 @@ struct DigestFlow<A> {
     password: String,
 }
 
-impl<A: Agent> DigestFlow<A> {
+impl<A: Layer> DigestFlow<A> {
     async fn run(self, request: http::Request<Body>) -> crate::Result<http::Response<Body>> {
         let origin = origin(request.uri());
         let (parts, body) = request.into_parts();
@@ -162,7 +166,7 @@ impl<A: Agent> DigestFlow<A> {
         let mut answered = false;
         let mut stale_retried = false;
         loop {
-            let response = self.inner.request(request).await?;
+            let response = Layer::call(&*self.inner, request).await?;
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
@@ -214,6 +218,7 @@ impl<A: Agent> DigestFlow<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::Agent;
 
     impl<A> AuthAgent<A> {
         fn with_netrc_path(inner: A, path: &std::path::Path) -> Self {

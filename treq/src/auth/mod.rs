@@ -44,7 +44,7 @@ use http::header::{HeaderValue, AUTHORIZATION};
 use http::{StatusCode, Uri};
 
 use self::digest::{Challenge, Credentials, DigestCache};
-use crate::agent::{Agent, ResponseFuture};
+use crate::agent::{agent_of_layer, Inline, Layer};
 use crate::error::{Error, ErrorKind};
 use crate::extensions::SentRequest;
 use crate::Body;

@@ -194,7 +194,7 @@ impl<A: Agent> HttpClient<A> {
             request.extensions_mut().insert(jar.clone());
         }
         let deadline = timeout.map(Deadline::after);
-        let future = inner.stack.request(request);
+        let future = crate::agent::Layer::call(&inner.stack, request);
         let result = match &deadline {
             Some(deadline) => deadline.run(future).await,
             None => future.await,

@@ -1,7 +1,8 @@
 //! The one place that knows the order of the layers, outermost first:
 //! auth -> decompression -> redirects -> cookies -> read timeout -> record ->
-//! the transport. Each layer is an `Agent` over the next; the client builds
-//! the stack once and sends every request through it.
+//! the transport. Each layer is a `Layer` over the next (its future a
+//! concrete type, see `agent/layer.rs`); the client builds the stack once
+//! and sends every request through it.
 
 use std::sync::Arc;
 

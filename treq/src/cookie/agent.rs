@@ -3,11 +3,14 @@
 //! layer wraps it.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 
 use http::header::{COOKIE, SET_COOKIE};
 
 use super::{policy, CookieJar};
-use crate::agent::{Agent, ResponseFuture};
+use crate::agent::{agent_of_layer, Layer};
 use crate::extensions::{HopExtensions, SentRequest};
 use crate::Body;
 
@@ -60,16 +63,21 @@ impl<A> fmt::Debug for CookieAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for CookieAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+agent_of_layer!(CookieAgent);
+
+impl<A: Layer> Layer for CookieAgent<A> {
+    type Future = CookieFuture<A::Future>;
+
+    fn call(&self, mut request: http::Request<Body>) -> Self::Future {
         // The URL is parsed only when there is something to do (cookies to send
         // or to store), to keep the common cookieless request cheap.
         let own = request.extensions().get::<CookieJar>();
         let Some(jar) = own.or(self.session.as_ref()).cloned() else {
+            let inner = self.inner.call(request);
             if self.per_call {
-                return Box::pin(store_in_a_new_jar(self.inner.request(request)));
+                return CookieFuture::NewJar(inner);
             }
-            return self.inner.request(request);
+            return CookieFuture::Pass(inner);
         };
         let mut url = None;
         if !request.headers().contains_key(COOKIE) {
@@ -86,12 +94,51 @@ impl<A: Agent> Agent for CookieAgent<A> {
         }
         // Where a `Set-Cookie` is scoped: the URL already known, else the one
         // the record layer saw (no copy is made when no cookie comes back).
-        let future = self.inner.request(request);
-        Box::pin(async move {
-            let response = future.await?;
-            store_set_cookies(&response, url, &jar);
-            Ok(response)
-        })
+        let inner = self.inner.call(request);
+        CookieFuture::Store {
+            inner,
+            url,
+            jar: Some(jar),
+        }
+    }
+}
+
+/// The cookie layer's future: the inner one, and what to do with the
+/// response's `Set-Cookie` answers.
+pub(crate) enum CookieFuture<F> {
+    /// No jar: nothing is stored.
+    Pass(F),
+    /// Into `jar`, scoped by `url` if known (`jar` is taken when done).
+    Store {
+        inner: F,
+        url: Option<url::Url>,
+        jar: Option<CookieJar>,
+    },
+    /// Into a jar made for the call if a cookie comes.
+    NewJar(F),
+}
+
+impl<F> Future for CookieFuture<F>
+where
+    F: Future<Output = crate::Result<http::Response<Body>>> + Unpin,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.get_mut() {
+            CookieFuture::Pass(inner) => Pin::new(inner).poll(cx),
+            CookieFuture::Store { inner, url, jar } => {
+                let response = ready!(Pin::new(inner).poll(cx))?;
+                if let Some(jar) = jar.take() {
+                    store_set_cookies(&response, url.take(), &jar);
+                }
+                Poll::Ready(Ok(response))
+            }
+            CookieFuture::NewJar(inner) => {
+                let response = ready!(Pin::new(inner).poll(cx))?;
+                Poll::Ready(Ok(store_in_a_new_jar(response)))
+            }
+        }
     }
 }
 
@@ -126,8 +173,7 @@ fn store_set_cookies(response: &http::Response<Body>, url: Option<url::Url>, jar
 /// The response of a request with no jar, for a call that gets its own: a
 /// jar is made if the response sets a cookie, and handed back in the hop's
 /// values.
-async fn store_in_a_new_jar(future: ResponseFuture) -> crate::Result<http::Response<Body>> {
-    let mut response = future.await?;
+fn store_in_a_new_jar(mut response: http::Response<Body>) -> http::Response<Body> {
     if response.headers().contains_key(SET_COOKIE) {
         let jar = CookieJar::new();
         store_set_cookies(&response, None, &jar);
@@ -143,13 +189,14 @@ async fn store_in_a_new_jar(future: ResponseFuture) -> crate::Result<http::Respo
             }
         }
     }
-    Ok(response)
+    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::agent::spy::{reply, Spy};
+    use crate::agent::Agent;
     use crate::record::RecordAgent;
     use std::sync::Arc;
 

@@ -70,8 +70,12 @@ impl<A> fmt::Debug for DecompressAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for DecompressAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+agent_of_layer!(DecompressAgent);
+
+impl<A: StackLayer> StackLayer for DecompressAgent<A> {
+    type Future = DecodeFuture<A::Future>;
+
+    fn call(&self, mut request: http::Request<Body>) -> Self::Future {
         let body_limit = match request.extensions_mut().remove::<RequestLimit>() {
             Some(RequestLimit(own)) => own,
             None => self.body_limit,
@@ -81,7 +85,7 @@ impl<A: Agent> Agent for DecompressAgent<A> {
             (decoded, body) => decoded.or(body),
         };
         let Some(accept) = &self.accept else {
-            return self.inner.request(request);
+            return DecodeFuture::Pass(StackLayer::call(&*self.inner, request));
         };
         // The request is already our own copy of the caller's headers: appending
         // keeps the caller's values first.
@@ -89,10 +93,44 @@ impl<A: Agent> Agent for DecompressAgent<A> {
             .headers_mut()
             .append(ACCEPT_ENCODING, accept.clone());
         let is_head = request.method() == Method::HEAD;
-        let fut = self.inner.request(request);
-        Box::pin(async move {
-            let response = fut.await?;
-            Ok(decode_response(response, is_head, limit))
-        })
+        DecodeFuture::Decode {
+            inner: StackLayer::call(&*self.inner, request),
+            is_head,
+            limit,
+        }
+    }
+}
+
+/// The decompression layer's future: the inner one, and how to decode its
+/// response.
+pub(crate) enum DecodeFuture<F> {
+    /// No coding is enabled.
+    Pass(F),
+    /// Decoded as `decode_response` says.
+    Decode {
+        inner: F,
+        is_head: bool,
+        limit: Option<u64>,
+    },
+}
+
+impl<F> Future for DecodeFuture<F>
+where
+    F: Future<Output = crate::Result<http::Response<Body>>> + Unpin,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.get_mut() {
+            DecodeFuture::Pass(inner) => Pin::new(inner).poll(cx),
+            DecodeFuture::Decode {
+                inner,
+                is_head,
+                limit,
+            } => {
+                let response = ready!(Pin::new(inner).poll(cx))?;
+                Poll::Ready(Ok(decode_response(response, *is_head, *limit)))
+            }
+        }
     }
 }

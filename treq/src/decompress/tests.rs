@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::agent::spy::Spy;
+use crate::agent::Agent;
 use tokio::io::AsyncReadExt;
 
 /// The shared spy, answering every request with `reply()`.

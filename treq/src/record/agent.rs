@@ -1,4 +1,4 @@
-use crate::agent::{Agent, ResponseFuture};
+use crate::agent::{agent_of_layer, Inline, Layer};
 use crate::extensions::{HopExtensions, RequestUrl, SentRequest};
 use crate::Body;
 
@@ -25,8 +25,12 @@ impl<A> RecordAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for RecordAgent<A> {
-    fn request(&self, mut request: http::Request<Body>) -> ResponseFuture {
+agent_of_layer!(RecordAgent);
+
+impl<A: Layer> Layer for RecordAgent<A> {
+    type Future = Inline<A::Future>;
+
+    fn call(&self, mut request: http::Request<Body>) -> Self::Future {
         // Every value the client and the layers set is marked already; the
         // record's copy is marked again in case the request came from
         // elsewhere. The URL moves into the record: nothing below reads it.
@@ -39,12 +43,12 @@ impl<A: Agent> Agent for RecordAgent<A> {
                 request.headers().clone(),
             )
         });
-        let fut = self.inner.request(request);
+        let fut = self.inner.call(request);
         if own.is_none() && known.is_none() && extensions.is_empty() {
             // The transport's record is the whole record: nothing to add.
-            return fut;
+            return Inline::Inner(fut);
         }
-        Box::pin(async move {
+        Inline::Boxed(Box::pin(async move {
             let mut response = fut.await?;
             let carried = response.extensions_mut();
             if let Some(sent) = own {
@@ -58,7 +62,7 @@ impl<A: Agent> Agent for RecordAgent<A> {
                 carried.insert(HopExtensions(extensions));
             }
             Ok(response)
-        })
+        }))
     }
 }
 
@@ -66,6 +70,7 @@ impl<A: Agent> Agent for RecordAgent<A> {
 mod tests {
     use super::*;
     use crate::agent::spy::{reply, Spy};
+    use crate::agent::Agent;
 
     #[tokio::test]
     async fn over_a_transport_that_records_only_the_url_is_added() {

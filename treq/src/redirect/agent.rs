@@ -1,5 +1,9 @@
 //! The redirect layer: follows each 3xx per the policy in `policy.rs`.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
 use http::header::COOKIE;
 
 use super::*;
@@ -72,40 +76,79 @@ impl<A> fmt::Debug for RedirectAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for RedirectAgent<A> {
-    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+agent_of_layer!(RedirectAgent);
+
+impl<A: Layer> Layer for RedirectAgent<A> {
+    type Future = RedirectFuture<A>;
+
+    fn call(&self, request: http::Request<Body>) -> Self::Future {
         let options = request
             .extensions()
             .get::<RedirectOptions>()
             .copied()
             .unwrap_or(self.defaults);
-        if !options.follow {
-            return self.shared.inner.request(request);
-        }
-        // A relative URI cannot be redirected from: send it as it is.
-        if request.uri().scheme().is_none() {
-            return self.shared.inner.request(request);
+        // Not followed, or a relative URI (which cannot be redirected from):
+        // sent as it is.
+        if !options.follow || request.uri().scheme().is_none() {
+            return RedirectFuture::Pass(self.shared.inner.call(request));
         }
         let chain = Chain {
             shared: Arc::clone(&self.shared),
             options,
         };
         let first = FirstHop::of(&request);
-        let sent = self.shared.inner.request(request);
+        let sent = self.shared.inner.call(request);
         // The first hop waits in a small future; the chain's own (large)
         // future is made only when a redirect arrives.
-        Box::pin(async move {
-            let response = sent.await?;
-            if !policy::is_redirect(response.status()) {
-                return Ok(response);
+        RedirectFuture::First {
+            sent,
+            chain: Some((chain, first)),
+        }
+    }
+}
+
+/// The redirect layer's future: the first hop's, then (when it is
+/// redirected) the chain's.
+pub(crate) enum RedirectFuture<A: Layer> {
+    /// Not followed.
+    Pass(A::Future),
+    /// The first hop, with what the chain needs if it is redirected.
+    First {
+        sent: A::Future,
+        chain: Option<(Chain<A>, FirstHop)>,
+    },
+    /// The chain after the first redirect.
+    Follow(crate::agent::ResponseFuture),
+}
+
+impl<A: Layer> Future for RedirectFuture<A> {
+    type Output = crate::Result<http::Response<Body>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        match this {
+            RedirectFuture::Pass(inner) => Pin::new(inner).poll(cx),
+            RedirectFuture::First { sent, chain } => {
+                let response = ready!(Pin::new(sent).poll(cx))?;
+                let Some((chain, first)) = chain
+                    .take()
+                    .filter(|_| policy::is_redirect(response.status()))
+                else {
+                    return Poll::Ready(Ok(response));
+                };
+                let mut follow: crate::agent::ResponseFuture =
+                    Box::pin(chain.follow(first, response));
+                let poll = follow.as_mut().poll(cx);
+                *this = RedirectFuture::Follow(follow);
+                poll
             }
-            Box::pin(chain.follow(first, response)).await
-        })
+            RedirectFuture::Follow(chain) => chain.as_mut().poll(cx),
+        }
     }
 }
 
 /// What the chain needs from the first request once it is sent.
-struct FirstHop {
+pub(crate) struct FirstHop {
     method: Method,
     read_timeout: Option<std::time::Duration>,
     replay: Replay,
@@ -133,7 +176,7 @@ struct Shared<A> {
     sensitive: Vec<HeaderName>,
 }
 
-struct Chain<A> {
+pub(crate) struct Chain<A> {
     shared: Arc<Shared<A>>,
     options: RedirectOptions,
 }
@@ -145,7 +188,7 @@ enum Replay {
     Streamed,
 }
 
-impl<A: Agent> Chain<A> {
+impl<A: Layer> Chain<A> {
     /// Follows the redirect `response` to the first hop: builds each next
     /// hop from the record of the hop before (its headers as sent, its URL,
     /// its request-scoped values, handed back by the record layer), so a
@@ -278,7 +321,7 @@ impl<A: Agent> Chain<A> {
             }
             *next_hop.extensions_mut() = extensions;
             had_cookie = next_hop.headers().contains_key(COOKIE);
-            response = self.shared.inner.request(next_hop).await?;
+            response = self.shared.inner.call(next_hop).await?;
         }
     }
 }

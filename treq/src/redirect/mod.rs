@@ -30,7 +30,7 @@ use http::{Method, StatusCode};
 use url::Url;
 
 use self::policy::Action;
-use crate::agent::{Agent, ResponseFuture};
+use crate::agent::{agent_of_layer, Layer};
 use crate::error::{Error, ErrorKind};
 use crate::extensions::{History, OriginChanged, ReadTimeout, RedirectOptions, RequestUrl};
 use crate::Body;

@@ -8,6 +8,7 @@ use http::HeaderName;
 
 use super::*;
 use crate::agent::spy::{redirect, reply, Seen, Spy};
+use crate::agent::Agent;
 use crate::cookie::CookieJar;
 use crate::record::RecordAgent;
 
@@ -378,11 +379,13 @@ impl<A> Probe<A> {
     }
 }
 
-impl<A: Agent> Agent for Probe<A> {
-    fn request(&self, request: http::Request<Body>) -> crate::agent::ResponseFuture {
+impl<A: Layer> Layer for Probe<A> {
+    type Future = A::Future;
+
+    fn call(&self, request: http::Request<Body>) -> A::Future {
         let changed = request.extensions().get::<OriginChanged>().is_some();
         self.marked.lock().unwrap().push(changed);
-        self.inner.request(request)
+        self.inner.call(request)
     }
 }
 

@@ -21,10 +21,14 @@ impl<A> ReadTimeoutAgent<A> {
     }
 }
 
-impl<A: Agent> Agent for ReadTimeoutAgent<A> {
-    fn request(&self, request: http::Request<Body>) -> ResponseFuture {
+agent_of_layer!(ReadTimeoutAgent);
+
+impl<A: Layer> Layer for ReadTimeoutAgent<A> {
+    type Future = Inline<A::Future>;
+
+    fn call(&self, request: http::Request<Body>) -> Self::Future {
         let Some(limit) = ReadTimeout::of(request.extensions()) else {
-            return self.inner.request(request);
+            return Inline::Inner(self.inner.call(request));
         };
         let last_progress = Arc::new(Mutex::new(Instant::now()));
         // A streamed request body may take longer than `limit` to go out:
@@ -40,8 +44,8 @@ impl<A: Agent> Agent for ReadTimeoutAgent<A> {
                 })
             })
         };
-        let mut head = self.inner.request(request);
-        Box::pin(async move {
+        let mut head = self.inner.call(request);
+        Inline::Boxed(Box::pin(async move {
             loop {
                 let since = *last_progress.lock().unwrap_or_else(|e| e.into_inner());
                 match tokio::time::timeout_at(instant_after(since, limit), &mut head).await {
@@ -54,7 +58,7 @@ impl<A: Agent> Agent for ReadTimeoutAgent<A> {
                     }
                 }
             }
-        })
+        }))
     }
 }
 

@@ -24,7 +24,7 @@ use bytes::Bytes;
 use http_body::Frame;
 use tokio::time::{Instant, Sleep};
 
-use crate::agent::{Agent, ResponseFuture};
+use crate::agent::{agent_of_layer, Inline, Layer};
 use crate::error::{self, BoxError};
 use crate::extensions::ReadTimeout;
 use crate::Body;
