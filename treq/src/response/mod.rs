@@ -60,7 +60,10 @@ struct Inner {
     /// The URL asked for: `url()` when the record knows none (a response
     /// from a bare agent). Moved in, never copied.
     requested: Target,
-    request: Option<SentRequest>,
+    /// What the layers and the transport put on the response, the record
+    /// of the request (`SentRequest`) among them: kept whole and read when
+    /// asked, as taking values out of the map costs more than keeping it.
+    extensions: http::Extensions,
     history: Vec<Response>,
     jar: Option<CookieJar>,
     length: Option<u64>,
@@ -79,7 +82,6 @@ impl Response {
         max_body_size: Option<u64>,
     ) -> Self {
         let (mut parts, body) = response.into_parts();
-        let request = parts.extensions.remove::<SentRequest>();
         let history = parts
             .extensions
             .remove::<History>()
@@ -95,8 +97,9 @@ impl Response {
             .extensions
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
-        let is_head = request
-            .as_ref()
+        let is_head = parts
+            .extensions
+            .get::<SentRequest>()
             .is_some_and(|r| r.method() == http::Method::HEAD);
         let length = if is_head {
             Some(0)
@@ -122,7 +125,7 @@ impl Response {
             headers: parts.headers,
             reason,
             requested,
-            request,
+            extensions: parts.extensions,
             history,
             jar,
             length,
@@ -178,7 +181,7 @@ impl Response {
 
     /// The URL of this response (after redirects, the last one).
     pub fn url(&self) -> &Url {
-        match self.inner.request.as_ref().and_then(SentRequest::url) {
+        match self.request().and_then(SentRequest::url) {
             Some(url) => url,
             None => self.inner.requested.url(),
         }
@@ -186,7 +189,7 @@ impl Response {
 
     /// The request that produced this response, as sent.
     pub fn request(&self) -> Option<&SentRequest> {
-        self.inner.request.as_ref()
+        self.inner.extensions.get::<SentRequest>()
     }
 
     /// The earlier responses of the redirect chain, oldest first (`[]` when
