@@ -68,25 +68,65 @@ pub(super) fn send(
     ready(&mut request, false);
     let first = client.request(request);
     async move {
-        let mut pending = first;
+        match first.await {
+            Ok(response) => Ok(delivered(response, head)),
+            // Failures wait apart (boxed), so the common path stays small.
+            Err(err) => {
+                let retry = Retry {
+                    head,
+                    replay_body,
+                    retry_with,
+                    idempotent,
+                };
+                Box::pin(retry.after(err, ready)).await
+            }
+        }
+    }
+}
+
+/// The response as the transport hands it on: counted against its
+/// connection, with the record of its request.
+fn delivered(
+    mut response: http::Response<hyper::body::Incoming>,
+    head: Head,
+) -> http::Response<Body> {
+    connections::note_response(&response);
+    let Head {
+        method,
+        uri,
+        headers,
+        ..
+    } = head;
+    let sent = SentRequest::new(method, uri, headers);
+    response.extensions_mut().insert(sent);
+    response.map(Body::wrap)
+}
+
+/// What sending a request again needs, once its first try failed.
+struct Retry {
+    head: Head,
+    replay_body: Option<Body>,
+    retry_with: Option<Arc<PooledClient>>,
+    idempotent: bool,
+}
+
+impl Retry {
+    /// Sends the request again while the failures allow it (see the module
+    /// documentation), else fails with the last error.
+    async fn after(
+        self,
+        mut err: hyper_util::client::legacy::Error,
+        ready: impl Fn(&mut http::Request<Body>, bool) + Send + 'static,
+    ) -> Result<http::Response<Body>, Error> {
+        let Retry {
+            head,
+            replay_body,
+            retry_with,
+            idempotent,
+        } = self;
         let mut stale_replayed = false;
         let mut unprocessed_retries = 0;
         loop {
-            let err = match pending.await {
-                Ok(mut response) => {
-                    connections::note_response(&response);
-                    let Head {
-                        method,
-                        uri,
-                        headers,
-                        ..
-                    } = head;
-                    let sent = SentRequest::new(method, uri, headers);
-                    response.extensions_mut().insert(sent);
-                    return Ok(response.map(Body::wrap));
-                }
-                Err(err) => err,
-            };
             let again = match failure(&err) {
                 Failure::Unprocessed { go_away } => {
                     if unprocessed_retries == MAX_UNPROCESSED_RETRIES {
@@ -107,12 +147,13 @@ pub(super) fn send(
                 }
                 Failure::ClosedWhenReused | Failure::Other => None,
             };
-            match (again, &retry_with) {
-                (Some(mut request), Some(client)) => {
-                    ready(&mut request, true);
-                    pending = client.request(request);
-                }
-                _ => return Err(super::hyper::classify(err)),
+            let (Some(mut request), Some(client)) = (again, &retry_with) else {
+                return Err(super::hyper::classify(err));
+            };
+            ready(&mut request, true);
+            match client.request(request).await {
+                Ok(response) => return Ok(delivered(response, head)),
+                Err(next) => err = next,
             }
         }
     }

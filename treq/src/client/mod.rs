@@ -179,7 +179,8 @@ impl<A: Agent> HttpClient<A> {
         // Each step names the URL in its errors itself, so it is not copied
         // up front for them.
         if pending.needs_file_length() {
-            pending.resolve_file_length().await?;
+            // Boxed: a plain request's future holds none of the file's.
+            Box::pin(pending.resolve_file_length()).await?;
         }
         // Taken apart at once: only the request moves on, into the stack.
         let Assembled {
@@ -195,10 +196,7 @@ impl<A: Agent> HttpClient<A> {
         }
         let deadline = timeout.map(Deadline::after);
         let future = crate::agent::Layer::call(&inner.stack, request);
-        let result = match &deadline {
-            Some(deadline) => deadline.run(future).await,
-            None => future.await,
-        };
+        let result = crate::timeout::bounded(future, deadline.as_ref()).await;
         let response = result.map_err(|e| with_history(e, &url, jar.clone()).or_url(url.url()))?;
         let jar = jar.or_else(|| made_on_the_way(&response));
         Ok(Response::from_http(
@@ -221,6 +219,8 @@ fn made_on_the_way(response: &http::Response<crate::Body>) -> Option<CookieJar> 
 
 /// A too-many-redirects error carries the chain's raw responses: they
 /// become `Response`s (with the request's jar) for `Error::history`.
+#[cold]
+#[inline(never)]
 fn with_history(mut error: crate::Error, url: &Target, jar: Option<CookieJar>) -> crate::Error {
     match error.take_history::<History>() {
         Some(History(hops)) => {

@@ -72,6 +72,13 @@ struct Inner {
     max_body_size: Option<u64>,
 }
 
+/// A reason phrase other than the standard one, as text.
+#[cold]
+#[inline(never)]
+fn reason_text(reason: &hyper::ext::ReasonPhrase) -> String {
+    String::from_utf8_lossy(reason.as_bytes()).into_owned()
+}
+
 impl Response {
     pub(crate) fn from_http(
         response: http::Response<Body>,
@@ -82,21 +89,14 @@ impl Response {
         max_body_size: Option<u64>,
     ) -> Self {
         let (mut parts, body) = response.into_parts();
-        let history = parts
-            .extensions
-            .remove::<History>()
-            .unwrap_or_default()
-            .0
-            .into_iter()
-            .map(|hop| {
-                let limit = Some(DEFAULT_MAX_BODY_SIZE);
-                Response::from_http(hop, requested.clone(), None, false, jar.clone(), limit)
-            })
-            .collect();
+        let history = match parts.extensions.remove::<History>() {
+            Some(History(hops)) => Self::history_of(hops, &requested, jar.as_ref()),
+            None => Vec::new(),
+        };
         let reason = parts
             .extensions
             .get::<hyper::ext::ReasonPhrase>()
-            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
+            .map(reason_text);
         let is_head = parts
             .extensions
             .get::<SentRequest>()
@@ -135,6 +135,24 @@ impl Response {
         Response {
             inner: Box::new(inner),
         }
+    }
+
+    /// The responses of a redirect chain, for `history()`. Out of line (as is
+    /// every rare step of making a response), so a plain response's code
+    /// stays small.
+    #[cold]
+    #[inline(never)]
+    fn history_of(
+        hops: Vec<http::Response<Body>>,
+        requested: &Target,
+        jar: Option<&CookieJar>,
+    ) -> Vec<Response> {
+        hops.into_iter()
+            .map(|hop| {
+                let limit = Some(DEFAULT_MAX_BODY_SIZE);
+                Response::from_http(hop, requested.clone(), None, false, jar.cloned(), limit)
+            })
+            .collect()
     }
 
     /// Sets the limit of reads that keep the whole body (`None`: no limit).

@@ -64,17 +64,6 @@ impl Deadline {
         ))
     }
 
-    /// Runs `future`, failing with a timeout error at the deadline.
-    pub(crate) async fn run<T>(
-        &self,
-        future: impl Future<Output = crate::Result<T>>,
-    ) -> crate::Result<T> {
-        match tokio::time::timeout_at(self.at, future).await {
-            Ok(result) => result,
-            Err(_elapsed) => Err(self.error()),
-        }
-    }
-
     /// Wraps a response body so that reading it past the deadline fails.
     pub(crate) fn wrap_body(&self, body: Body) -> Body {
         Body::wrap(DeadlineBody {
@@ -82,6 +71,43 @@ impl Deadline {
             sleep: Box::pin(tokio::time::sleep_until(self.at)),
             deadline: *self,
         })
+    }
+}
+
+/// `future`, failing with a timeout error at `deadline` if there is one.
+/// The timer is boxed and made only for a deadline: a request without one
+/// waits in the inner future plus a word.
+pub(crate) fn bounded<F>(future: F, deadline: Option<&Deadline>) -> Bounded<F> {
+    Bounded {
+        inner: future,
+        timer: deadline.map(|d| (Box::pin(tokio::time::sleep_until(d.at)), *d)),
+    }
+}
+
+/// The future of [`bounded`].
+pub(crate) struct Bounded<F> {
+    inner: F,
+    timer: Option<(Pin<Box<Sleep>>, Deadline)>,
+}
+
+impl<F, T> Future for Bounded<F>
+where
+    F: Future<Output = crate::Result<T>> + Unpin,
+{
+    type Output = crate::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        // The inner future first: an answer that is ready at the deadline wins.
+        if let Poll::Ready(out) = Pin::new(&mut this.inner).poll(cx) {
+            return Poll::Ready(out);
+        }
+        if let Some((timer, deadline)) = &mut this.timer {
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(deadline.error()));
+            }
+        }
+        Poll::Pending
     }
 }
 
@@ -140,11 +166,26 @@ mod tests {
     #[tokio::test]
     async fn huge_timeouts_do_not_overflow() {
         let deadline = Deadline::after(Duration::MAX);
-        assert_eq!(deadline.run(async { Ok(7) }).await.unwrap(), 7);
+        let answer = Box::pin(async { Ok(7) });
+        assert_eq!(bounded(answer, Some(&deadline)).await.unwrap(), 7);
         let body = deadline.wrap_body(Body::from("ok"));
         assert_eq!(body.collect_bytes(None).await.unwrap(), "ok");
         let body = idle_limited(trickle(Duration::from_millis(1), 2), Duration::MAX);
         assert_eq!(body.collect_bytes(None).await.unwrap(), "xx");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bounded_future_fails_at_its_deadline_and_waits_without_one() {
+        let deadline = Deadline::after(Duration::from_millis(100));
+        let never = Box::pin(std::future::pending::<crate::Result<()>>());
+        let err = bounded(never, Some(&deadline)).await.unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(err.to_string().contains("100ms timeout"), "{err}");
+        let slow = Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(1)
+        });
+        assert_eq!(bounded(slow, None).await.unwrap(), 1);
     }
 
     #[tokio::test(start_paused = true)]
