@@ -11,7 +11,9 @@
 //!
 //! With C > 1 (raw and treq only), C tasks share the N requests, as the
 //! client benchmark's C=64 rows do: for hardware counters, e.g.
-//! `perf stat -e task-clock,cycles:u,instructions:u profile treq 400000 64`.
+//! `perf stat -e task-clock,cycles:u,instructions:u profile treq 400000 64`,
+//! or, with `PROFILE_REPORT=1`, the client thread's CPU time per request
+//! (the saturated thread at C=64).
 
 use std::convert::Infallible;
 
@@ -55,7 +57,9 @@ fn main() {
         .build()
         .expect("client runtime");
     if c > 1 {
+        let (cpu_before, start) = (thread_cpu_ns(), std::time::Instant::now());
         rt.block_on(concurrent(&which, &url, n, c));
+        report(n, cpu_before, start);
         return;
     }
     rt.block_on(async move {
@@ -96,6 +100,31 @@ fn main() {
             other => panic!("unknown client {other:?}: treq, treq-get, raw or reqwest"),
         }
     });
+}
+
+/// The CPU time this thread has run, in nanoseconds (Linux's
+/// `/proc/thread-self/schedstat`; `None` elsewhere).
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// With `PROFILE_REPORT` set, prints the client thread's CPU time and the
+/// wall time per request: at C=64 the client thread is saturated, so its CPU
+/// time per request is what its rate depends on, and it is steadier than
+/// the rate when another process shares the machine.
+fn report(n: usize, cpu_before: Option<u64>, start: std::time::Instant) {
+    if std::env::var_os("PROFILE_REPORT").is_none() {
+        return;
+    }
+    let wall = start.elapsed().as_nanos() as f64 / n as f64;
+    match (cpu_before, thread_cpu_ns()) {
+        (Some(before), Some(after)) => {
+            let cpu = (after - before) as f64 / n as f64;
+            eprintln!("client thread {cpu:.0} ns/request, wall {wall:.0} ns/request");
+        }
+        _ => eprintln!("wall {wall:.0} ns/request"),
+    }
 }
 
 /// `n` requests over `c` tasks on the current runtime.

@@ -1,6 +1,9 @@
 //! The connector under [`HyperAgent`](super::HyperAgent)'s pool.
 //!
-//! It wraps hyper-util's `HttpConnector` for two things the pool lacks:
+//! It wraps the whole connector stack (TLS, proxies, the socket) for two
+//! things the pool lacks, kept in the one wrapper every read and write of a
+//! connection passes (`tls_alert.rs`'s `Watched`): a wrapper per concern
+//! cost a call per concern on every read and write.
 //!
 //! - Every connection carries a [`ConnectionState`]: a count of the
 //!   responses it has delivered, so a failed request can tell a reused
@@ -33,6 +36,7 @@ use hyper_util::client::legacy::connect::{Connected, Connection};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
+use super::tls_alert::Watched;
 use crate::error::BoxError;
 
 /// What one connection has seen; shared by every clone of the connection's
@@ -196,7 +200,7 @@ impl Drop for InFlight {
 
 /// One open connection's share of its host's cap.
 #[derive(Debug)]
-struct SocketPermit {
+pub(super) struct SocketPermit {
     _permit: OwnedSemaphorePermit,
     // Keeps the slot (and so its semaphore) remembered while the socket is open.
     _slot: Arc<HostSlot>,
@@ -285,7 +289,9 @@ where
     }
 }
 
-/// Wraps a connector: tags its connections and applies the per-host cap.
+/// Wraps the TLS connector: applies the per-host cap and gives each
+/// connection its state, in the one wrapper every read and write passes
+/// ([`Watched`], which also keeps the connection's TLS failure).
 #[derive(Clone, Debug)]
 pub(super) struct TrackedConnector<C> {
     inner: C,
@@ -301,11 +307,11 @@ impl<C> TrackedConnector<C> {
 impl<C> Service<Uri> for TrackedConnector<C>
 where
     C: Service<Uri> + Clone + Send + 'static,
-    C::Response: Send,
+    C::Response: Connection + Send,
     C::Future: Send + 'static,
     C::Error: Into<BoxError>,
 {
-    type Response = Tracked<C::Response>;
+    type Response = Watched<C::Response>;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
@@ -327,31 +333,10 @@ where
                 None => None,
             };
             let io = ready.call(dst).await.map_err(Into::into)?;
-            Ok(Tracked {
-                io,
-                state: ConnectionState::default(),
-                _permit: permit,
-            })
+            Ok(Watched::new(io, ConnectionState::default(), permit))
         })
     }
 }
-
-/// A connection with its response count and its share of the cap (released
-/// when hyper drops the connection).
-#[derive(Debug)]
-pub(super) struct Tracked<T> {
-    io: T,
-    state: ConnectionState,
-    _permit: Option<SocketPermit>,
-}
-
-impl<T: Connection> Connection for Tracked<T> {
-    fn connected(&self) -> Connected {
-        self.io.connected().extra(self.state.clone())
-    }
-}
-
-forward_io!(Tracked);
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use rustls_pki_types::CertificateDer;
 use super::connections::{HostKey, HostLimits, SharedConnector, TrackedConnector};
 use super::proxy::{self, Proxies, Proxy, ProxyConnector, ProxySettings};
 use super::replay::{self, PooledClient};
-use super::tls_alert::{self, TlsAlerts, TlsEnded};
+use super::tls_alert::{self, TlsEnded};
 use super::transport::TransportSettings;
 use super::{Agent, ResponseFuture};
 use crate::error::{self, BoxError, ErrorKind};
@@ -531,7 +531,6 @@ impl HyperAgentBuilder {
             proxies
         };
         let http = ProxyConnector::new(http, tls.clone(), proxies.clone(), self.connect_timeout);
-        let http = TrackedConnector::new(http, limits.clone());
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
@@ -551,7 +550,10 @@ impl HyperAgentBuilder {
             client.http2_only(true);
         }
         Ok(HyperAgent {
-            client: Arc::new(client.build(SharedConnector::new(TlsAlerts::new(https)))),
+            client: Arc::new(client.build(SharedConnector::new(TrackedConnector::new(
+                https,
+                limits.clone(),
+            )))),
             limits,
             protocols,
             proxies,

@@ -12,60 +12,6 @@ use std::sync::Arc;
 
 use crate::{Body, Error};
 
-/// Implements hyper's `Read` and `Write` for a connection wrapper
-/// `$wrapper<T>` that passes every call to its `io: T` field unchanged (it
-/// only adds what the connection reports, or what it holds while open).
-#[cfg(feature = "hyper-agent")]
-macro_rules! forward_io {
-    ($wrapper:ident) => {
-        impl<T: hyper::rt::Read + Unpin> hyper::rt::Read for $wrapper<T> {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: hyper::rt::ReadBufCursor<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-            }
-        }
-
-        impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for $wrapper<T> {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut self.get_mut().io).poll_flush(cx)
-            }
-
-            fn poll_shutdown(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::pin::Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                self.io.is_write_vectored()
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                std::pin::Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
-            }
-        }
-    };
-}
-
 #[cfg(feature = "hyper-agent")]
 mod connections;
 #[cfg(feature = "hyper-agent")]

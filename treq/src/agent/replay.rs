@@ -29,7 +29,6 @@ use hyper_util::client::legacy::Client;
 
 use super::connections::{self, SharedConnector, TrackedConnector};
 use super::proxy::ProxyConnector;
-use super::tls_alert::TlsAlerts;
 use super::unix::SocketConnector;
 use crate::error::{self, BoxError};
 use crate::extensions::SentRequest;
@@ -37,7 +36,7 @@ use crate::{Body, Error};
 
 /// The pooled hyper-util client under a `HyperAgent`.
 pub(super) type PooledClient = Client<
-    SharedConnector<TlsAlerts<HttpsConnector<TrackedConnector<ProxyConnector<SocketConnector>>>>>,
+    SharedConnector<TrackedConnector<HttpsConnector<ProxyConnector<SocketConnector>>>>,
     Body,
 >;
 

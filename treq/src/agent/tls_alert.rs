@@ -8,19 +8,18 @@
 //! closed. The wrapper here records the first rustls error read or written on
 //! the connection in its [`ConnectionState`], where
 //! [`classify`](super::hyper::classify) finds it through the connection's
-//! info.
+//! info. The same wrapper carries the connection's state and its share of
+//! the per-host cap for `connections.rs`: it is the only wrapper above the
+//! socket that every read and write passes, besides hyper-rustls' own.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
-use tower_service::Service;
 
-use super::connections::ConnectionState;
+use super::connections::{ConnectionState, SocketPermit};
 use crate::error::{self, BoxError};
 
 /// Where one connection's first rustls error is kept.
@@ -49,61 +48,33 @@ pub(super) fn seen(info: Option<&Connected>) -> Option<rustls::Error> {
     ConnectionState::of(info?)?.tls_failure().cloned()
 }
 
-/// Wraps a connector so each connection records its TLS failure.
-#[derive(Clone, Debug)]
-pub(super) struct TlsAlerts<C> {
-    inner: C,
-}
-
-impl<C> TlsAlerts<C> {
-    pub(super) fn new(inner: C) -> Self {
-        TlsAlerts { inner }
-    }
-}
-
-impl<C> Service<Uri> for TlsAlerts<C>
-where
-    C: Service<Uri>,
-    C::Response: Connection,
-    C::Future: Send + 'static,
-    C::Error: Into<BoxError>,
-{
-    type Response = Watched<C::Response>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, dst: Uri) -> Self::Future {
-        let connecting = self.inner.call(dst);
-        Box::pin(async move {
-            let io = connecting.await.map_err(Into::into)?;
-            // The state the connection already carries for the pool (a
-            // connection from elsewhere gets its own).
-            let state = ConnectionState::of(&io.connected()).unwrap_or_default();
-            Ok(Watched {
-                io,
-                seen: Seen(state),
-                write_failed: None,
-            })
-        })
-    }
-}
-
-/// A connection whose first TLS failure is recorded.
+/// The one wrapper of a pooled connection, above TLS: it records the
+/// connection's first TLS failure in its [`ConnectionState`], which it also
+/// hands hyper-util as the connection's extra, and holds the connection's
+/// share of its host's cap (released when hyper drops the connection).
 #[derive(Debug)]
 pub(super) struct Watched<T> {
     io: T,
     seen: Seen,
     /// A write error held back until the server's last bytes are read.
     write_failed: Option<io::Error>,
+    _permit: Option<SocketPermit>,
+}
+
+impl<T> Watched<T> {
+    pub(super) fn new(io: T, state: ConnectionState, permit: Option<SocketPermit>) -> Self {
+        Watched {
+            io,
+            seen: Seen(state),
+            write_failed: None,
+            _permit: permit,
+        }
+    }
 }
 
 impl<T: Connection> Connection for Watched<T> {
     fn connected(&self) -> Connected {
-        self.io.connected()
+        self.io.connected().extra(self.seen.0.clone())
     }
 }
 

@@ -75,7 +75,7 @@ where
     C::Future: Send + 'static,
     C::Error: StdError + Send + Sync + 'static,
 {
-    type Response = Proxied<MaybeHttpsStream<C::Response>>;
+    type Response = Route<C::Response>;
     type Error = BoxError;
     type Future = Connecting<Self::Response>;
 
@@ -88,10 +88,7 @@ where
         let fresh = self.inner.clone();
         let mut ready = std::mem::replace(&mut self.inner, fresh);
         let Some((intercept, proxy)) = self.proxies.intercept(&dst) else {
-            return Box::pin(async move {
-                let io = MaybeHttpsStream::Http(ready.call(dst).await?);
-                Ok(Proxied { io, forward: false })
-            });
+            return Box::pin(async move { Ok(Route::Direct(ready.call(dst).await?)) });
         };
         let mut to_proxy = self.to_proxy.clone();
         let proxy_uri = intercept.uri().clone();
@@ -103,7 +100,7 @@ where
                     .call(proxy_uri)
                     .await
                     .map_err(|e| ProxyFailure::boxed(&proxy, e))?;
-                Ok(Proxied { io, forward: true })
+                Ok(Route::Forward(io))
             }),
             (Some("http" | "https"), _) => {
                 let mut tunnel = Tunnel::new(proxy_uri, to_proxy);
@@ -113,7 +110,7 @@ where
                 let handshake = tunnel.call(dst);
                 Box::pin(async move {
                     let io = within(timeout, &proxy, handshake).await?;
-                    Ok(Proxied { io, forward: false })
+                    Ok(Route::Through(io))
                 })
             }
             (scheme, _) => {
@@ -124,7 +121,7 @@ where
                 let handshake = socks.call(dst);
                 Box::pin(async move {
                     let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
-                    Ok(Proxied { io, forward: false })
+                    Ok(Route::Through(io))
                 })
             }
         }
@@ -251,18 +248,77 @@ pub(in crate::agent) fn strip_proxy_authorization(request: &mut http::Request<Bo
     request.headers_mut().remove(PROXY_AUTHORIZATION);
 }
 
-/// A connection, marked as going to a forward proxy when it does (hyper-util
-/// then writes requests in absolute form).
+/// A connection by the way it went: straight to the origin (the socket
+/// itself, so a direct connection's reads and writes pass no proxy layer),
+/// to a forward proxy (marked, so hyper-util writes requests in absolute
+/// form), or through a tunnel or SOCKS; TLS to an `https://` proxy sits in
+/// the proxied ones.
 #[derive(Debug)]
-pub(in crate::agent) struct Proxied<T> {
-    io: T,
-    forward: bool,
+pub(in crate::agent) enum Route<T> {
+    Direct(T),
+    Forward(MaybeHttpsStream<T>),
+    Through(MaybeHttpsStream<T>),
 }
 
-impl<T: Connection> Connection for Proxied<T> {
+impl<T: Connection + Read + Write + Unpin> Connection for Route<T> {
     fn connected(&self) -> Connected {
-        self.io.connected().proxy(self.forward)
+        match self {
+            Route::Direct(io) => io.connected(),
+            Route::Forward(io) => io.connected().proxy(true),
+            Route::Through(io) => io.connected(),
+        }
     }
 }
 
-forward_io!(Proxied);
+/// Calls `$call` on whichever connection `$self` holds.
+macro_rules! each_route {
+    ($self:expr, $io:ident => $call:expr) => {
+        match $self.get_mut() {
+            Route::Direct($io) => $call,
+            Route::Forward($io) | Route::Through($io) => $call,
+        }
+    };
+}
+
+impl<T: Read + Write + Unpin> Read for Route<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        each_route!(self, io => Pin::new(io).poll_read(cx, buf))
+    }
+}
+
+impl<T: Read + Write + Unpin> Write for Route<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        each_route!(self, io => Pin::new(io).poll_write(cx, buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        each_route!(self, io => Pin::new(io).poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        each_route!(self, io => Pin::new(io).poll_shutdown(cx))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Route::Direct(io) => io.is_write_vectored(),
+            Route::Forward(io) | Route::Through(io) => io.is_write_vectored(),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        each_route!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
+    }
+}
