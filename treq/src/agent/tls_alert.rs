@@ -95,6 +95,7 @@ impl<T: Read + Unpin> Watched<T> {
     /// (the server closed the connection after it, and the write found the
     /// socket gone). The connection is dead, so nothing read is lost; the
     /// read ends at the socket's error or end, which follow a closed peer.
+    #[cold]
     fn after_write<U>(
         &mut self,
         cx: &mut Context<'_>,
@@ -136,8 +137,11 @@ impl<T: Read + Unpin> Watched<T> {
         if self.write_failed.is_some() {
             return self.after_write(cx, Poll::Pending);
         }
-        let result = self.seen.note(write(Pin::new(&mut self.io), cx));
-        self.after_write(cx, result)
+        match self.seen.note(write(Pin::new(&mut self.io), cx)) {
+            failed @ Poll::Ready(Err(_)) => self.after_write(cx, failed),
+            // The common case: nothing held back, nothing failed.
+            result => result,
+        }
     }
 }
 
