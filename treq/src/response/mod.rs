@@ -1,6 +1,7 @@
 //! `Response`: the status line, headers, URL, history, and the body read
 //! (buffered, any number of times; or unbuffered, once) as bytes, text or JSON.
 
+mod cache;
 mod content;
 
 use std::fmt;
@@ -11,7 +12,6 @@ use http::header::{HeaderMap, CONTENT_TYPE};
 use http::{StatusCode, Version};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
-use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::cookie::CookieJar;
@@ -21,18 +21,14 @@ use crate::request::{Target, DEFAULT_MAX_BODY_SIZE};
 use crate::timeout::Deadline;
 use crate::{Body, Error};
 
+use self::cache::{BodyCache, Turn};
 pub use self::content::{collect, content, json_content, text_content};
 pub(crate) use self::content::{decode_text, encoding_from_headers};
 pub use crate::extensions::SentRequest;
 
 enum BodyState {
-    Buffered {
-        cache: OnceCell<Result<Bytes, Error>>,
-        pending: Mutex<Option<Body>>,
-    },
-    Unbuffered {
-        pending: Mutex<Option<Body>>,
-    },
+    Buffered { cache: BodyCache },
+    Unbuffered { pending: Mutex<Option<Body>> },
 }
 
 /// An HTTP response.
@@ -110,13 +106,13 @@ impl Response {
             Some(deadline) => deadline.wrap_body(body),
             None => body,
         };
-        let pending = Mutex::new(Some(body));
         let body = if unbuffered {
-            BodyState::Unbuffered { pending }
+            BodyState::Unbuffered {
+                pending: Mutex::new(Some(body)),
+            }
         } else {
             BodyState::Buffered {
-                cache: OnceCell::new(),
-                pending,
+                cache: BodyCache::new(body),
             }
         };
         let inner = Inner {
@@ -255,15 +251,18 @@ impl Response {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
-        taken.ok_or_else(|| {
-            // A buffered body is only ever missing when a read of it was
-            // dropped part-way (e.g. raced in `select!`): the bytes it had
-            // consumed are gone, so say that rather than "read once".
-            error::body_msg(if buffered {
-                "the response body is gone: an earlier read of it was cancelled before it finished"
-            } else {
-                "the response body was already read (unbuffered responses can be read once)"
-            })
+        taken.ok_or_else(|| Self::gone(buffered))
+    }
+
+    /// The error of a read that finds the body taken.
+    fn gone(buffered: bool) -> Error {
+        // A buffered body is only ever missing when a read of it was
+        // dropped part-way (e.g. raced in `select!`): the bytes it had
+        // consumed are gone, so say that rather than "read once".
+        error::body_msg(if buffered {
+            "the response body is gone: an earlier read of it was cancelled before it finished"
+        } else {
+            "the response body was already read (unbuffered responses can be read once)"
         })
     }
 
@@ -319,47 +318,37 @@ impl Response {
                     None => self.collect_whole(body).await,
                 }
             }
-            BodyState::Buffered { cache, pending } => {
-                let mut original = None;
-                let mut streamed = false;
-                let result = cache
-                    .get_or_init(|| async {
-                        let read = match Self::take_pending(pending, true) {
-                            Ok(body) => match sink.as_mut() {
-                                Some(f) => {
-                                    streamed = true;
-                                    match self.check_declared_length(&body) {
-                                        Ok(()) => {
-                                            stream_into(body, f, Some(self.inner.max_body_size))
-                                                .await
-                                        }
-                                        Err(e) => Err(e),
-                                    }
-                                }
-                                None => self.collect_whole(body).await,
-                            },
-                            Err(e) => Err(e),
-                        };
-                        read.map_err(|e| {
-                            let replay = e.replay();
-                            original = Some(e);
-                            replay
-                        })
-                    })
-                    .await;
-                if let Some(e) = original {
-                    return Err(e);
-                }
-                match result {
-                    Ok(bytes) => {
-                        if let (false, Some(f)) = (streamed, sink.as_mut()) {
+            BodyState::Buffered { cache } => {
+                let (body, reading) = match cache.turn().await {
+                    Turn::Cached(Ok(bytes)) => {
+                        if let Some(f) = sink.as_mut() {
                             if !bytes.is_empty() {
                                 f(bytes.clone());
                             }
                         }
-                        Ok(bytes.clone())
+                        return Ok(bytes);
                     }
-                    Err(e) => Err(e.replay()),
+                    Turn::Cached(Err(e)) => return Err(e),
+                    Turn::Gone => return Err(Self::gone(true)),
+                    Turn::Read(body, reading) => (body, reading),
+                };
+                let read = match sink.as_mut() {
+                    Some(f) => match self.check_declared_length(&body) {
+                        Ok(()) => stream_into(body, f, Some(self.inner.max_body_size)).await,
+                        Err(e) => Err(e),
+                    },
+                    None => self.collect_whole(body).await,
+                };
+                // This read reports its own error; later ones a copy.
+                match read {
+                    Ok(bytes) => {
+                        reading.finish(Ok(bytes.clone()));
+                        Ok(bytes)
+                    }
+                    Err(e) => {
+                        reading.finish(Err(e.replay()));
+                        Err(e)
+                    }
                 }
             }
         }
@@ -402,11 +391,9 @@ impl Response {
     pub fn into_body(self) -> crate::Result<Body> {
         match self.inner.body {
             BodyState::Unbuffered { pending } => Self::take_pending(&pending, false),
-            BodyState::Buffered { cache, pending } => match cache.into_inner() {
-                Some(Ok(bytes)) => Ok(Body::from_bytes(bytes)),
-                Some(Err(e)) => Err(e),
-                None => Self::take_pending(&pending, true),
-            },
+            BodyState::Buffered { cache } => {
+                cache.into_inner().unwrap_or_else(|| Err(Self::gone(true)))
+            }
         }
     }
 
