@@ -13,9 +13,12 @@
 //! A layer's rare paths (a redirect chain, a digest exchange, a read
 //! timeout) still box: [`Inline::Boxed`] holds them.
 //!
-//! To add a layer: implement [`Layer`] for it over `A: Layer` (its future an
-//! enum of the plain case and [`Inline::Boxed`], or a small future of its
-//! own), then `agent_of_layer!` gives it its `Agent` impl.
+//! To add a layer: implement [`Layer`] for it over `A: Layer`, its future
+//! one of [`Then`] (the inner future, then the layer's [`OnResponse`] step
+//! on its response, if the request needs one), [`Inline`] (the inner future
+//! as it is, or the layer's own boxed work) or, for a layer whose work can
+//! grow into more requests, a small future of its own; then
+//! `agent_of_layer!` gives it its `Agent` impl.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -74,6 +77,50 @@ where
     }
 }
 
+/// What a layer does to its inner future's response, once it comes.
+pub(crate) trait OnResponse: Send + 'static {
+    fn on_response(self, response: http::Response<Body>) -> http::Response<Body>;
+}
+
+/// The future of a layer that works on the response: the inner future,
+/// then the layer's step on its response (none: the response as it is).
+pub(crate) struct Then<F, S> {
+    inner: F,
+    step: Option<S>,
+}
+
+impl<F, S> Then<F, S> {
+    /// `inner`'s response as it is.
+    pub(crate) fn pass(inner: F) -> Self {
+        Then { inner, step: None }
+    }
+
+    /// `inner`'s response, through `step`.
+    pub(crate) fn new(inner: F, step: S) -> Self {
+        Then {
+            inner,
+            step: Some(step),
+        }
+    }
+}
+
+impl<F, S> Future for Then<F, S>
+where
+    F: Future<Output = Result<http::Response<Body>, Error>> + Unpin,
+    S: OnResponse + Unpin,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        let response = std::task::ready!(Pin::new(&mut this.inner).poll(cx))?;
+        Poll::Ready(Ok(match this.step.take() {
+            Some(step) => step.on_response(response),
+            None => response,
+        }))
+    }
+}
+
 /// `impl Agent` for a layer generic over its inner `A: Layer`: its future,
 /// boxed.
 macro_rules! agent_of_layer {
@@ -94,6 +141,25 @@ pub(crate) use agent_of_layer;
 mod tests {
     use super::*;
     use crate::agent::spy::{reply, Spy};
+
+    /// Marks the response it sees.
+    struct Mark;
+
+    impl OnResponse for Mark {
+        fn on_response(self, mut response: http::Response<Body>) -> http::Response<Body> {
+            *response.status_mut() = http::StatusCode::ACCEPTED;
+            response
+        }
+    }
+
+    #[tokio::test]
+    async fn then_runs_its_step_on_the_response_or_passes_it_on() {
+        let spy = Spy::new(|_| reply(204).body(Body::empty()).unwrap());
+        let marked = Then::new(spy.call(http::Request::new(Body::empty())), Mark);
+        assert_eq!(marked.await.unwrap().status(), 202);
+        let passed = Then::<_, Mark>::pass(spy.call(http::Request::new(Body::empty())));
+        assert_eq!(passed.await.unwrap().status(), 204);
+    }
 
     #[tokio::test]
     async fn inline_polls_the_inner_future_or_the_boxed_one() {

@@ -39,7 +39,7 @@ mod unix;
 pub use self::dns::{Addrs, Name, Resolve, Resolving};
 #[cfg(feature = "hyper-agent")]
 pub use self::hyper::{HyperAgent, HyperAgentBuilder, RootStore};
-pub(crate) use self::layer::{agent_of_layer, Inline, Layer};
+pub(crate) use self::layer::{agent_of_layer, Inline, Layer, OnResponse, Then};
 #[cfg(feature = "hyper-agent")]
 pub use self::proxy::{NoProxy, Proxy};
 pub use self::service::ServiceAgent;

@@ -23,7 +23,7 @@ use super::connections::{ConnectionState, SocketPermit};
 use crate::error::{self, BoxError};
 
 /// Where one connection's first rustls error is kept.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Seen(ConnectionState);
 
 impl Seen {

@@ -14,7 +14,7 @@ use crate::cookie::CookieJar;
 use crate::error;
 use crate::extensions::{History, HopExtensions};
 use crate::request::{to_method, Internal, IntoUrl, Target};
-use crate::request::{Assembled, PendingRequest, DEFAULT_MAX_BODY_SIZE};
+use crate::request::{Assembled, PendingRequest};
 use crate::response::Response;
 use crate::timeout::Deadline;
 
@@ -226,21 +226,7 @@ fn with_history(mut error: crate::Error, url: &Target, jar: Option<CookieJar>) -
         Some(History(hops)) => {
             // A call's own jar made on the way comes back with the last hop.
             let jar = jar.or_else(|| hops.iter().rev().find_map(made_on_the_way));
-            let history: Vec<Response> = hops
-                .into_iter()
-                .map(|hop| {
-                    let jar = jar.clone();
-                    Response::from_http(
-                        hop,
-                        url.clone(),
-                        None,
-                        false,
-                        jar,
-                        Some(DEFAULT_MAX_BODY_SIZE),
-                    )
-                })
-                .collect();
-            error.with_history(history)
+            error.with_history(Response::history_of(hops, url, jar.as_ref()))
         }
         None => error,
     }

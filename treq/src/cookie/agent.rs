@@ -3,14 +3,11 @@
 //! layer wraps it.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
 
 use http::header::{COOKIE, SET_COOKIE};
 
 use super::{policy, CookieJar};
-use crate::agent::{agent_of_layer, Layer};
+use crate::agent::{agent_of_layer, Layer, OnResponse, Then};
 use crate::extensions::{HopExtensions, SentRequest};
 use crate::Body;
 
@@ -66,7 +63,7 @@ impl<A> fmt::Debug for CookieAgent<A> {
 agent_of_layer!(CookieAgent);
 
 impl<A: Layer> Layer for CookieAgent<A> {
-    type Future = CookieFuture<A::Future>;
+    type Future = Then<A::Future, StoreCookies>;
 
     fn call(&self, mut request: http::Request<Body>) -> Self::Future {
         // The URL is parsed only when there is something to do (cookies to send
@@ -75,9 +72,9 @@ impl<A: Layer> Layer for CookieAgent<A> {
         let Some(jar) = own.or(self.session.as_ref()).cloned() else {
             let inner = self.inner.call(request);
             if self.per_call {
-                return CookieFuture::NewJar(inner);
+                return Then::new(inner, StoreCookies::InANewJar);
             }
-            return CookieFuture::Pass(inner);
+            return Then::pass(inner);
         };
         let mut url = None;
         if !request.headers().contains_key(COOKIE) {
@@ -94,50 +91,29 @@ impl<A: Layer> Layer for CookieAgent<A> {
         }
         // Where a `Set-Cookie` is scoped: the URL already known, else the one
         // the record layer saw (no copy is made when no cookie comes back).
-        let inner = self.inner.call(request);
-        CookieFuture::Store {
-            inner,
-            url,
-            jar: Some(jar),
-        }
+        Then::new(self.inner.call(request), StoreCookies::Into { jar, url })
     }
 }
 
-/// The cookie layer's future: the inner one, and what to do with the
-/// response's `Set-Cookie` answers.
-pub(crate) enum CookieFuture<F> {
-    /// No jar: nothing is stored.
-    Pass(F),
-    /// Into `jar`, scoped by `url` if known (`jar` is taken when done).
-    Store {
-        inner: F,
+/// Where the cookie layer stores a response's `Set-Cookie` answers.
+pub(crate) enum StoreCookies {
+    /// Into `jar`, scoped by `url` if known.
+    Into {
+        jar: CookieJar,
         url: Option<url::Url>,
-        jar: Option<CookieJar>,
     },
     /// Into a jar made for the call if a cookie comes.
-    NewJar(F),
+    InANewJar,
 }
 
-impl<F> Future for CookieFuture<F>
-where
-    F: Future<Output = crate::Result<http::Response<Body>>> + Unpin,
-{
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        match self.get_mut() {
-            CookieFuture::Pass(inner) => Pin::new(inner).poll(cx),
-            CookieFuture::Store { inner, url, jar } => {
-                let response = ready!(Pin::new(inner).poll(cx))?;
-                if let Some(jar) = jar.take() {
-                    store_set_cookies(&response, url.take(), &jar);
-                }
-                Poll::Ready(Ok(response))
+impl OnResponse for StoreCookies {
+    fn on_response(self, response: http::Response<Body>) -> http::Response<Body> {
+        match self {
+            StoreCookies::Into { jar, url } => {
+                store_set_cookies(&response, url, &jar);
+                response
             }
-            CookieFuture::NewJar(inner) => {
-                let response = ready!(Pin::new(inner).poll(cx))?;
-                Poll::Ready(Ok(store_in_a_new_jar(response)))
-            }
+            StoreCookies::InANewJar => store_in_a_new_jar(response),
         }
     }
 }

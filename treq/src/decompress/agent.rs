@@ -73,7 +73,7 @@ impl<A> fmt::Debug for DecompressAgent<A> {
 agent_of_layer!(DecompressAgent);
 
 impl<A: StackLayer> StackLayer for DecompressAgent<A> {
-    type Future = DecodeFuture<A::Future>;
+    type Future = Then<A::Future, Decode>;
 
     fn call(&self, mut request: http::Request<Body>) -> Self::Future {
         let body_limit = match request.extensions_mut().remove::<RequestLimit>() {
@@ -85,7 +85,7 @@ impl<A: StackLayer> StackLayer for DecompressAgent<A> {
             (decoded, body) => decoded.or(body),
         };
         let Some(accept) = &self.accept else {
-            return DecodeFuture::Pass(StackLayer::call(&*self.inner, request));
+            return Then::pass(StackLayer::call(&*self.inner, request));
         };
         // The request is already our own copy of the caller's headers: appending
         // keeps the caller's values first.
@@ -93,44 +93,21 @@ impl<A: StackLayer> StackLayer for DecompressAgent<A> {
             .headers_mut()
             .append(ACCEPT_ENCODING, accept.clone());
         let is_head = request.method() == Method::HEAD;
-        DecodeFuture::Decode {
-            inner: StackLayer::call(&*self.inner, request),
-            is_head,
-            limit,
-        }
+        Then::new(
+            StackLayer::call(&*self.inner, request),
+            Decode { is_head, limit },
+        )
     }
 }
 
-/// The decompression layer's future: the inner one, and how to decode its
-/// response.
-pub(crate) enum DecodeFuture<F> {
-    /// No coding is enabled.
-    Pass(F),
-    /// Decoded as `decode_response` says.
-    Decode {
-        inner: F,
-        is_head: bool,
-        limit: Option<u64>,
-    },
+/// How the decompression layer decodes a response (see `decode_response`).
+pub(crate) struct Decode {
+    is_head: bool,
+    limit: Option<u64>,
 }
 
-impl<F> Future for DecodeFuture<F>
-where
-    F: Future<Output = crate::Result<http::Response<Body>>> + Unpin,
-{
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        match self.get_mut() {
-            DecodeFuture::Pass(inner) => Pin::new(inner).poll(cx),
-            DecodeFuture::Decode {
-                inner,
-                is_head,
-                limit,
-            } => {
-                let response = ready!(Pin::new(inner).poll(cx))?;
-                Poll::Ready(Ok(decode_response(response, *is_head, *limit)))
-            }
-        }
+impl OnResponse for Decode {
+    fn on_response(self, response: http::Response<Body>) -> http::Response<Body> {
+        decode_response(response, self.is_head, self.limit)
     }
 }

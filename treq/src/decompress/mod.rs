@@ -47,7 +47,6 @@
 )]
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,7 +59,7 @@ use http::header::{HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGT
 use http::{HeaderMap, Method, StatusCode};
 use tokio::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
-use crate::agent::{agent_of_layer, Layer as StackLayer};
+use crate::agent::{agent_of_layer, Layer as StackLayer, OnResponse, Then};
 use crate::error::{self, BoxError};
 use crate::error::{Error, ErrorKind};
 use crate::extensions::RequestLimit;

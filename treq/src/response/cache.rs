@@ -156,6 +156,14 @@ mod tests {
             .await
     }
 
+    /// The first read's hold on the body of `cache`.
+    async fn first_read(cache: &BodyCache) -> Reading<'_> {
+        let Turn::Read(_, reading) = cache.turn().await else {
+            panic!("the first read reads the body");
+        };
+        reading
+    }
+
     #[tokio::test]
     async fn the_first_read_reads_and_the_next_get_its_result() {
         let cache = BodyCache::new(Body::from("once"));
@@ -171,9 +179,7 @@ mod tests {
     #[tokio::test]
     async fn a_read_waits_for_the_one_in_progress() {
         let cache = BodyCache::new(Body::from("x"));
-        let Turn::Read(_, reading) = cache.turn().await else {
-            panic!("the first read reads the body");
-        };
+        let reading = first_read(&cache).await;
         let mut waiter = Box::pin(cache.turn());
         assert!(
             poll_once(&mut waiter).await.is_pending(),
@@ -186,9 +192,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_read_hands_a_copy_of_its_error_on() {
         let cache = BodyCache::new(Body::from("x"));
-        let Turn::Read(_, reading) = cache.turn().await else {
-            panic!("the first read reads the body");
-        };
+        let reading = first_read(&cache).await;
         reading.finish(Err(crate::error::body_msg("the server went away")));
         let Turn::Cached(Err(e)) = cache.turn().await else {
             panic!("the error is kept");
@@ -199,9 +203,7 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_read_leaves_the_body_gone_for_the_waiting_and_the_later() {
         let cache = BodyCache::new(Body::from("x"));
-        let Turn::Read(_, reading) = cache.turn().await else {
-            panic!("the first read reads the body");
-        };
+        let reading = first_read(&cache).await;
         let mut waiter = Box::pin(cache.turn());
         assert!(poll_once(&mut waiter).await.is_pending());
         drop(reading);

@@ -133,12 +133,12 @@ impl Response {
         }
     }
 
-    /// The responses of a redirect chain, for `history()`. Out of line (as is
-    /// every rare step of making a response), so a plain response's code
-    /// stays small.
+    /// The responses of a redirect chain, for `history()` (and for
+    /// `Error::history`). Out of line (as is every rare step of making a
+    /// response), so a plain response's code stays small.
     #[cold]
     #[inline(never)]
-    fn history_of(
+    pub(crate) fn history_of(
         hops: Vec<http::Response<Body>>,
         requested: &Target,
         jar: Option<&CookieJar>,
