@@ -120,12 +120,11 @@ pub(super) enum Socket {
 }
 
 impl Connection for Socket {
+    /// No extra of hyper-util's: its `HttpInfo` (the two addresses) for a
+    /// TCP socket would be copied into every response's extensions, and
+    /// nothing in treq reads it.
     fn connected(&self) -> Connected {
-        match self {
-            Socket::Tcp(io) => io.connected(),
-            #[cfg(unix)]
-            Socket::Unix(io) => io.connected(),
-        }
+        Connected::new()
     }
 }
 
