@@ -6,15 +6,24 @@
 //! ```text
 //! cargo run --release --manifest-path bench/Cargo.toml --bin client -- --quick   # 3 rounds of 0.5 s
 //! cargo run --release --manifest-path bench/Cargo.toml --bin client              # 3 rounds of 2 s
+//! cargo run --release --manifest-path bench/Cargo.toml --bin client -- --rounds 15 --secs 0.5
 //! ```
 //!
 //! Every contender runs at C=1 and C=64 (C tasks sending back to back on one
 //! keep-alive pool), on a current-thread client runtime and on a 2-worker
 //! multi-thread client runtime. The server has its own thread and a
 //! current-thread runtime. For each runtime and C, all contenders run once per
-//! round, one after the other, for 3 rounds, so drift in machine load hits all
-//! of them alike; the rate shown is the median of the 3 rounds, the
-//! percentiles are over every request of the 3 rounds.
+//! round, one after the other (each round starting one contender further on,
+//! so none always runs first), for 3 rounds (`--rounds N`), so drift in
+//! machine load hits all of them alike; the rate shown is the median of the
+//! rounds, its ratio that of the medians, the percentiles are over every
+//! request of the rounds.
+//!
+//! On a shared machine one round's rate can swing by more than the
+//! difference between the clients, so the table also gives each contender's
+//! ratio to raw hyper-util round by round (a round's contenders run within
+//! a few seconds of each other): its median and range. Many short rounds
+//! (`--rounds 15 --secs 0.5`) pin that median down better than 3 long ones.
 //!
 //! Prints a markdown table (the one in BENCHMARKS.md) and writes it, with the
 //! per-round figures, to `bench/results/client-<quick|full>-<unix time>.txt`
@@ -89,7 +98,7 @@ impl Stats {
     fn median_rate(&self) -> f64 {
         let mut r = self.rates.clone();
         r.sort_by(f64::total_cmp);
-        r[r.len() / 2]
+        median(&r)
     }
 
     fn percentile(&self, p: f64) -> u32 {
@@ -107,14 +116,22 @@ struct Row {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
-    let out = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1).cloned());
-    let per_run = if quick {
-        Duration::from_millis(500)
-    } else {
-        Duration::from_secs(2)
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let out = value("--out");
+    let rounds = match value("--rounds").map(|n| n.parse::<usize>()) {
+        None => ROUNDS,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => return eprintln!("--rounds takes a whole number above 0"),
+    };
+    let per_run = match value("--secs").map(|s| s.parse::<f64>()) {
+        None if quick => Duration::from_millis(500),
+        None => Duration::from_secs(2),
+        Some(Ok(secs)) if secs > 0.0 && secs.is_finite() => Duration::from_secs_f64(secs),
+        Some(_) => return eprintln!("--secs takes a number of seconds above 0"),
     };
     let addr = start_server();
     let url = format!("http://{addr}/");
@@ -123,7 +140,7 @@ fn main() {
     let load_before = loadavg();
     let _ = writeln!(
         log,
-        "small GET over loopback, {ROUNDS} interleaved rounds of {per_run:?} per contender, \
+        "small GET over loopback, {rounds} interleaved rounds of {per_run:?} per contender, \
          runtime and concurrency; load average before: {load_before}"
     );
     print!("{log}");
@@ -148,14 +165,18 @@ fn main() {
                 for fetch in &fetches {
                     run(fetch, concurrency, Duration::from_millis(200)).await;
                 }
-                for round in 0..ROUNDS {
+                for round in 0..rounds {
                     let mut line = format!("{} C={concurrency} round {round}:", flavor.name());
-                    for ((fetch, stats), name) in fetches.iter().zip(&mut stats).zip(CONTENDERS) {
-                        let (lat, elapsed) = run(fetch, concurrency, per_run).await;
-                        let rate = lat.len() as f64 / elapsed.as_secs_f64();
+                    let mut rates = [0.0; CONTENDERS.len()];
+                    // Each round starts one contender further on.
+                    for i in (0..fetches.len()).map(|i| (i + round) % fetches.len()) {
+                        let (lat, elapsed) = run(&fetches[i], concurrency, per_run).await;
+                        rates[i] = lat.len() as f64 / elapsed.as_secs_f64();
+                        stats[i].latencies.extend(lat);
+                    }
+                    for ((stats, rate), name) in stats.iter_mut().zip(rates).zip(CONTENDERS) {
                         let _ = write!(line, " {name} {rate:.0}/s;");
                         stats.rates.push(rate);
-                        stats.latencies.extend(lat);
                     }
                     println!("{line}");
                     let _ = writeln!(log, "{line}");
@@ -223,7 +244,48 @@ fn markdown(rows: &[Row]) -> String {
         };
         let _ = writeln!(t, " {} | {} |", p(0.50), p(0.99));
     }
+    t.push_str("\nRound by round, each contender's rate over raw hyper-util's in the same round: median [lowest, highest]\n\n| runtime | C | rounds |");
+    for name in &CONTENDERS[1..] {
+        let _ = write!(t, " {name} |");
+    }
+    t.push_str("\n|---|---:|---:|");
+    for _ in &CONTENDERS[1..] {
+        t.push_str("---|");
+    }
+    t.push('\n');
+    for row in rows {
+        let base = &row.stats[0].rates;
+        let _ = write!(
+            t,
+            "| {} | {} | {} |",
+            row.flavor.name(),
+            row.concurrency,
+            base.len()
+        );
+        for s in &row.stats[1..] {
+            let mut ratios: Vec<f64> = s.rates.iter().zip(base).map(|(r, b)| r / b).collect();
+            ratios.sort_by(f64::total_cmp);
+            let _ = write!(
+                t,
+                " {:.2}x [{:.2}, {:.2}] |",
+                median(&ratios),
+                ratios[0],
+                ratios[ratios.len() - 1]
+            );
+        }
+        t.push('\n');
+    }
     t
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 fn thousands(rate: f64) -> String {

@@ -109,6 +109,16 @@ fn thread_cpu_ns() -> Option<u64> {
     stat.split_whitespace().next()?.parse().ok()
 }
 
+/// This thread's user and system CPU time in clock ticks (fields 14 and 15
+/// of Linux's `/proc/thread-self/stat`; `None` elsewhere).
+fn thread_user_sys_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
+}
+
 /// With `PROFILE_REPORT` set, prints the client thread's CPU time and the
 /// wall time per request: at C=64 the client thread is saturated, so its CPU
 /// time per request is what its rate depends on, and it is steadier than
@@ -121,7 +131,14 @@ fn report(n: usize, cpu_before: Option<u64>, start: std::time::Instant) {
     match (cpu_before, thread_cpu_ns()) {
         (Some(before), Some(after)) => {
             let cpu = (after - before) as f64 / n as f64;
-            eprintln!("client thread {cpu:.0} ns/request, wall {wall:.0} ns/request");
+            // The split of the thread's whole life (start-up is small against N requests).
+            let split = thread_user_sys_ticks()
+                .map(|(user, sys)| {
+                    let share = user as f64 / (user + sys).max(1) as f64;
+                    format!(" ({:.0} user, {:.0} system)", cpu * share, cpu * (1.0 - share))
+                })
+                .unwrap_or_default();
+            eprintln!("client thread {cpu:.0} ns/request{split}, wall {wall:.0} ns/request");
         }
         _ => eprintln!("wall {wall:.0} ns/request"),
     }

@@ -164,7 +164,7 @@ impl<A: Agent> HttpClient<A> {
     ) -> crate::Result<Response> {
         let inner = self.inner();
         if let Some(invalid) = &inner.config.invalid {
-            return Err(error::builder(invalid.clone()).or_url(pending.url.url()));
+            return Err(invalid_client(invalid, &pending));
         }
         // A call with a jar of its own (the module-level functions) makes it
         // now only for the request's own cookies; else the cookie layer makes
@@ -192,13 +192,18 @@ impl<A: Agent> HttpClient<A> {
         } = pending.assemble(&inner.config.defaults, jar.as_ref())?;
         if let (true, Some(jar)) = (inner.jar_per_call, &jar) {
             // The cookie layer holds the session jar; this call has its own.
-            request.extensions_mut().insert(jar.clone());
+            with_call_jar(&mut request, jar);
         }
         let deadline = timeout.map(Deadline::after);
         let future = crate::agent::Layer::call(&inner.stack, request);
-        let result = crate::timeout::bounded(future, deadline.as_ref()).await;
-        let response = result.map_err(|e| with_history(e, &url, jar.clone()).or_url(url.url()))?;
-        let jar = jar.or_else(|| made_on_the_way(&response));
+        let response = match crate::timeout::bounded(future, deadline.as_ref()).await {
+            Ok(response) => response,
+            Err(e) => return Err(failed(e, &url, jar)),
+        };
+        let jar = match jar {
+            Some(jar) => Some(jar),
+            None => made_on_the_way(&response),
+        };
         Ok(Response::from_http(
             response,
             url,
@@ -210,8 +215,30 @@ impl<A: Agent> HttpClient<A> {
     }
 }
 
+/// The error for a request on a client whose configuration was refused.
+#[cold]
+#[inline(never)]
+fn invalid_client(invalid: &str, pending: &PendingRequest) -> crate::Error {
+    error::builder(invalid.to_owned()).or_url(pending.url.url())
+}
+
+/// Gives the request the call's own jar, for the cookie layer.
+#[cold]
+#[inline(never)]
+fn with_call_jar(request: &mut http::Request<crate::Body>, jar: &CookieJar) {
+    request.extensions_mut().insert(jar.clone());
+}
+
+/// A failed request's error: with its redirect chain, if any, and the URL.
+#[cold]
+#[inline(never)]
+fn failed(error: crate::Error, url: &Target, jar: Option<CookieJar>) -> crate::Error {
+    with_history(error, url, jar).or_url(url.url())
+}
+
 /// The jar the cookie layer made for a call without one, handed back with
 /// the values of the hop it came on.
+#[inline(never)]
 fn made_on_the_way(response: &http::Response<crate::Body>) -> Option<CookieJar> {
     let HopExtensions(values) = response.extensions().get::<HopExtensions>()?;
     values.get::<CookieJar>().cloned()
