@@ -135,7 +135,11 @@ fn report(n: usize, cpu_before: Option<u64>, start: std::time::Instant) {
             let split = thread_user_sys_ticks()
                 .map(|(user, sys)| {
                     let share = user as f64 / (user + sys).max(1) as f64;
-                    format!(" ({:.0} user, {:.0} system)", cpu * share, cpu * (1.0 - share))
+                    format!(
+                        " ({:.0} user, {:.0} system)",
+                        cpu * share,
+                        cpu * (1.0 - share)
+                    )
                 })
                 .unwrap_or_default();
             eprintln!("client thread {cpu:.0} ns/request{split}, wall {wall:.0} ns/request");

@@ -159,9 +159,10 @@ impl<A: Agent> HttpClient<A> {
     /// Sends an assembled request through the stack, under its deadline, and
     /// wraps the answer.
     pub(crate) async fn execute(
-        &self,
-        mut pending: Box<PendingRequest>,
+        self,
+        pending: crate::Result<Box<PendingRequest>>,
     ) -> crate::Result<Response> {
+        let mut pending = pending?;
         let inner = self.inner();
         if let Some(invalid) = &inner.config.invalid {
             return Err(invalid_client(invalid, &pending));

@@ -269,9 +269,13 @@ impl<A: Agent> RequestBuilder<A> {
 
     /// Sends the request and resolves to the response head (the body is read by
     /// `content`/`text`/`json`/`collect`).
-    pub async fn send(self) -> crate::Result<Response> {
+    ///
+    /// The returned future is the client's own send future, with no async
+    /// wrapper of its own around it (a wrapper moved the whole future once
+    /// more per request).
+    pub fn send(self) -> impl Future<Output = crate::Result<Response>> + Send + 'static {
         let RequestBuilder { client, request } = self;
-        client.execute(request?).await
+        client.execute(request)
     }
 }
 

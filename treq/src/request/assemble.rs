@@ -318,4 +318,3 @@ fn say_empty(headers: &mut HeaderMap) {
         headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
     }
 }
-
