@@ -67,19 +67,21 @@ pub(super) fn send(
     ready(&mut request, false);
     let first = client.request(request);
     async move {
-        match first.await {
-            Ok(response) => Ok(delivered(response, head)),
-            // Failures wait apart (boxed), so the common path stays small.
-            Err(err) => {
-                let retry = Retry {
-                    head,
-                    replay_body,
-                    retry_with,
-                    idempotent,
-                };
-                Box::pin(retry.after(err, ready)).await
-            }
-        }
+        // The first answer is taken apart in its own statement: a `match`
+        // on `first.await` would keep that answer's room (152 bytes) in the
+        // future across the retry's await below.
+        let err = match first.await {
+            Ok(response) => return Ok(delivered(response, head)),
+            Err(err) => err,
+        };
+        // Failures wait apart (boxed), so the common path stays small.
+        let retry = Retry {
+            head,
+            replay_body,
+            retry_with,
+            idempotent,
+        };
+        Box::pin(retry.after(err, ready)).await
     }
 }
 

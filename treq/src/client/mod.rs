@@ -184,19 +184,24 @@ impl<A: Agent> HttpClient<A> {
             Box::pin(pending.resolve_file_length()).await?;
         }
         // Taken apart at once: only the request moves on, into the stack.
-        let Assembled {
-            mut request,
-            url,
-            timeout,
-            unbuffered,
-            max_body_size,
-        } = pending.assemble(&inner.config.defaults, jar.as_ref())?;
-        if let (true, Some(jar)) = (inner.jar_per_call, &jar) {
-            // The cookie layer holds the session jar; this call has its own.
-            with_call_jar(&mut request, jar);
-        }
+        // In a block of its own, so the future keeps no room for the
+        // request (256 bytes) while it waits for the response.
+        let (future, url, timeout, unbuffered, max_body_size) = {
+            let Assembled {
+                mut request,
+                url,
+                timeout,
+                unbuffered,
+                max_body_size,
+            } = pending.assemble(&inner.config.defaults, jar.as_ref())?;
+            if let (true, Some(jar)) = (inner.jar_per_call, &jar) {
+                // The cookie layer holds the session jar; this call has its own.
+                with_call_jar(&mut request, jar);
+            }
+            let future = crate::agent::Layer::call(&inner.stack, request);
+            (future, url, timeout, unbuffered, max_body_size)
+        };
         let deadline = timeout.map(Deadline::after);
-        let future = crate::agent::Layer::call(&inner.stack, request);
         let response = match crate::timeout::bounded(future, deadline.as_ref()).await {
             Ok(response) => response,
             Err(e) => return Err(failed(e, &url, jar)),
