@@ -152,9 +152,7 @@ impl PendingRequest {
         // Content-Length, Accept-Encoding, Cookie, Host), so no insert grows
         // the map on the way down.
         headers.reserve(5);
-        if !headers.is_empty() {
-            mark_sensitive(&mut headers, &defaults.sensitive_headers);
-        }
+        mark_sensitive(&mut headers, &defaults.sensitive_headers);
 
         let body = match (self.files.take(), std::mem::take(&mut self.payload)) {
             (None, Payload::Data(body)) => body,
@@ -185,9 +183,7 @@ impl PendingRequest {
         // The layers hold the client's defaults: only a request's own
         // settings travel with it.
         let max_body_size = self.max_body_size.unwrap_or(defaults.max_body_size);
-        if self.has_own_settings(defaults) {
-            self.own_settings(request.extensions_mut(), defaults, max_body_size);
-        }
+        self.own_settings(request.extensions_mut(), defaults, max_body_size);
         let timeout = self.timeout.or(defaults.timeout).filter(|t| !t.is_zero());
         let unbuffered = self.unbuffered;
         let url = self.into_url();
@@ -233,20 +229,6 @@ impl PendingRequest {
         super::cookies::merge_into(jar, url, cookies).map_err(|e| e.or_url(url))
     }
 
-    /// True if [`own_settings`](Self::own_settings) may have a value to put
-    /// on the request (it decides which).
-    fn has_own_settings(&self, defaults: &Defaults) -> bool {
-        self.url.url_if_parsed().is_some()
-            || self.allow_redirects.is_some()
-            || self.browser_like_redirects.is_some()
-            || self.max_redirects.is_some()
-            || self.auth.is_some()
-            || self.read_timeout.is_some()
-            || defaults.read_timeout.is_some()
-            || self.max_body_size.is_some()
-            || self.unbuffered
-    }
-
     /// The URL, the rest dropped out of line: the options are mostly empty,
     /// and their drop code would sit in the middle of the common path.
     #[inline(never)]
@@ -257,6 +239,7 @@ impl PendingRequest {
 
     /// Puts the request's own settings, where they differ from the client's
     /// defaults the layers hold, on the request for the layers to read.
+    /// Out of line: a plain request has none, and only checks for them.
     #[inline(never)]
     fn own_settings(
         &mut self,
