@@ -223,3 +223,31 @@ async fn an_http2_stream_reset_mid_body_is_a_body_error() {
     let err = resp.content().await.unwrap_err();
     assert!(err.is_body(), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_server_silent_in_the_tls_handshake_fails_within_the_connect_timeout() {
+    // Accepts the TCP connection, then never answers the ClientHello.
+    let server = support::server::RawServer::start(|stream| async move {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        drop(stream);
+    });
+    let agent = HyperAgent::builder()
+        .connect_timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = support::bounded(
+        "silent TLS handshake",
+        treq::HttpClient::new(agent)
+            .get(server.url("/").replacen("http:", "https:", 1))
+            .send(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_connect() && err.is_timeout(), "{err:?}");
+    assert!(
+        format!("{err:?}").contains("TLS handshake took longer than the connect timeout"),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

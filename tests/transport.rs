@@ -7,6 +7,7 @@ mod support;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use http::Version;
 use std::future::IntoFuture;
@@ -174,6 +175,43 @@ async fn a_resolver_error_is_a_connect_error() {
         chain(&err).contains("no address for nowhere.test"),
         "{}",
         chain(&err)
+    );
+}
+
+/// A resolver that never answers (a DNS server that drops every query).
+struct Silent;
+
+impl Resolve for Silent {
+    fn resolve(&self, _name: Name) -> Resolving {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_lookup_that_never_answers_fails_within_the_connect_timeout() {
+    let agent = HyperAgent::builder()
+        .dns_resolver(Silent)
+        .connect_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    // `within` fails the test (instead of hanging) if the lookup is unbounded.
+    let err = within(
+        "silent resolver",
+        treq::HttpClient::new(agent).get("http://silent.test/"),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_connect() && err.is_timeout(), "{err:?}");
+    assert!(
+        chain(&err).contains("resolving silent.test took longer than the connect timeout"),
+        "{}",
+        chain(&err)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
     );
 }
 
@@ -427,7 +465,7 @@ async fn idle_connection_has_keepalive_timer(builder: treq::agent::HyperAgentBui
         if tcp_timer(peer.port(), server_port) == Some(2) {
             return true;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
 }
@@ -435,7 +473,7 @@ async fn idle_connection_has_keepalive_timer(builder: treq::agent::HyperAgentBui
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn tcp_keepalive_arms_the_kernels_keepalive_timer() {
-    let with = HyperAgent::builder().tcp_keepalive(std::time::Duration::from_secs(30));
+    let with = HyperAgent::builder().tcp_keepalive(Duration::from_secs(30));
     assert!(idle_connection_has_keepalive_timer(with).await);
     assert!(!idle_connection_has_keepalive_timer(HyperAgent::builder()).await);
 }

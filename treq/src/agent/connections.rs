@@ -30,12 +30,14 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::Uri;
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service;
 
+use super::handshake;
 use super::tls_alert::Watched;
 use crate::error::BoxError;
 
@@ -296,11 +298,21 @@ where
 pub(super) struct TrackedConnector<C> {
     inner: C,
     limits: Option<HostLimits>,
+    /// The connect timeout, for the TLS handshake (see `handshake.rs`).
+    handshake_timeout: Option<Duration>,
 }
 
 impl<C> TrackedConnector<C> {
-    pub(super) fn new(inner: C, limits: Option<HostLimits>) -> Self {
-        TrackedConnector { inner, limits }
+    pub(super) fn new(
+        inner: C,
+        limits: Option<HostLimits>,
+        handshake_timeout: Option<Duration>,
+    ) -> Self {
+        TrackedConnector {
+            inner,
+            limits,
+            handshake_timeout,
+        }
     }
 }
 
@@ -327,12 +339,17 @@ where
             (Some(limits), Some(key)) => Some(limits.slot(key)),
             _ => None,
         };
+        let handshake_timeout = self.handshake_timeout;
         Box::pin(async move {
             let permit = match slot {
                 Some(slot) => Some(acquire(slot).await?),
                 None => None,
             };
-            let io = ready.call(dst).await.map_err(Into::into)?;
+            let connecting = ready.call(dst);
+            let io = match handshake_timeout {
+                Some(limit) => handshake::bounded(limit, connecting).await?,
+                None => connecting.await.map_err(Into::into)?,
+            };
             Ok(Watched::new(io, ConnectionState::default(), permit))
         })
     }

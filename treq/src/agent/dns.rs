@@ -6,6 +6,11 @@
 //! `HttpConnector` still connects to them (happy eyeballs between IPv6 and
 //! IPv4, the connect timeout, the port from the URL). Hosts written as IP
 //! addresses are never resolved.
+//!
+//! A lookup runs under the agent's connect timeout too, as curl's and
+//! reqwest's do: a resolver that never answers (a dead DNS server, a user
+//! resolver that hangs) fails the connection as timed out instead of
+//! holding the request forever.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +19,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name as HyperName};
 use tower_service::Service;
@@ -97,8 +103,9 @@ pub(super) struct DnsSettings {
 }
 
 impl DnsSettings {
-    pub(super) fn resolver(self) -> Resolver {
-        Resolver::new(self.overrides, self.custom)
+    /// The resolver, its lookups bounded by `timeout` (`None`: no limit).
+    pub(super) fn resolver(self, timeout: Option<Duration>) -> Resolver {
+        Resolver::new(self.overrides, self.custom).within(timeout)
     }
 }
 
@@ -118,6 +125,8 @@ pub(super) struct Resolver {
     overrides: Arc<HashMap<String, Vec<SocketAddr>>>,
     custom: Option<Arc<dyn Resolve>>,
     system: GaiResolver,
+    /// The longest a lookup may take (the agent's connect timeout).
+    timeout: Option<Duration>,
 }
 
 impl Resolver {
@@ -130,7 +139,14 @@ impl Resolver {
             overrides: Arc::new(overrides),
             custom,
             system: GaiResolver::new(),
+            timeout: None,
         }
+    }
+
+    /// Bounds every lookup by `timeout` (`None`: no limit).
+    pub(super) fn within(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     fn fixed(&self, name: &str) -> Option<Vec<SocketAddr>> {
@@ -167,15 +183,37 @@ impl Service<HyperName> for Resolver {
         if let Some(addrs) = self.fixed(name.as_str()) {
             return Box::pin(async move { Ok(Box::new(addrs.into_iter()) as Addrs) });
         }
-        if let Some(custom) = &self.custom {
-            return custom.resolve(Name(name));
+        let timeout = self.timeout;
+        let shown = timeout.map(|_| name.as_str().to_owned());
+        let lookup: Resolving = match &self.custom {
+            Some(custom) => custom.resolve(Name(name)),
+            None => {
+                let lookup = self.system.call(name);
+                Box::pin(async move {
+                    let addrs = lookup.await?;
+                    Ok(Box::new(addrs) as Addrs)
+                })
+            }
+        };
+        match (timeout, shown) {
+            (Some(limit), Some(name)) => Box::pin(async move {
+                match tokio::time::timeout(limit, lookup).await {
+                    Ok(resolved) => resolved,
+                    Err(_elapsed) => Err(lookup_timed_out(&name, limit)),
+                }
+            }),
+            _ => lookup,
         }
-        let lookup = self.system.call(name);
-        Box::pin(async move {
-            let addrs = lookup.await?;
-            Ok(Box::new(addrs) as Addrs)
-        })
     }
+}
+
+/// The error of a lookup that took longer than the connect timeout: an I/O
+/// `TimedOut`, so `Error::is_timeout` holds, naming the host.
+fn lookup_timed_out(name: &str, limit: Duration) -> BoxError {
+    Box::new(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("resolving {name} took longer than the connect timeout of {limit:?}"),
+    ))
 }
 
 #[cfg(test)]

@@ -334,7 +334,11 @@ impl Default for HyperAgentBuilder {
 }
 
 impl HyperAgentBuilder {
-    /// Time allowed to establish a TCP connection (`None`: no limit). Default 10 s.
+    /// Time allowed for each step of opening a connection (`None`: no
+    /// limit): resolving the host name, the TCP connect, a proxy's
+    /// handshake, and the TLS handshake. A step that takes longer fails the
+    /// request with an error for which `is_connect()` and `is_timeout()`
+    /// hold. Default 10 s.
     pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.connect_timeout = finite(timeout.into());
         self
@@ -519,7 +523,7 @@ impl HyperAgentBuilder {
             }
         };
         let unix_socket = transport.uses_unix_socket();
-        let http = transport.connector(|http| {
+        let http = transport.connector(self.connect_timeout, |http| {
             http.enforce_http(false);
             http.set_connect_timeout(self.connect_timeout);
             http.set_nodelay(self.nodelay);
@@ -553,6 +557,7 @@ impl HyperAgentBuilder {
             client: Arc::new(client.build(SharedConnector::new(TrackedConnector::new(
                 https,
                 limits.clone(),
+                self.connect_timeout,
             )))),
             limits,
             protocols,

@@ -17,6 +17,8 @@ mod connections;
 #[cfg(feature = "hyper-agent")]
 mod dns;
 #[cfg(feature = "hyper-agent")]
+mod handshake;
+#[cfg(feature = "hyper-agent")]
 mod hyper;
 #[cfg(feature = "hyper-agent")]
 mod identity;

@@ -57,16 +57,18 @@ impl TransportSettings {
     }
 
     /// The connector under the pool: TCP to the resolved addresses (set up
-    /// further by `configure`), or the Unix socket.
+    /// further by `configure`; each lookup within `connect_timeout`), or the
+    /// Unix socket.
     pub(super) fn connector(
         self,
+        connect_timeout: Option<std::time::Duration>,
         configure: impl FnOnce(&mut HttpConnector<super::dns::Resolver>),
     ) -> SocketConnector {
         #[cfg(unix)]
         if let Some(path) = self.unix_socket {
             return SocketConnector::Unix(path);
         }
-        let mut http = HttpConnector::new_with_resolver(self.dns.resolver());
+        let mut http = HttpConnector::new_with_resolver(self.dns.resolver(connect_timeout));
         configure(&mut http);
         http.set_local_address(self.local_address);
         #[cfg(any(

@@ -17,6 +17,7 @@ use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
+use super::super::handshake;
 use super::Proxies;
 use crate::error::{self, BoxError, TimedOut};
 use crate::Body;
@@ -31,8 +32,8 @@ pub(in crate::agent) struct ProxyConnector<C> {
     inner: C,
     to_proxy: HttpsConnector<C>,
     proxies: Proxies,
-    /// The most a CONNECT or SOCKS handshake may take, the TCP connect
-    /// to the proxy included.
+    /// The most a CONNECT or SOCKS handshake, or the connection to a
+    /// forward proxy, may take, the TCP connect to the proxy included.
     handshake_timeout: Option<Duration>,
 }
 
@@ -88,7 +89,11 @@ where
         let fresh = self.inner.clone();
         let mut ready = std::mem::replace(&mut self.inner, fresh);
         let Some((intercept, proxy)) = self.proxies.intercept(&dst) else {
-            return Box::pin(async move { Ok(Route::Direct(ready.call(dst).await?)) });
+            return Box::pin(async move {
+                let io = ready.call(dst).await?;
+                handshake::transport_ready();
+                Ok(Route::Direct(io))
+            });
         };
         let mut to_proxy = self.to_proxy.clone();
         let proxy_uri = intercept.uri().clone();
@@ -96,10 +101,9 @@ where
         let scheme = proxy_uri.scheme_str().map(str::to_owned);
         match (scheme.as_deref(), dst.scheme_str()) {
             (Some("http" | "https"), Some("http")) => Box::pin(async move {
-                let io = to_proxy
-                    .call(proxy_uri)
-                    .await
-                    .map_err(|e| ProxyFailure::boxed(&proxy, e))?;
+                // TCP and, to an `https://` proxy, TLS: the proxy's handshake.
+                let io = within(timeout, &proxy, to_proxy.call(proxy_uri)).await?;
+                handshake::transport_ready();
                 Ok(Route::Forward(io))
             }),
             (Some("http" | "https"), _) => {
@@ -110,6 +114,7 @@ where
                 let handshake = tunnel.call(dst);
                 Box::pin(async move {
                     let io = within(timeout, &proxy, handshake).await?;
+                    handshake::transport_ready();
                     Ok(Route::Through(io))
                 })
             }
@@ -121,6 +126,7 @@ where
                 let handshake = socks.call(dst);
                 Box::pin(async move {
                     let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
+                    handshake::transport_ready();
                     Ok(Route::Through(io))
                 })
             }
