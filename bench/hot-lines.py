@@ -7,11 +7,9 @@
 Runs `profile <client> 2000` (see bench/src/bin/profile.rs) under callgrind
 with --dump-instr=yes and counts, on the client thread, the 64-byte lines of
 machine code holding an instruction that ran at least once per request on
-average (2000 times). At C=64 the client thread's code per request far
-exceeds the CPU's 32 KiB instruction cache, so every line a request runs is,
-to a first approximation, one fetch from the next cache level: this count
-follows user CPU time per request more closely than the instruction count
-does (see BENCHMARKS.md).
+average (2000 times): all the code a request runs, the connection task's
+included. For what decides the rate at C=64, the request task's code
+against the instruction cache, see bench/icache.py and BENCHMARKS.md.
 
 Needs valgrind; builds the profile binary with cargo (CARGO_TARGET_DIR is
 honoured). Deterministic for a given build.
