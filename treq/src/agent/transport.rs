@@ -17,6 +17,27 @@ use super::unix::SocketConnector;
 use super::HyperAgentBuilder;
 use crate::error;
 
+/// Keeps its code to the systems where hyper-util can bind a socket to a
+/// network interface (`SO_BINDTODEVICE`, `IP_BOUND_IF`): the one list of
+/// them, for the builder's `interface` and the connector that applies it.
+macro_rules! where_interfaces_bind {
+    ($($code:tt)*) => {
+        #[cfg(any(
+            target_os = "android",
+            target_os = "fuchsia",
+            target_os = "illumos",
+            target_os = "ios",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "solaris",
+            target_os = "tvos",
+            target_os = "visionos",
+            target_os = "watchos",
+        ))]
+        $($code)*
+    };
+}
+
 /// What a [`HyperAgentBuilder`] was told about DNS, the client certificate
 /// and the socket.
 #[derive(Clone, Debug, Default)]
@@ -71,20 +92,10 @@ impl TransportSettings {
         let mut http = HttpConnector::new_with_resolver(self.dns.resolver(connect_timeout));
         configure(&mut http);
         http.set_local_address(self.local_address);
-        #[cfg(any(
-            target_os = "android",
-            target_os = "fuchsia",
-            target_os = "illumos",
-            target_os = "ios",
-            target_os = "linux",
-            target_os = "macos",
-            target_os = "solaris",
-            target_os = "tvos",
-            target_os = "visionos",
-            target_os = "watchos",
-        ))]
-        if let Some(interface) = self.interface {
-            http.set_interface(interface);
+        where_interfaces_bind! {
+            if let Some(interface) = self.interface {
+                http.set_interface(interface);
+            }
         }
         http.set_keepalive(self.tcp_keepalive);
         SocketConnector::Tcp(http)
@@ -193,33 +204,23 @@ impl HyperAgentBuilder {
         self
     }
 
-    /// Connects through the network interface named `interface` (`"eth0"`,
-    /// `"lo"`; `SO_BINDTODEVICE` on Linux, `IP_BOUND_IF` on Apple systems).
-    /// A name the system does not know fails each request as
-    /// [`is_connect`](crate::Error::is_connect). Offered where hyper-util
-    /// supports it (Linux, Android, Fuchsia, illumos, Solaris and Apple
-    /// systems).
-    ///
-    /// ```no_run
-    /// # fn run() -> treq::Result<()> {
-    /// let agent = treq::HyperAgent::builder().interface("eth0").build()?;
-    /// # Ok(()) }
-    /// ```
-    #[cfg(any(
-        target_os = "android",
-        target_os = "fuchsia",
-        target_os = "illumos",
-        target_os = "ios",
-        target_os = "linux",
-        target_os = "macos",
-        target_os = "solaris",
-        target_os = "tvos",
-        target_os = "visionos",
-        target_os = "watchos",
-    ))]
-    pub fn interface(mut self, interface: impl Into<String>) -> Self {
-        self.transport.interface = Some(interface.into());
-        self
+    where_interfaces_bind! {
+        /// Connects through the network interface named `interface` (`"eth0"`,
+        /// `"lo"`; `SO_BINDTODEVICE` on Linux, `IP_BOUND_IF` on Apple systems).
+        /// A name the system does not know fails each request as
+        /// [`is_connect`](crate::Error::is_connect). Offered where hyper-util
+        /// supports it (Linux, Android, Fuchsia, illumos, Solaris and Apple
+        /// systems).
+        ///
+        /// ```no_run
+        /// # fn run() -> treq::Result<()> {
+        /// let agent = treq::HyperAgent::builder().interface("eth0").build()?;
+        /// # Ok(()) }
+        /// ```
+        pub fn interface(mut self, interface: impl Into<String>) -> Self {
+            self.transport.interface = Some(interface.into());
+            self
+        }
     }
 
     /// Sends TCP keepalive probes after the connection has been idle this
