@@ -23,7 +23,8 @@ This script measures both sides of that:
   which is a larger (or smaller) cache with the same mapping: how the misses
   would fall if the code shrank by the same factor.
 
-Deterministic for a given build. Needs valgrind; builds the profile binary
+Deterministic for a given build; a rebuild that moves code moves the counts
+a little (tens of misses), as the code's addresses decide its cache sets. Needs valgrind; builds the profile binary
 (CARGO_TARGET_DIR is honoured).
 """
 
