@@ -16,7 +16,13 @@
 //! - RequestTraversalAgent alone (no client stack): requests/s;
 //! - StubTreq: requests/s through the whole client stack;
 //! - a whole stub test: a one-entry RequestSequence, `StubTreq::verifying`,
-//!   one request, its body read, the verification when the stub drops.
+//!   one request, its body read, the verification when the stub drops;
+//! - the peers, on the current-thread runtime, each a mock server over
+//!   loopback with one mock for `GET /` answering "ok", asked by reqwest:
+//!   wiremock, httpmock and mockito. Their rate row reuses one server,
+//!   mock and client (keep-alive); their whole-test row starts the server,
+//!   mounts the mock expecting one call, builds a client (as a test does),
+//!   sends the request, reads the body and verifies the call.
 //!
 //! `-- --only TEXT` runs just the rows whose name contains TEXT, a fixed
 //! number of operations each (`STUB_BENCH_COUNT`, default 20000), to profile
@@ -51,10 +57,13 @@ struct Config {
 }
 
 type Op = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+/// A peer's operation: run on the current-thread runtime only, as the
+/// peers' futures are not all `Send`.
+type LocalOp = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()>>>>;
 
 /// Runs `op` repeatedly for the warmup, then for the measuring time;
 /// returns the mean time per call.
-async fn measure(cfg: Config, op: &mut Op) -> Duration {
+async fn measure<F: Future<Output = ()>>(cfg: Config, op: &mut impl FnMut() -> F) -> Duration {
     let warm = Instant::now();
     while warm.elapsed() < cfg.warmup {
         op().await;
@@ -168,6 +177,115 @@ fn raw_fresh_op() -> Op {
     Box::new(|| Box::pin(raw_fresh()))
 }
 
+/// A peer's mock server, as its users start it.
+#[derive(Clone, Copy, PartialEq)]
+enum Peer {
+    Wiremock,
+    Httpmock,
+    Mockito,
+}
+
+/// What a test holds while its mock is mounted; dropped, it verifies the
+/// calls where the peer does so on drop (wiremock).
+enum Mounted {
+    Wiremock(wiremock::MockServer),
+    /// The server and its mock's id (httpmock's `Mock` borrows the server).
+    Httpmock(httpmock::MockServer, usize),
+    Mockito(mockito::ServerGuard, Box<mockito::Mock>),
+}
+
+impl Mounted {
+    /// Starts `peer`'s server with one mock for `GET /` answering "ok",
+    /// expecting `expect` calls when it is `Some`.
+    async fn start(peer: Peer, expect: Option<u64>) -> Mounted {
+        match peer {
+            Peer::Wiremock => {
+                use wiremock::matchers::{method, path};
+                let server = wiremock::MockServer::start().await;
+                let mock = wiremock::Mock::given(method("GET"))
+                    .and(path("/"))
+                    .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("ok"));
+                let mock = match expect {
+                    Some(n) => mock.expect(n),
+                    None => mock,
+                };
+                mock.mount(&server).await;
+                Mounted::Wiremock(server)
+            }
+            Peer::Httpmock => {
+                let server = httpmock::MockServer::start_async().await;
+                let id = server
+                    .mock_async(|when, then| {
+                        when.method("GET").path("/");
+                        then.status(200).body("ok");
+                    })
+                    .await
+                    .id();
+                Mounted::Httpmock(server, id)
+            }
+            Peer::Mockito => {
+                let mut server = mockito::Server::new_async().await;
+                let mock = server.mock("GET", "/").with_status(200).with_body("ok");
+                let mock = match expect {
+                    Some(n) => mock.expect(n as usize),
+                    None => mock,
+                };
+                let mock = mock.create_async().await;
+                Mounted::Mockito(server, Box::new(mock))
+            }
+        }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Mounted::Wiremock(server) => format!("{}/", server.uri()),
+            Mounted::Httpmock(server, _) => server.url("/"),
+            Mounted::Mockito(server, _) => format!("{}/", server.url()),
+        }
+    }
+
+    /// Checks the calls as the peer's users do (wiremock: on drop).
+    async fn verify(self) {
+        match self {
+            Mounted::Wiremock(server) => drop(server),
+            Mounted::Httpmock(server, id) => httpmock::Mock::new(id, &server).assert_async().await,
+            Mounted::Mockito(server, mock) => {
+                mock.assert_async().await;
+                drop(server);
+            }
+        }
+    }
+}
+
+async fn get_ok(client: &reqwest::Client, url: &str) {
+    let resp = client.get(url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    black_box(resp.bytes().await.unwrap());
+}
+
+/// One mock server, mock and client, asked again and again.
+async fn peer_keepalive_op(peer: Peer) -> LocalOp {
+    let mounted = std::sync::Arc::new(Mounted::start(peer, None).await);
+    let url = std::sync::Arc::new(mounted.url());
+    let client = reqwest::Client::new();
+    Box::new(move || {
+        let (client, url, _mounted) = (client.clone(), url.clone(), mounted.clone());
+        Box::pin(async move { get_ok(&client, &url).await })
+    })
+}
+
+/// A whole one-request test with the peer.
+fn peer_whole_test_op(peer: Peer) -> LocalOp {
+    Box::new(move || {
+        Box::pin(async move {
+            let mounted = Mounted::start(peer, Some(1)).await;
+            let client = reqwest::Client::new();
+            get_ok(&client, &mounted.url()).await;
+            mounted.verify().await;
+        })
+    })
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Where {
     CurrentThread,
@@ -183,6 +301,8 @@ enum Kind {
     Traversal,
     Stub,
     WholeTest,
+    PeerKeepAlive(Peer),
+    PeerWholeTest(Peer),
 }
 
 struct Row {
@@ -224,6 +344,36 @@ fn rows() -> Vec<Row> {
             CurrentThread,
         ),
         row(
+            "CT wiremock GET over loopback (reqwest)",
+            PeerKeepAlive(Peer::Wiremock),
+            CurrentThread,
+        ),
+        row(
+            "CT httpmock GET over loopback (reqwest)",
+            PeerKeepAlive(Peer::Httpmock),
+            CurrentThread,
+        ),
+        row(
+            "CT mockito GET over loopback (reqwest)",
+            PeerKeepAlive(Peer::Mockito),
+            CurrentThread,
+        ),
+        row(
+            "CT wiremock whole test (start+mock+1 req)",
+            PeerWholeTest(Peer::Wiremock),
+            CurrentThread,
+        ),
+        row(
+            "CT httpmock whole test (start+mock+1 req)",
+            PeerWholeTest(Peer::Httpmock),
+            CurrentThread,
+        ),
+        row(
+            "CT mockito whole test (start+mock+1 req)",
+            PeerWholeTest(Peer::Mockito),
+            CurrentThread,
+        ),
+        row(
             "MT raw hyper over duplex, keep-alive",
             RawKeepAlive,
             MultiThread,
@@ -254,6 +404,16 @@ fn rows() -> Vec<Row> {
 
 fn run_row(cfg: Config, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
     let kind = row.kind;
+    if let Some(peer_op) = peer_op(kind) {
+        assert!(
+            row.place == Where::CurrentThread,
+            "peer rows run on the current thread"
+        );
+        return with_network().block_on(async move {
+            let mut op = peer_op.await;
+            measure(cfg, &mut op).await
+        });
+    }
     let job = async move {
         let mut op = make_op(kind).await;
         measure(cfg, &mut op).await
@@ -267,14 +427,17 @@ fn run_row(cfg: Config, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
 
 fn run_row_count(count: u32, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
     let kind = row.kind;
-    let job = async move {
-        let mut op = make_op(kind).await;
+    async fn counted<F: Future<Output = ()>>(count: u32, mut op: impl FnMut() -> F) -> Duration {
         let start = Instant::now();
         for _ in 0..count {
             op().await;
         }
         start.elapsed() / count
-    };
+    }
+    if let Some(peer_op) = peer_op(kind) {
+        return with_network().block_on(async move { counted(count, peer_op.await).await });
+    }
+    let job = async move { counted(count, make_op(kind).await).await };
     match row.place {
         Where::CurrentThread => ct.block_on(job),
         Where::MultiThread => mt.block_on(job),
@@ -289,6 +452,26 @@ async fn make_op(kind: Kind) -> Op {
         Kind::Traversal => traversal_op(),
         Kind::Stub => stub_op(),
         Kind::WholeTest => whole_test_op(),
+        Kind::PeerKeepAlive(_) | Kind::PeerWholeTest(_) => unreachable!("see peer_op"),
+    }
+}
+
+/// A current-thread runtime with I/O, for the peers' loopback servers (the
+/// in-memory rows run on one without, as before they had peers).
+fn with_network() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A peer row's operation (made on the current-thread runtime), or `None`
+/// for the other rows.
+fn peer_op(kind: Kind) -> Option<Pin<Box<dyn Future<Output = LocalOp>>>> {
+    match kind {
+        Kind::PeerKeepAlive(peer) => Some(Box::pin(peer_keepalive_op(peer))),
+        Kind::PeerWholeTest(peer) => Some(Box::pin(async move { peer_whole_test_op(peer) })),
+        _ => None,
     }
 }
 
@@ -408,4 +591,16 @@ fn main() {
         "RequestTraversalAgent CT rate / raw CT rate:    {:.2}x",
         ratio(raw_ct, find(&rows, Traversal, CurrentThread))
     );
+    println!("\nagainst the peers (CT; x > 1: StubTreq is faster):");
+    for (name, peer) in [
+        ("wiremock", Peer::Wiremock),
+        ("httpmock", Peer::Httpmock),
+        ("mockito", Peer::Mockito),
+    ] {
+        println!(
+            "StubTreq rate / {name:<8} rate: {:7.1}x   whole stub test / {name:<8} whole test: {:.3}x time",
+            ratio(find(&rows, PeerKeepAlive(peer), CurrentThread), stub_ct),
+            ratio(whole_ct, find(&rows, PeerWholeTest(peer), CurrentThread)),
+        );
+    }
 }
