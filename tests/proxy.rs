@@ -342,6 +342,29 @@ async fn a_silent_proxy_fails_within_the_connect_timeout() {
 }
 
 #[tokio::test]
+async fn an_https_forward_proxy_silent_in_its_tls_handshake_fails_within_the_connect_timeout() {
+    // An http:// request goes to a forward proxy; to an https:// one over
+    // TLS first, and this proxy never answers the ClientHello.
+    let port = fake_proxy(|socket| async move {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        drop(socket);
+    })
+    .await;
+    let agent = HyperAgent::builder()
+        .proxy(Proxy::all(format!("https://127.0.0.1:{port}")))
+        .connect_timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = bounded(
+        "silent https forward proxy",
+        text(&HttpClient::new(agent), "http://localhost:1/".into()),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_proxy() && err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
 async fn an_unreachable_proxy_is_a_typed_connect_error() {
     let port = free_port();
     for url in [

@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
-use super::super::handshake;
+use super::super::handshake::transport_ready;
 use super::Proxies;
 use crate::error::{self, BoxError, TimedOut};
 use crate::Body;
@@ -91,7 +91,7 @@ where
         let Some((intercept, proxy)) = self.proxies.intercept(&dst) else {
             return Box::pin(async move {
                 let io = ready.call(dst).await?;
-                handshake::transport_ready();
+                transport_ready();
                 Ok(Route::Direct(io))
             });
         };
@@ -103,7 +103,7 @@ where
             (Some("http" | "https"), Some("http")) => Box::pin(async move {
                 // TCP and, to an `https://` proxy, TLS: the proxy's handshake.
                 let io = within(timeout, &proxy, to_proxy.call(proxy_uri)).await?;
-                handshake::transport_ready();
+                transport_ready();
                 Ok(Route::Forward(io))
             }),
             (Some("http" | "https"), _) => {
@@ -114,7 +114,7 @@ where
                 let handshake = tunnel.call(dst);
                 Box::pin(async move {
                     let io = within(timeout, &proxy, handshake).await?;
-                    handshake::transport_ready();
+                    transport_ready();
                     Ok(Route::Through(io))
                 })
             }
@@ -126,7 +126,7 @@ where
                 let handshake = socks.call(dst);
                 Box::pin(async move {
                     let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
-                    handshake::transport_ready();
+                    transport_ready();
                     Ok(Route::Through(io))
                 })
             }
