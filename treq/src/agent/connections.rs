@@ -345,11 +345,7 @@ where
                 Some(slot) => Some(acquire(slot).await?),
                 None => None,
             };
-            let connecting = ready.call(dst);
-            let io = match handshake_timeout {
-                Some(limit) => handshake::bounded(limit, connecting).await?,
-                None => connecting.await.map_err(Into::into)?,
-            };
+            let io = handshake::bounded(handshake_timeout, ready.call(dst)).await?;
             Ok(Watched::new(io, ConnectionState::default(), permit))
         })
     }

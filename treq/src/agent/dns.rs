@@ -183,8 +183,8 @@ impl Service<HyperName> for Resolver {
         if let Some(addrs) = self.fixed(name.as_str()) {
             return Box::pin(async move { Ok(Box::new(addrs.into_iter()) as Addrs) });
         }
-        let timeout = self.timeout;
-        let shown = timeout.map(|_| name.as_str().to_owned());
+        // The limit, with the name for its error (the lookup takes the name).
+        let bound = self.timeout.map(|limit| (limit, name.as_str().to_owned()));
         let lookup: Resolving = match &self.custom {
             Some(custom) => custom.resolve(Name(name)),
             None => {
@@ -195,15 +195,15 @@ impl Service<HyperName> for Resolver {
                 })
             }
         };
-        match (timeout, shown) {
-            (Some(limit), Some(name)) => Box::pin(async move {
-                match tokio::time::timeout(limit, lookup).await {
-                    Ok(resolved) => resolved,
-                    Err(_elapsed) => Err(lookup_timed_out(&name, limit)),
-                }
-            }),
-            _ => lookup,
-        }
+        let Some((limit, name)) = bound else {
+            return lookup;
+        };
+        Box::pin(async move {
+            match tokio::time::timeout(limit, lookup).await {
+                Ok(resolved) => resolved,
+                Err(_elapsed) => Err(lookup_timed_out(&name, limit)),
+            }
+        })
     }
 }
 

@@ -35,14 +35,18 @@ pub(super) fn transport_ready() {
 }
 
 /// Runs `connect` (the stream, then the TLS handshake over it), failing it
-/// as timed out when the handshake takes longer than `limit`.
+/// as timed out when the handshake takes longer than `limit` (`None`: no
+/// limit).
 pub(super) async fn bounded<T, E>(
-    limit: Duration,
+    limit: Option<Duration>,
     connect: impl Future<Output = Result<T, E>>,
 ) -> Result<T, BoxError>
 where
     E: Into<BoxError>,
 {
+    let Some(limit) = limit else {
+        return connect.await.map_err(Into::into);
+    };
     let ready = Arc::new(AtomicBool::new(false));
     let mut connect = pin!(STREAM_READY.scope(Arc::clone(&ready), connect));
     let mut handshake_deadline = None;
@@ -82,7 +86,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_clock_starts_when_the_stream_is_ready() {
         // A slow stream (longer than the limit) that then connects at once.
-        let connected = bounded(LIMIT, async {
+        let connected = bounded(Some(LIMIT), async {
             tokio::time::sleep(LIMIT * 3).await;
             transport_ready();
             Ok::<_, BoxError>("connected")
@@ -93,7 +97,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_handshake_that_never_ends_times_out() {
         let started = tokio::time::Instant::now();
-        let stalled = bounded(LIMIT, async {
+        let stalled = bounded(Some(LIMIT), async {
             tokio::time::sleep(Duration::from_secs(1)).await;
             transport_ready();
             std::future::pending::<Result<(), BoxError>>().await
@@ -108,7 +112,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_clock_before_the_stream_is_ready() {
         // The steps below have their own timeouts; this one waits for them.
-        let waiting = bounded(LIMIT, std::future::pending::<Result<(), BoxError>>());
+        let waiting = bounded(Some(LIMIT), std::future::pending::<Result<(), BoxError>>());
         let outcome = tokio::time::timeout(LIMIT * 10, waiting).await;
         assert!(outcome.is_err(), "fired before the stream was ready");
     }

@@ -85,15 +85,31 @@ where
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
+        let route = self.route(dst);
+        Box::pin(async move {
+            let route = route.await?;
+            // The stream under TLS is ready: the TLS handshake's clock
+            // starts now (see `handshake.rs`).
+            transport_ready();
+            Ok(route)
+        })
+    }
+}
+
+impl<C> ProxyConnector<C>
+where
+    C: Service<Uri> + Clone + Send + 'static,
+    C::Response: Read + Write + Connection + Unpin + Send + 'static,
+    C::Future: Send + 'static,
+    C::Error: StdError + Send + Sync + 'static,
+{
+    /// The stream to `dst`: direct, or through the proxy the list names.
+    fn route(&mut self, dst: Uri) -> Connecting<Route<C::Response>> {
         // Call the connector that was polled ready; keep a fresh clone.
         let fresh = self.inner.clone();
         let mut ready = std::mem::replace(&mut self.inner, fresh);
         let Some((intercept, proxy)) = self.proxies.intercept(&dst) else {
-            return Box::pin(async move {
-                let io = ready.call(dst).await?;
-                transport_ready();
-                Ok(Route::Direct(io))
-            });
+            return Box::pin(async move { Ok(Route::Direct(ready.call(dst).await?)) });
         };
         let mut to_proxy = self.to_proxy.clone();
         let proxy_uri = intercept.uri().clone();
@@ -103,7 +119,6 @@ where
             (Some("http" | "https"), Some("http")) => Box::pin(async move {
                 // TCP and, to an `https://` proxy, TLS: the proxy's handshake.
                 let io = within(timeout, &proxy, to_proxy.call(proxy_uri)).await?;
-                transport_ready();
                 Ok(Route::Forward(io))
             }),
             (Some("http" | "https"), _) => {
@@ -114,7 +129,6 @@ where
                 let handshake = tunnel.call(dst);
                 Box::pin(async move {
                     let io = within(timeout, &proxy, handshake).await?;
-                    transport_ready();
                     Ok(Route::Through(io))
                 })
             }
@@ -126,7 +140,6 @@ where
                 let handshake = socks.call(dst);
                 Box::pin(async move {
                     let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
-                    transport_ready();
                     Ok(Route::Through(io))
                 })
             }
