@@ -322,46 +322,30 @@ async fn a_silent_proxy_fails_within_the_connect_timeout() {
         drop(socket);
     })
     .await;
-    for url in [
-        format!("http://127.0.0.1:{port}"),
-        format!("socks5h://127.0.0.1:{port}"),
+    for (proxy, target) in [
+        // A CONNECT tunnel and a SOCKS5 handshake left unanswered.
+        (format!("http://127.0.0.1:{port}"), "https://localhost:1/"),
+        (
+            format!("socks5h://127.0.0.1:{port}"),
+            "https://localhost:1/",
+        ),
+        // An http:// request goes to a forward proxy; to an https:// one
+        // over TLS first, and this proxy never answers the ClientHello.
+        (format!("https://127.0.0.1:{port}"), "http://localhost:1/"),
     ] {
         let agent = HyperAgent::builder()
-            .proxy(Proxy::all(url))
+            .proxy(Proxy::all(&proxy))
             .connect_timeout(std::time::Duration::from_millis(300))
             .build()
             .unwrap();
-        let err = bounded(
-            "silent proxy",
-            text(&HttpClient::new(agent), "https://localhost:1/".into()),
-        )
-        .await
-        .unwrap_err();
-        assert!(err.is_proxy() && err.is_timeout(), "{err:?}");
+        let err = bounded("silent proxy", text(&HttpClient::new(agent), target.into()))
+            .await
+            .unwrap_err();
+        assert!(
+            err.is_proxy() && err.is_timeout(),
+            "{proxy} {target}: {err:?}"
+        );
     }
-}
-
-#[tokio::test]
-async fn an_https_forward_proxy_silent_in_its_tls_handshake_fails_within_the_connect_timeout() {
-    // An http:// request goes to a forward proxy; to an https:// one over
-    // TLS first, and this proxy never answers the ClientHello.
-    let port = fake_proxy(|socket| async move {
-        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-        drop(socket);
-    })
-    .await;
-    let agent = HyperAgent::builder()
-        .proxy(Proxy::all(format!("https://127.0.0.1:{port}")))
-        .connect_timeout(std::time::Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let err = bounded(
-        "silent https forward proxy",
-        text(&HttpClient::new(agent), "http://localhost:1/".into()),
-    )
-    .await
-    .unwrap_err();
-    assert!(err.is_proxy() && err.is_timeout(), "{err:?}");
 }
 
 #[tokio::test]
