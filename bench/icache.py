@@ -71,55 +71,36 @@ def totals(path):
     sys.exit("no totals in " + path)
 
 
+def callgrind(binary, client, n, out, *options):
+    """Runs `profile <client> <n> 64` under callgrind with `options`; the
+    client thread's file is `out` + "-01" (the first thread is the main
+    thread: the client runtime and its tasks)."""
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", "--separate-threads=yes", *options]
+        + [f"--callgrind-out-file={out}", binary, client, str(n), "64"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return out + "-01"
+
+
 def misses_per_request(binary, client, size, ways, line, tmp):
     per_count = {}
     for n in (SMALL, LARGE):
         out = os.path.join(tmp, f"{client}-{ways}-{n}")
-        subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                "--cache-sim=yes",
-                f"--I1={size},{ways},{line}",
-                "--separate-threads=yes",
-                f"--callgrind-out-file={out}",
-                binary,
-                client,
-                str(n),
-                "64",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        # The first thread is the main thread: the client runtime and its tasks.
-        per_count[n] = totals(out + "-01")
+        cache = ["--cache-sim=yes", f"--I1={size},{ways},{line}"]
+        per_count[n] = totals(callgrind(binary, client, n, out, *cache))
     diff = lambda event: (per_count[LARGE][event] - per_count[SMALL][event]) / (LARGE - SMALL)
     return diff("Ir"), diff("I1mr")
 
 
 def task_lines(binary, client, tmp, hot_lines):
     out = os.path.join(tmp, f"{client}.task")
-    subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--dump-instr=yes",
-            "--separate-threads=yes",
-            "--collect-atstart=no",
-            "--toggle-collect=profile::concurrent::*",
-            f"--callgrind-out-file={out}",
-            binary,
-            client,
-            str(LARGE),
-            "64",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    task_only = ["--dump-instr=yes", "--collect-atstart=no", "--toggle-collect=profile::concurrent::*"]
+    path = callgrind(binary, client, LARGE, out, *task_only)
     hot_lines.REQUESTS = LARGE
-    per_function = hot_lines.hot_lines(out + "-01")
+    per_function = hot_lines.hot_lines(path)
     return len(set().union(*per_function.values())) if per_function else 0
 
 

@@ -185,6 +185,18 @@ enum Peer {
     Mockito,
 }
 
+impl Peer {
+    const ALL: [Peer; 3] = [Peer::Wiremock, Peer::Httpmock, Peer::Mockito];
+
+    fn name(self) -> &'static str {
+        match self {
+            Peer::Wiremock => "wiremock",
+            Peer::Httpmock => "httpmock",
+            Peer::Mockito => "mockito",
+        }
+    }
+}
+
 /// What a test holds while its mock is mounted; dropped, it verifies the
 /// calls where the peer does so on drop (wiremock).
 enum Mounted {
@@ -265,11 +277,13 @@ async fn get_ok(client: &reqwest::Client, url: &str) {
 
 /// One mock server, mock and client, asked again and again.
 async fn peer_keepalive_op(peer: Peer) -> LocalOp {
-    let mounted = std::sync::Arc::new(Mounted::start(peer, None).await);
+    let mounted = Mounted::start(peer, None).await;
     let url = std::sync::Arc::new(mounted.url());
     let client = reqwest::Client::new();
     Box::new(move || {
-        let (client, url, _mounted) = (client.clone(), url.clone(), mounted.clone());
+        // The server lives as long as the operation does.
+        let _serving = &mounted;
+        let (client, url) = (client.clone(), url.clone());
         Box::pin(async move { get_ok(&client, &url).await })
     })
 }
@@ -306,7 +320,7 @@ enum Kind {
 }
 
 struct Row {
-    name: &'static str,
+    name: String,
     kind: Kind,
     place: Where,
     samples: Vec<Duration>,
@@ -315,13 +329,13 @@ struct Row {
 fn rows() -> Vec<Row> {
     use Kind::*;
     use Where::*;
-    let row = |name, kind, place| Row {
-        name,
+    let row = |name: &str, kind, place| Row {
+        name: name.to_owned(),
         kind,
         place,
         samples: Vec::new(),
     };
-    vec![
+    let mut rows = vec![
         row(
             "CT raw hyper over duplex, keep-alive",
             RawKeepAlive,
@@ -343,36 +357,24 @@ fn rows() -> Vec<Row> {
             WholeTest,
             CurrentThread,
         ),
-        row(
-            "CT wiremock GET over loopback (reqwest)",
-            PeerKeepAlive(Peer::Wiremock),
+    ];
+    for peer in Peer::ALL {
+        let name = peer.name();
+        rows.push(row(
+            &format!("CT {name} GET over loopback (reqwest)"),
+            PeerKeepAlive(peer),
             CurrentThread,
-        ),
-        row(
-            "CT httpmock GET over loopback (reqwest)",
-            PeerKeepAlive(Peer::Httpmock),
+        ));
+    }
+    for peer in Peer::ALL {
+        let name = peer.name();
+        rows.push(row(
+            &format!("CT {name} whole test (start+mock+1 req)"),
+            PeerWholeTest(peer),
             CurrentThread,
-        ),
-        row(
-            "CT mockito GET over loopback (reqwest)",
-            PeerKeepAlive(Peer::Mockito),
-            CurrentThread,
-        ),
-        row(
-            "CT wiremock whole test (start+mock+1 req)",
-            PeerWholeTest(Peer::Wiremock),
-            CurrentThread,
-        ),
-        row(
-            "CT httpmock whole test (start+mock+1 req)",
-            PeerWholeTest(Peer::Httpmock),
-            CurrentThread,
-        ),
-        row(
-            "CT mockito whole test (start+mock+1 req)",
-            PeerWholeTest(Peer::Mockito),
-            CurrentThread,
-        ),
+        ));
+    }
+    rows.extend([
         row(
             "MT raw hyper over duplex, keep-alive",
             RawKeepAlive,
@@ -399,7 +401,8 @@ fn rows() -> Vec<Row> {
             WholeTest,
             MultiThread,
         ),
-    ]
+    ]);
+    rows
 }
 
 fn run_row(cfg: Config, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
@@ -592,11 +595,8 @@ fn main() {
         ratio(raw_ct, find(&rows, Traversal, CurrentThread))
     );
     println!("\nagainst the peers (CT; x > 1: StubTreq is faster):");
-    for (name, peer) in [
-        ("wiremock", Peer::Wiremock),
-        ("httpmock", Peer::Httpmock),
-        ("mockito", Peer::Mockito),
-    ] {
+    for peer in Peer::ALL {
+        let name = peer.name();
         println!(
             "StubTreq rate / {name:<8} rate: {:7.1}x   whole stub test / {name:<8} whole test: {:.3}x time",
             ratio(find(&rows, PeerKeepAlive(peer), CurrentThread), stub_ct),
