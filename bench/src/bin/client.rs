@@ -29,20 +29,18 @@
 //! per-round figures, to `bench/results/client-<quick|full>-<unix time>.txt`
 //! (or the path given with `--out PATH`).
 
-use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Full};
+use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as LegacyClient;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 
-const BODY: &[u8] = b"Hello, world!";
+use treq_bench::{start_hello_server, BODY};
 const ROUNDS: usize = 3;
 const CONCURRENCY: [usize; 2] = [1, 64];
 
@@ -133,7 +131,7 @@ fn main() {
         Some(Ok(secs)) if secs > 0.0 && secs.is_finite() => Duration::from_secs_f64(secs),
         Some(_) => return eprintln!("--secs takes a number of seconds above 0"),
     };
-    let addr = start_server();
+    let addr = start_hello_server();
     let url = format!("http://{addr}/");
 
     let mut log = String::new();
@@ -390,37 +388,4 @@ fn reqwest_client(url: &str) -> Fetch {
             assert_eq!(body.len(), BODY.len());
         })
     })
-}
-
-/// A minimal hyper HTTP/1.1 server answering every request with 13 bytes.
-fn start_server() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(|_req| async {
-                        Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(
-                            BODY,
-                        ))))
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    addr
 }

@@ -15,42 +15,16 @@
 //! or, with `PROFILE_REPORT=1`, the client thread's CPU time per request
 //! (the saturated thread at C=64).
 
-use std::convert::Infallible;
-
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Full};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioExecutor;
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "treq".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2000);
     let c: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let (s, _) = listener.accept().await.expect("accept");
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(|_req| async {
-                        Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(
-                            b"Hello, world!",
-                        ))))
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(s), svc)
-                        .await;
-                });
-            }
-        });
-    });
+    let addr = treq_bench::start_hello_server();
     let url = format!("http://{addr}/");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

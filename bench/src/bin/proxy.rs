@@ -13,14 +13,10 @@
 //! and the figure is the cost of the extra hop per request. 3 interleaved
 //! rounds of 2 s at C=1 and C=16; medians.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -148,14 +144,7 @@ fn serve(cert: Vec<u8>, key: Vec<u8>) -> (SocketAddr, SocketAddr) {
                     let Ok(tls) = acceptor.accept(s).await else {
                         return;
                     };
-                    let svc = hyper::service::service_fn(|_req| async {
-                        Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(
-                            b"Hello, world!",
-                        ))))
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), svc)
-                        .await;
+                    treq_bench::serve_fixed(tls, treq_bench::BODY).await;
                 });
             }
         });

@@ -33,14 +33,13 @@
 //! way `#[tokio::test(flavor = "multi_thread")]` runs a test body; the
 //! "spawned" row runs it as a task on a worker instead.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Full};
+use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use tokio::runtime::Runtime;
 use treq::Agent;
@@ -80,12 +79,7 @@ async fn measure<F: Future<Output = ()>>(cfg: Config, op: &mut impl FnMut() -> F
 }
 
 async fn raw_server(io: tokio::io::DuplexStream) {
-    let service = hyper::service::service_fn(|_req: http::Request<hyper::body::Incoming>| async {
-        Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(b"ok"))))
-    });
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(io), service)
-        .await;
+    treq_bench::serve_fixed(io, b"ok").await;
 }
 
 fn raw_request() -> http::Request<Empty<Bytes>> {
@@ -308,15 +302,29 @@ enum Where {
     MultiThreadSpawned,
 }
 
+/// What a row measures: one of ours (on the runtime of its row) or a
+/// peer's (on a current-thread runtime with I/O of its own).
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
+    Ours(Own),
+    Theirs(PeerTest, Peer),
+}
+
+/// What a row of ours measures.
+#[derive(Clone, Copy, PartialEq)]
+enum Own {
     RawKeepAlive,
     RawFresh,
     Traversal,
     Stub,
     WholeTest,
-    PeerKeepAlive(Peer),
-    PeerWholeTest(Peer),
+}
+
+/// What a peer row measures.
+#[derive(Clone, Copy, PartialEq)]
+enum PeerTest {
+    KeepAlive,
+    WholeTest,
 }
 
 struct Row {
@@ -328,6 +336,7 @@ struct Row {
 
 fn rows() -> Vec<Row> {
     use Kind::*;
+    use Own::*;
     use Where::*;
     let row = |name: &str, kind, place| Row {
         name: name.to_owned(),
@@ -338,23 +347,27 @@ fn rows() -> Vec<Row> {
     let mut rows = vec![
         row(
             "CT raw hyper over duplex, keep-alive",
-            RawKeepAlive,
+            Ours(RawKeepAlive),
             CurrentThread,
         ),
         row(
             "CT raw hyper, fresh pipe+handshake+1 req",
-            RawFresh,
+            Ours(RawFresh),
             CurrentThread,
         ),
         row(
             "CT RequestTraversalAgent (StringStubbing)",
-            Traversal,
+            Ours(Traversal),
             CurrentThread,
         ),
-        row("CT StubTreq GET (StringStubbing)", Stub, CurrentThread),
+        row(
+            "CT StubTreq GET (StringStubbing)",
+            Ours(Stub),
+            CurrentThread,
+        ),
         row(
             "CT whole stub test (verifying+1 req)",
-            WholeTest,
+            Ours(WholeTest),
             CurrentThread,
         ),
     ];
@@ -362,7 +375,7 @@ fn rows() -> Vec<Row> {
         let name = peer.name();
         rows.push(row(
             &format!("CT {name} GET over loopback (reqwest)"),
-            PeerKeepAlive(peer),
+            Theirs(PeerTest::KeepAlive, peer),
             CurrentThread,
         ));
     }
@@ -370,35 +383,35 @@ fn rows() -> Vec<Row> {
         let name = peer.name();
         rows.push(row(
             &format!("CT {name} whole test (start+mock+1 req)"),
-            PeerWholeTest(peer),
+            Theirs(PeerTest::WholeTest, peer),
             CurrentThread,
         ));
     }
     rows.extend([
         row(
             "MT raw hyper over duplex, keep-alive",
-            RawKeepAlive,
+            Ours(RawKeepAlive),
             MultiThread,
         ),
         row(
             "MT raw hyper, fresh pipe+handshake+1 req",
-            RawFresh,
+            Ours(RawFresh),
             MultiThread,
         ),
         row(
             "MT RequestTraversalAgent (StringStubbing)",
-            Traversal,
+            Ours(Traversal),
             MultiThread,
         ),
-        row("MT StubTreq GET (StringStubbing)", Stub, MultiThread),
+        row("MT StubTreq GET (StringStubbing)", Ours(Stub), MultiThread),
         row(
             "MT StubTreq GET, loop spawned on a worker",
-            Stub,
+            Ours(Stub),
             MultiThreadSpawned,
         ),
         row(
             "MT whole stub test (verifying+1 req)",
-            WholeTest,
+            Ours(WholeTest),
             MultiThread,
         ),
     ]);
@@ -406,30 +419,27 @@ fn rows() -> Vec<Row> {
 }
 
 fn run_row(cfg: Config, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
-    let kind = row.kind;
-    if let Some(peer_op) = peer_op(kind) {
-        assert!(
-            row.place == Where::CurrentThread,
-            "peer rows run on the current thread"
-        );
-        return with_network().block_on(async move {
-            let mut op = peer_op.await;
-            measure(cfg, &mut op).await
-        });
-    }
+    let own = match row.kind {
+        Kind::Ours(own) => own,
+        Kind::Theirs(test, peer) => {
+            assert!(
+                row.place == Where::CurrentThread,
+                "peer rows run on the current thread"
+            );
+            return with_network().block_on(async move {
+                let mut op = peer_op(test, peer).await;
+                measure(cfg, &mut op).await
+            });
+        }
+    };
     let job = async move {
-        let mut op = make_op(kind).await;
+        let mut op = make_op(own).await;
         measure(cfg, &mut op).await
     };
-    match row.place {
-        Where::CurrentThread => ct.block_on(job),
-        Where::MultiThread => mt.block_on(job),
-        Where::MultiThreadSpawned => mt.block_on(async { tokio::spawn(job).await.unwrap() }),
-    }
+    run_on(row.place, job, ct, mt)
 }
 
 fn run_row_count(count: u32, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration {
-    let kind = row.kind;
     async fn counted<F: Future<Output = ()>>(count: u32, mut op: impl FnMut() -> F) -> Duration {
         let start = Instant::now();
         for _ in 0..count {
@@ -437,25 +447,42 @@ fn run_row_count(count: u32, row: &Row, ct: &Runtime, mt: &Runtime) -> Duration 
         }
         start.elapsed() / count
     }
-    if let Some(peer_op) = peer_op(kind) {
-        return with_network().block_on(async move { counted(count, peer_op.await).await });
-    }
-    let job = async move { counted(count, make_op(kind).await).await };
-    match row.place {
+    let own = match row.kind {
+        Kind::Ours(own) => own,
+        Kind::Theirs(test, peer) => {
+            return with_network()
+                .block_on(async move { counted(count, peer_op(test, peer).await).await })
+        }
+    };
+    run_on(
+        row.place,
+        async move { counted(count, make_op(own).await).await },
+        ct,
+        mt,
+    )
+}
+
+/// Runs a row of ours where the row says.
+fn run_on(
+    place: Where,
+    job: impl Future<Output = Duration> + Send + 'static,
+    ct: &Runtime,
+    mt: &Runtime,
+) -> Duration {
+    match place {
         Where::CurrentThread => ct.block_on(job),
         Where::MultiThread => mt.block_on(job),
         Where::MultiThreadSpawned => mt.block_on(async { tokio::spawn(job).await.unwrap() }),
     }
 }
 
-async fn make_op(kind: Kind) -> Op {
-    match kind {
-        Kind::RawKeepAlive => raw_keepalive_op().await,
-        Kind::RawFresh => raw_fresh_op(),
-        Kind::Traversal => traversal_op(),
-        Kind::Stub => stub_op(),
-        Kind::WholeTest => whole_test_op(),
-        Kind::PeerKeepAlive(_) | Kind::PeerWholeTest(_) => unreachable!("see peer_op"),
+async fn make_op(own: Own) -> Op {
+    match own {
+        Own::RawKeepAlive => raw_keepalive_op().await,
+        Own::RawFresh => raw_fresh_op(),
+        Own::Traversal => traversal_op(),
+        Own::Stub => stub_op(),
+        Own::WholeTest => whole_test_op(),
     }
 }
 
@@ -468,13 +495,11 @@ fn with_network() -> Runtime {
         .unwrap()
 }
 
-/// A peer row's operation (made on the current-thread runtime), or `None`
-/// for the other rows.
-fn peer_op(kind: Kind) -> Option<Pin<Box<dyn Future<Output = LocalOp>>>> {
-    match kind {
-        Kind::PeerKeepAlive(peer) => Some(Box::pin(peer_keepalive_op(peer))),
-        Kind::PeerWholeTest(peer) => Some(Box::pin(async move { peer_whole_test_op(peer) })),
-        _ => None,
+/// A peer row's operation (made on the current-thread runtime).
+async fn peer_op(test: PeerTest, peer: Peer) -> LocalOp {
+    match test {
+        PeerTest::KeepAlive => peer_keepalive_op(peer).await,
+        PeerTest::WholeTest => peer_whole_test_op(peer),
     }
 }
 
@@ -559,16 +584,17 @@ fn main() {
         );
     }
     use Kind::*;
+    use Own::*;
     use Where::*;
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    let raw_ct = find(&rows, RawKeepAlive, CurrentThread);
-    let stub_ct = find(&rows, Stub, CurrentThread);
-    let stub_mt = find(&rows, Stub, MultiThread);
-    let stub_mt_spawned = find(&rows, Stub, MultiThreadSpawned);
-    let fresh_ct = find(&rows, RawFresh, CurrentThread);
-    let fresh_mt = find(&rows, RawFresh, MultiThread);
-    let whole_ct = find(&rows, WholeTest, CurrentThread);
-    let whole_mt = find(&rows, WholeTest, MultiThread);
+    let raw_ct = find(&rows, Ours(RawKeepAlive), CurrentThread);
+    let stub_ct = find(&rows, Ours(Stub), CurrentThread);
+    let stub_mt = find(&rows, Ours(Stub), MultiThread);
+    let stub_mt_spawned = find(&rows, Ours(Stub), MultiThreadSpawned);
+    let fresh_ct = find(&rows, Ours(RawFresh), CurrentThread);
+    let fresh_mt = find(&rows, Ours(RawFresh), MultiThread);
+    let whole_ct = find(&rows, Ours(WholeTest), CurrentThread);
+    let whole_mt = find(&rows, Ours(WholeTest), MultiThread);
     println!("\nacceptance (rates as x of the raw rate, times as x of the other time):");
     println!(
         "StubTreq CT rate / raw keep-alive CT rate:      {:.2}x (>= 0.5)",
@@ -592,15 +618,15 @@ fn main() {
     );
     println!(
         "RequestTraversalAgent CT rate / raw CT rate:    {:.2}x",
-        ratio(raw_ct, find(&rows, Traversal, CurrentThread))
+        ratio(raw_ct, find(&rows, Ours(Traversal), CurrentThread))
     );
     println!("\nagainst the peers (CT; x > 1: StubTreq is faster):");
     for peer in Peer::ALL {
         let name = peer.name();
         println!(
             "StubTreq rate / {name:<8} rate: {:7.1}x   whole stub test / {name:<8} whole test: {:.3}x time",
-            ratio(find(&rows, PeerKeepAlive(peer), CurrentThread), stub_ct),
-            ratio(whole_ct, find(&rows, PeerWholeTest(peer), CurrentThread)),
+            ratio(find(&rows, Theirs(PeerTest::KeepAlive, peer), CurrentThread), stub_ct),
+            ratio(whole_ct, find(&rows, Theirs(PeerTest::WholeTest, peer), CurrentThread)),
         );
     }
 }
