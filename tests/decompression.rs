@@ -253,6 +253,34 @@ async fn a_decompression_bomb_hits_the_limit_while_streaming() {
     assert!(body.iter().all(|b| *b == 0) && body.len() == 10 << 20);
 }
 
+/// A gzip body whose header's file name never ends: endless input, no
+/// output. The body limit bounds the compressed input too, so the read
+/// ends (with the limit's error) instead of downloading for ever.
+#[tokio::test]
+async fn endless_input_that_decodes_to_nothing_stops_at_the_body_limit() {
+    let server = Server::http(|_req: ServerRequest| async {
+        let head = Bytes::from_static(&[0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3]);
+        let name = Bytes::from(vec![b'a'; 64 * 1024]);
+        let frames = std::iter::once(head)
+            .chain(std::iter::repeat(name))
+            .map(|chunk| Ok::<_, std::io::Error>(http_body::Frame::data(chunk)));
+        let body = http_body_util::StreamBody::new(futures_util::stream::iter(frames));
+        http::Response::builder()
+            .header("content-encoding", "gzip")
+            .body(body.boxed())
+            .unwrap()
+    });
+    let limited = HttpClient::builder(HyperAgent::new())
+        .max_body_size(Some(1 << 20))
+        .build();
+    let err = support::bounded(
+        "reading endless gzip input",
+        read_past_the_limit(&limited, server.url("/"), Some(1 << 20)),
+    )
+    .await;
+    assert!(err.to_string().contains("compressed"), "{err}");
+}
+
 #[tokio::test]
 async fn limit_is_inclusive() {
     let server = codec_server();

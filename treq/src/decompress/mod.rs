@@ -26,6 +26,10 @@
 //!   [`ErrorKind::BodyLimitExceeded`](crate::error::ErrorKind::BodyLimitExceeded), so a
 //!   decompression bomb never reaches memory, not even hidden in the middle
 //!   layer of `gzip, gzip`.
+//! - The compressed input counts as well: past twice the limit and 64 KiB
+//!   of it the read fails with the same error, so input that decodes to
+//!   nothing (a gzip file name that never ends, endless empty blocks or
+//!   skippable frames) cannot keep a read going for ever.
 //! - Corrupt data fails the read with a decode error (`Error::is_decode`).
 
 // With every codec feature off the decoding path is never reached; it still
@@ -294,6 +298,26 @@ impl fmt::Display for LimitExceeded {
 
 impl std::error::Error for LimitExceeded {}
 
+/// More compressed input than a body within `limit` needs ([`input_cap`]).
+#[derive(Debug)]
+struct InputExceeded {
+    limit: u64,
+    cap: u64,
+}
+
+impl fmt::Display for InputExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the compressed response body passed {} bytes, more than a body within \
+             the limit of {} bytes needs",
+            self.cap, self.limit
+        )
+    }
+}
+
+impl std::error::Error for InputExceeded {}
+
 type Reader = Box<dyn AsyncBufRead + Send + Unpin>;
 
 /// A decoder that can hand back the compressed input it has not consumed.
@@ -373,17 +397,34 @@ impl AsyncRead for Layer {
     }
 }
 
+/// The most compressed bytes a body decoded within `limit` may take: twice
+/// the limit and 64 KiB. Real content is smaller compressed than decoded;
+/// the room is for the codings' framing (headers, flushes, gzip members,
+/// stored blocks of incompressible data), which no honest body comes near.
+fn input_cap(limit: u64) -> u64 {
+    limit.saturating_mul(2).saturating_add(64 * 1024)
+}
+
 fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
-    use futures_util::TryStreamExt;
+    use futures_util::StreamExt;
 
     let consumed = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&consumed);
-    let data = http_body_util::BodyDataStream::new(body)
-        .map_ok(move |chunk: Bytes| {
-            counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            chunk
-        })
-        .map_err(|e| io::Error::other(Transport(e)));
+    // The compressed input counts too: input that decodes to nothing (a
+    // gzip file name that never ends, endless empty blocks or skippable
+    // frames) would otherwise be read for ever under any output limit.
+    let cap = limit.map(|limit| (limit, input_cap(limit)));
+    let data = http_body_util::BodyDataStream::new(body).map(move |chunk| {
+        let chunk = chunk.map_err(|e| io::Error::other(Transport(e)))?;
+        let len = chunk.len() as u64;
+        let read = counter
+            .fetch_add(len, Ordering::Relaxed)
+            .saturating_add(len);
+        match cap {
+            Some((limit, cap)) if read > cap => Err(io::Error::other(InputExceeded { limit, cap })),
+            _ => Ok(chunk),
+        }
+    });
     let (&outermost, inner) = decoders.split_last().expect("at least one coding");
     let mut reader: Reader = Box::new(tokio_util::io::StreamReader::new(data));
     for &coding in inner {
@@ -458,6 +499,18 @@ impl Decoded {
             let limit = *limit;
             return Err(Error::new(ErrorKind::BodyLimitExceeded { limit }, None)
                 .with_message(LimitExceeded(limit).to_string()));
+        }
+        if let Some(exceeded) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<InputExceeded>())
+        {
+            return Err(Error::new(
+                ErrorKind::BodyLimitExceeded {
+                    limit: exceeded.limit,
+                },
+                None,
+            )
+            .with_message(exceeded.to_string()));
         }
         Err(error::decode(
             format!(

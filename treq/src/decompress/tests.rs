@@ -308,3 +308,91 @@ fn zlib_header_detection() {
     assert!(!looks_like_zlib(&[0xcb, 0x48])); // raw deflate of "hello"
     assert!(!looks_like_zlib(&[0x78, 0x00]));
 }
+
+/// A body of `head` then `filler` repeated `times`, counting what is read of it.
+fn counted_stream(
+    encoding: &'static str,
+    head: Vec<u8>,
+    filler: Vec<u8>,
+    times: usize,
+    pulled: Arc<AtomicU64>,
+) -> http::Response<Body> {
+    let chunks = std::iter::once(head)
+        .chain(std::iter::repeat_n(filler, times))
+        .map(move |chunk| {
+            pulled.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            Ok::<_, io::Error>(Bytes::from(chunk))
+        });
+    http::Response::builder()
+        .header(CONTENT_ENCODING, encoding)
+        .body(Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn input_that_decodes_to_nothing_counts_against_the_limit() {
+    const LIMIT: u64 = 1 << 20;
+    const FILLER: usize = 64 * 1024;
+    // A gzip header whose file name never ends, and zstd skippable frames
+    // (magic 0x184D2A50, then the frame's length): no output, ever.
+    let gzip_name = (
+        vec![0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3],
+        vec![b'a'; FILLER],
+    );
+    let mut skippable = vec![0x50, 0x2a, 0x4d, 0x18];
+    skippable.extend_from_slice(&(FILLER as u32 - 8).to_le_bytes());
+    skippable.resize(FILLER, 0);
+    let zstd_skips = (skippable.clone(), skippable);
+    for (encoding, (head, filler)) in [("gzip", gzip_name), ("zstd", zstd_skips)] {
+        let pulled = Arc::new(AtomicU64::new(0));
+        let seen = Arc::clone(&pulled);
+        let (agent, _) = spy(move || {
+            counted_stream(
+                encoding,
+                head.clone(),
+                filler.clone(),
+                128,
+                Arc::clone(&seen),
+            )
+        });
+        let resp = DecompressAgent::with_limit(agent, Some(LIMIT))
+            .request(http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        let err = resp.into_body().collect_bytes(None).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BodyLimitExceeded { limit: LIMIT }),
+            "{encoding}: {err:?}"
+        );
+        assert!(err.to_string().contains("compressed"), "{err}");
+        // Stopped at the cap on the input (8 MiB were on offer), give or
+        // take the chunk that crossed it.
+        let read = pulled.load(Ordering::Relaxed);
+        assert!(
+            read <= input_cap(LIMIT) + FILLER as u64,
+            "{encoding}: read {read}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn incompressible_content_at_the_limit_still_decodes() {
+    // Pseudo-random bytes: gzip makes them a little larger, not smaller.
+    let mut state = 0x2545_f491_u32;
+    let content: Vec<u8> = (0..256 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect();
+    let body = gzip(&content).await;
+    assert!(body.len() > content.len());
+    let (agent, _) = spy(move || encoded("gzip", body.clone()));
+    let resp = DecompressAgent::with_limit(agent, Some(content.len() as u64))
+        .request(http::Request::new(Body::empty()))
+        .await
+        .unwrap();
+    assert_eq!(resp.into_body().collect_bytes(None).await.unwrap(), content);
+}
