@@ -6,7 +6,9 @@
 //! runtime that opened it, so a connection shared with another runtime dies
 //! (or stalls) when its runtime shuts down (or is not being driven), failing
 //! requests that did nothing wrong. Python's treq has one pool per reactor;
-//! a runtime is the reactor here.
+//! a runtime is the reactor here. A request started outside any runtime
+//! (`rt.block_on(treq::get(url).send())`) takes the pool of the runtime it
+//! is sent on, when it is sent.
 
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
@@ -31,17 +33,29 @@ fn shared() -> HttpClient<HyperAgent> {
 }
 
 fn client() -> HttpClient<HyperAgent> {
-    let Ok(handle) = Handle::try_current() else {
-        // Built outside a runtime (it must still be sent inside one).
+    runtime_client().unwrap_or_else(|| {
+        // Started outside a runtime: sent on the client of the runtime it
+        // is sent on (or, sent outside any, failing there with a clear
+        // error). This client itself never opens a connection.
         static OUTSIDE: OnceLock<HttpClient<HyperAgent>> = OnceLock::new();
-        return OUTSIDE.get_or_init(shared).clone();
-    };
+        OUTSIDE
+            .get_or_init(|| {
+                HttpClient::builder(HyperAgent::new()).build_sent_elsewhere(runtime_client)
+            })
+            .clone()
+    })
+}
+
+/// The client of the current runtime, made on its first request; `None`
+/// outside a runtime.
+fn runtime_client() -> Option<HttpClient<HyperAgent>> {
+    let handle = Handle::try_current().ok()?;
     let mut agents = AGENTS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let runtime = handle.id();
     if let Some(found) = agents.iter().find(|a| a.runtime == runtime) {
-        return found.client.clone();
+        return Some(found.client.clone());
     }
     // Forget the pools of runtimes that have shut down.
     agents.retain(|a| a.alive.strong_count() > 0);
@@ -57,7 +71,7 @@ fn client() -> HttpClient<HyperAgent> {
         alive,
         client: client.clone(),
     });
-    client
+    Some(client)
 }
 
 /// Starts a request with any method (a [`Method`](crate::Method) or a name,
@@ -120,8 +134,18 @@ mod tests {
         AGENTS.lock().unwrap().len()
     }
 
+    /// Held by the tests that make runtimes' clients, so one's count of the
+    /// live ones does not see another's.
+    fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     #[test]
     fn one_client_per_runtime_and_dead_runtimes_are_forgotten() {
+        let _serial = one_at_a_time();
         for _ in 0..5 {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -137,6 +161,74 @@ mod tests {
         }
         // Each new runtime pruned the ones shut down before it.
         assert!(live_entries() <= 2, "{} entries kept", live_entries());
+    }
+
+    /// A keep-alive server on a thread of its own: `200 ok` to every request.
+    fn keep_alive_server() -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                std::thread::spawn(move || {
+                    let (mut seen, mut chunk) = (Vec::new(), [0u8; 1024]);
+                    while let Ok(n @ 1..) = conn.read(&mut chunk) {
+                        seen.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            seen.drain(..end + 4);
+                            let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if conn.write_all(reply).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        format!("http://{addr}/")
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_request_started_outside_a_runtime_is_sent_on_the_pool_of_the_one_it_runs_on() {
+        let _serial = one_at_a_time();
+        let url = keep_alive_server();
+        let (first_rt, second_rt) = (runtime(), runtime());
+        // Both started outside any runtime. The first leaves a pooled
+        // connection whose task lives on `first_rt`, which nothing drives
+        // while the second runs on `second_rt`: sharing that pool would hang.
+        let first = get(url.as_str()).send();
+        assert_eq!(first_rt.block_on(first).unwrap().code(), 200);
+        let second = get(url.as_str()).send();
+        let sent = second_rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(5), second).await
+        });
+        assert_eq!(
+            sent.expect("sent on first_rt's idle connection")
+                .unwrap()
+                .code(),
+            200
+        );
+    }
+
+    #[test]
+    fn a_request_sent_outside_any_runtime_fails_with_a_clear_error() {
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+        // Polled by hand, with no runtime at all: it fails at once.
+        let mut sent = std::pin::pin!(get("http://127.0.0.1:9/").send());
+        let Poll::Ready(sent) = sent.as_mut().poll(&mut Context::from_waker(Waker::noop())) else {
+            panic!("still pending outside a runtime");
+        };
+        let err = sent.unwrap_err();
+        assert!(err.to_string().contains("inside a tokio runtime"), "{err}");
     }
 
     #[tokio::test]

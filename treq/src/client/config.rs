@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::header::HeaderMap;
 
-use super::HttpClient;
+use super::{AtSend, HttpClient};
 use crate::agent::Agent;
 use crate::cookie::CookieJar;
 use crate::extensions::mark_sensitive;
@@ -209,12 +209,12 @@ impl<A: Agent> ClientBuilder<A> {
     /// of the client then fails with it as a builder error. Use
     /// [`try_build`](Self::try_build) to see it here instead.
     pub fn build(self) -> HttpClient<A> {
-        self.build_with(false)
+        self.build_with(false, None)
     }
 
     /// `jar_per_call`: every request gets a fresh jar (the module-level
     /// functions), else the session jar.
-    fn build_with(self, jar_per_call: bool) -> HttpClient<A> {
+    fn build_with(self, jar_per_call: bool, at_send: Option<AtSend<A>>) -> HttpClient<A> {
         let ClientBuilder {
             agent,
             jar,
@@ -234,6 +234,7 @@ impl<A: Agent> ClientBuilder<A> {
                 stack,
                 jar,
                 jar_per_call,
+                at_send,
                 config,
             }),
         }
@@ -243,7 +244,15 @@ impl<A: Agent> ClientBuilder<A> {
     /// module-level functions), built once and shared.
     #[cfg(any(feature = "hyper-agent", test))]
     pub(crate) fn build_jar_per_call(self) -> HttpClient<A> {
-        self.build_with(true)
+        self.build_with(true, None)
+    }
+
+    /// Like [`build_jar_per_call`](Self::build_jar_per_call), for requests
+    /// started where the client they belong on is not known yet: each is
+    /// sent on the client `at_send` gives when it is sent, if any.
+    #[cfg(feature = "hyper-agent")]
+    pub(crate) fn build_sent_elsewhere(self, at_send: AtSend<A>) -> HttpClient<A> {
+        self.build_with(true, Some(at_send))
     }
 
     /// Builds the client, or returns the first invalid option given.

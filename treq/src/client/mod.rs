@@ -38,6 +38,12 @@ pub struct HttpClient<A: Agent> {
     pub(crate) inner: Arc<ClientInner<A>>,
 }
 
+/// Gives the client a request is sent on, when it is sent (`None`: the
+/// one it was started on). The module-level functions, called outside a
+/// runtime (`rt.block_on(treq::get(url).send())`), cannot know the runtime
+/// yet, and a pool must not be shared between runtimes.
+pub(crate) type AtSend<A> = fn() -> Option<HttpClient<A>>;
+
 pub(crate) struct ClientInner<A: Agent> {
     pub(crate) agent: Arc<A>,
     pub(crate) stack: Stack<A>,
@@ -45,6 +51,9 @@ pub(crate) struct ClientInner<A: Agent> {
     /// Each request gets a jar of its own instead of the session's (the
     /// module-level functions: cookies never outlive one call).
     pub(crate) jar_per_call: bool,
+    /// The client a request started on this one is sent on instead, chosen
+    /// when it is sent (see [`AtSend`]).
+    pub(crate) at_send: Option<AtSend<A>>,
     pub(crate) config: ClientConfig,
 }
 
@@ -162,6 +171,10 @@ impl<A: Agent> HttpClient<A> {
         self,
         pending: crate::Result<Box<PendingRequest>>,
     ) -> crate::Result<Response> {
+        if let Some(client) = self.inner.at_send.and_then(|at_send| at_send()) {
+            // Boxed: a plain request's future holds none of this one.
+            return Box::pin(client.execute(pending)).await;
+        }
         let mut pending = pending?;
         let inner = self.inner();
         if let Some(invalid) = &inner.config.invalid {
