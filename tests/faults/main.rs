@@ -9,6 +9,7 @@ mod support;
 mod cookies;
 mod credentials;
 mod decode;
+mod early;
 mod pool;
 mod stub;
 mod timeouts;
