@@ -2,7 +2,9 @@
 //! CONNECT, optional Basic auth) and `microsocks` (SOCKS5, optional
 //! username/password), each on a free loopback port with its own files in a
 //! temporary directory, stopped (and the directory removed) on drop.
-//! `./scripts/test` installs them when missing.
+//! `./scripts/test` installs them when missing. In-process fakes stand in
+//! where a test must see what the client sent: `PipeProxy` (forward proxy
+//! and CONNECT) and `RecordingSocks5`.
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -252,4 +254,101 @@ where
         return;
     }
     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+}
+
+/// An in-process SOCKS5 server (no authentication) that records the
+/// destination of each CONNECT as `host:port` (an IPv4 address or a name as
+/// sent, an IPv6 address in brackets), then either answers one HTTP request
+/// on the "tunnel" itself with `200 ok` ([`start`](Self::start)) or connects
+/// to the destination and pipes bytes both ways ([`piping`](Self::piping)).
+/// Runs on the test's runtime.
+pub struct RecordingSocks5 {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordingSocks5 {
+    /// Answers every request itself.
+    pub async fn start() -> RecordingSocks5 {
+        RecordingSocks5::listen(false).await
+    }
+
+    /// Connects to each destination and pipes the tunnel there.
+    pub async fn piping() -> RecordingSocks5 {
+        RecordingSocks5::listen(true).await
+    }
+
+    async fn listen(piping: bool) -> RecordingSocks5 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let record = record.clone();
+                tokio::spawn(async move {
+                    let _ = socks5_answer(socket, &record, piping).await;
+                });
+            }
+        });
+        RecordingSocks5 { port, seen }
+    }
+
+    /// `scheme://127.0.0.1:port`.
+    pub fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The destinations asked for so far, in order.
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Serves one connection of a [`RecordingSocks5`].
+async fn socks5_answer(
+    mut s: tokio::net::TcpStream,
+    record: &std::sync::Mutex<Vec<String>>,
+    piping: bool,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut greeting = [0u8; 2];
+    s.read_exact(&mut greeting).await?;
+    let mut methods = vec![0u8; usize::from(greeting[1])];
+    s.read_exact(&mut methods).await?;
+    s.write_all(&[5, 0]).await?;
+    // VER CMD RSV ATYP, then the address and the port.
+    let mut request = [0u8; 4];
+    s.read_exact(&mut request).await?;
+    let host = match request[3] {
+        1 => {
+            let mut ip = [0u8; 4];
+            s.read_exact(&mut ip).await?;
+            std::net::Ipv4Addr::from(ip).to_string()
+        }
+        3 => {
+            let mut name = vec![0u8; usize::from(s.read_u8().await?)];
+            s.read_exact(&mut name).await?;
+            String::from_utf8_lossy(&name).into_owned()
+        }
+        _ => {
+            let mut ip = [0u8; 16];
+            s.read_exact(&mut ip).await?;
+            format!("[{}]", std::net::Ipv6Addr::from(ip))
+        }
+    };
+    let port = s.read_u16().await?;
+    let destination = format!("{host}:{port}");
+    record.lock().unwrap().push(destination.clone());
+    let success = [5, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    if piping {
+        let mut upstream = tokio::net::TcpStream::connect(destination.as_str()).await?;
+        s.write_all(&success).await?;
+        tokio::io::copy_bidirectional(&mut s, &mut upstream).await?;
+        return Ok(());
+    }
+    s.write_all(&success).await?;
+    super::wire::read_head(&mut s).await;
+    s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+        .await
 }

@@ -137,13 +137,38 @@ where
                 if let Some((user, password)) = intercept.raw_auth() {
                     socks = socks.with_auth(user.to_owned(), password.to_owned());
                 }
-                let handshake = socks.call(dst);
                 Box::pin(async move {
+                    let handshake = socks.call(socks_target(&dst)?);
                     let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
                     Ok(Route::Through(io))
                 })
             }
         }
+    }
+}
+
+/// The destination SocksV5 asks the proxy for: `dst`'s host with the port
+/// always written (the URL's, else 80 for `http://` and 443 for
+/// `https://`), since SocksV5 takes 443 for a URI without one, whatever
+/// the scheme.
+fn socks_target(dst: &Uri) -> Result<Uri, BoxError> {
+    // An IPv6 host keeps its brackets here, as an authority needs.
+    let host = dst.host().ok_or("the URL has no host")?;
+    let port = dst.port_u16().unwrap_or(default_port(dst));
+    let target = Uri::builder()
+        .scheme(dst.scheme_str().unwrap_or("http"))
+        .authority(format!("{host}:{port}"))
+        .path_and_query("/")
+        .build()?;
+    Ok(target)
+}
+
+/// The port of a URL that names none: 80 for `http://`, 443 otherwise.
+fn default_port(dst: &Uri) -> u16 {
+    if dst.scheme_str() == Some("http") {
+        80
+    } else {
+        443
     }
 }
 
