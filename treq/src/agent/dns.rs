@@ -104,8 +104,8 @@ pub(super) struct DnsSettings {
 
 impl DnsSettings {
     /// The resolver, its lookups bounded by `timeout` (`None`: no limit).
-    pub(super) fn resolver(self, timeout: Option<Duration>) -> Resolver {
-        Resolver::new(self.overrides, self.custom).within(timeout)
+    pub(super) fn resolver(&self, timeout: Option<Duration>) -> Resolver {
+        Resolver::new(self.overrides.clone(), self.custom.clone()).within(timeout)
     }
 }
 

@@ -523,6 +523,7 @@ impl HyperAgentBuilder {
             }
         };
         let unix_socket = transport.uses_unix_socket();
+        let resolver = transport.resolver(self.connect_timeout);
         let http = transport.connector(self.connect_timeout, |http| {
             http.enforce_http(false);
             http.set_connect_timeout(self.connect_timeout);
@@ -534,7 +535,13 @@ impl HyperAgentBuilder {
         } else {
             proxies
         };
-        let http = ProxyConnector::new(http, tls.clone(), proxies.clone(), self.connect_timeout);
+        let http = ProxyConnector::new(
+            http,
+            resolver,
+            tls.clone(),
+            proxies.clone(),
+            self.connect_timeout,
+        );
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();

@@ -25,7 +25,11 @@
 //!   given is a second hyper-rustls connector (HTTP/1.1 only, the agent's
 //!   roots) under the one for the origin, so a tunnel runs TLS inside TLS;
 //! - a deadline on the CONNECT and SOCKS handshakes (the connect timeout),
-//!   which hyper-util leaves unbounded, and typed errors naming the proxy.
+//!   which hyper-util leaves unbounded, and typed errors naming the proxy;
+//! - the SOCKS5 destination: `SocksV5` takes port 443 for a URI without a
+//!   port whatever the scheme, and resolves `socks5://` names with a
+//!   blocking lookup of its own, so it is given the port written out and,
+//!   for `socks5://`, the address the agent's resolver found (`connector.rs`).
 //!
 //! Pooled connections cannot be shared between routes: hyper-util's pool is
 //! keyed by scheme and authority, and the route of a request is a function of
@@ -51,8 +55,10 @@ pub(super) use self::connector::{failure_in, strip_proxy_authorization, ProxyCon
 /// proxy for `http://` targets, a CONNECT tunnel for `https://` ones),
 /// `https://` (the same over TLS to the proxy, its certificate checked
 /// against the agent's roots),
-/// `socks5://` (names resolved locally) or `socks5h://` (the proxy resolves
-/// them). Without a scheme, `http://` is assumed. Credentials come from the
+/// `socks5://` (names resolved locally, by the agent's resolver: its
+/// [`resolve`](super::HyperAgentBuilder::resolve) overrides and
+/// [`dns_resolver`](super::HyperAgentBuilder::dns_resolver) apply) or
+/// `socks5h://` (the proxy resolves them). Without a scheme, `http://` is assumed. Credentials come from the
 /// URL's `user:pass@` or [`basic_auth`](Proxy::basic_auth); they are never
 /// shown by `Debug` or in errors. A bad URL makes the agent's `build` fail.
 ///

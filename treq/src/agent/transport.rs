@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use super::dns::{DnsSettings, Resolve};
+use super::dns::{DnsSettings, Resolve, Resolver};
 use super::identity::Identity;
 use super::unix::SocketConnector;
 use super::HyperAgentBuilder;
@@ -77,19 +77,27 @@ impl TransportSettings {
         Ok(identity)
     }
 
+    /// The agent's resolver (the `resolve` overrides, then the
+    /// `dns_resolver` or `getaddrinfo`), each lookup within `timeout`: the
+    /// one under the TCP connector, and the one a `socks5://` proxy's
+    /// destination is resolved with.
+    pub(super) fn resolver(&self, timeout: Option<Duration>) -> Resolver {
+        self.dns.resolver(timeout)
+    }
+
     /// The connector under the pool: TCP to the resolved addresses (set up
     /// further by `configure`; each lookup within `connect_timeout`), or the
     /// Unix socket.
     pub(super) fn connector(
         self,
-        connect_timeout: Option<std::time::Duration>,
-        configure: impl FnOnce(&mut HttpConnector<super::dns::Resolver>),
+        connect_timeout: Option<Duration>,
+        configure: impl FnOnce(&mut HttpConnector<Resolver>),
     ) -> SocketConnector {
         #[cfg(unix)]
         if let Some(path) = self.unix_socket {
             return SocketConnector::Unix(path);
         }
-        let mut http = HttpConnector::new_with_resolver(self.dns.resolver(connect_timeout));
+        let mut http = HttpConnector::new_with_resolver(self.resolver(connect_timeout));
         configure(&mut http);
         http.set_local_address(self.local_address);
         where_interfaces_bind! {
@@ -109,6 +117,8 @@ impl HyperAgentBuilder {
     /// port is not 0; otherwise the URL's port (or the scheme's) is.
     /// Calling it again for the same host replaces its addresses. The
     /// overrides come before any [`dns_resolver`](Self::dns_resolver).
+    /// Through a `socks5://` proxy the proxy is asked for the first
+    /// address; an HTTP or `socks5h://` proxy is given the name.
     ///
     /// ```no_run
     /// # async fn run() -> treq::Result<()> {
@@ -133,8 +143,9 @@ impl HyperAgentBuilder {
     }
 
     /// Resolves host names with `resolver` instead of the system's
-    /// `getaddrinfo` (which runs on tokio's blocking threads). Its error
-    /// fails the request as [`is_connect`](crate::Error::is_connect). See
+    /// `getaddrinfo` (which runs on tokio's blocking threads), also for the
+    /// destinations of a `socks5://` proxy. Its error fails the request as
+    /// [`is_connect`](crate::Error::is_connect). See
     /// [`Resolve`](crate::agent::Resolve) for an example.
     pub fn dns_resolver(mut self, resolver: impl Resolve) -> Self {
         self.transport.dns.custom = Some(Arc::new(resolver));

@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -13,10 +14,12 @@ use http::header::PROXY_AUTHORIZATION;
 use http::Uri;
 use hyper::rt::{Read, Write};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
+use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
+use super::super::dns::Resolver;
 use super::super::handshake::transport_ready;
 use super::Proxies;
 use crate::error::{self, BoxError, TimedOut};
@@ -32,6 +35,8 @@ pub(in crate::agent) struct ProxyConnector<C> {
     inner: C,
     to_proxy: HttpsConnector<C>,
     proxies: Proxies,
+    /// The agent's resolver, for the destinations of `socks5://` proxies.
+    resolver: Resolver,
     /// The most a CONNECT or SOCKS handshake, or the connection to a
     /// forward proxy, may take, the TCP connect to the proxy included.
     handshake_timeout: Option<Duration>,
@@ -46,9 +51,12 @@ impl<C> std::fmt::Debug for ProxyConnector<C> {
 }
 
 impl<C: Clone> ProxyConnector<C> {
-    /// `tls` is the agent's TLS configuration, used for `https://` proxies.
+    /// `resolver` is the agent's (the one under `inner`), used for the
+    /// destinations of `socks5://` proxies; `tls` is the agent's TLS
+    /// configuration, used for `https://` proxies.
     pub(in crate::agent) fn new(
         inner: C,
+        resolver: Resolver,
         tls: rustls::ClientConfig,
         proxies: Proxies,
         handshake_timeout: Option<Duration>,
@@ -62,6 +70,7 @@ impl<C: Clone> ProxyConnector<C> {
             inner,
             to_proxy,
             proxies,
+            resolver,
             handshake_timeout,
         }
     }
@@ -133,12 +142,20 @@ where
                 })
             }
             (scheme, _) => {
-                let mut socks = SocksV5::new(proxy_uri, ready).local_dns(scheme == Some("socks5"));
+                // `socks5://` resolves the name here, with the agent's
+                // resolver; `socks5h://` sends it to the proxy. SocksV5's
+                // own local resolution would block the runtime and ignore
+                // the agent's resolver, so it is never used.
+                let resolver = (scheme == Some("socks5")).then(|| self.resolver.clone());
+                let mut socks = SocksV5::new(proxy_uri, ready).local_dns(false);
                 if let Some((user, password)) = intercept.raw_auth() {
                     socks = socks.with_auth(user.to_owned(), password.to_owned());
                 }
                 Box::pin(async move {
-                    let handshake = socks.call(socks_target(&dst)?);
+                    // The TLS above still uses `dst`: SNI and the
+                    // certificate check keep the host name.
+                    let target = socks_target(&dst, resolver).await?;
+                    let handshake = socks.call(target);
                     let io = MaybeHttpsStream::Http(within(timeout, &proxy, handshake).await?);
                     Ok(Route::Through(io))
                 })
@@ -147,17 +164,45 @@ where
     }
 }
 
-/// The destination SocksV5 asks the proxy for: `dst`'s host with the port
-/// always written (the URL's, else 80 for `http://` and 443 for
-/// `https://`), since SocksV5 takes 443 for a URI without one, whatever
-/// the scheme.
-fn socks_target(dst: &Uri) -> Result<Uri, BoxError> {
+/// The destination SocksV5 asks the proxy for: `dst`'s host, or with a
+/// `resolver` the address it finds for a host name, with the port always
+/// written (the URL's, else 80 for `http://` and 443 for `https://`), since
+/// SocksV5 takes 443 for a URI without one, whatever the scheme.
+///
+/// The lookup fails as the resolver's error (a lookup longer than the
+/// connect timeout as timed out), not as the proxy's: the proxy has not
+/// been contacted yet.
+async fn socks_target(dst: &Uri, resolver: Option<Resolver>) -> Result<Uri, BoxError> {
     // An IPv6 host keeps its brackets here, as an authority needs.
     let host = dst.host().ok_or("the URL has no host")?;
-    let port = dst.port_u16().unwrap_or(default_port(dst));
+    let port = dst.port_u16();
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|host| host.strip_suffix(']'))
+        .unwrap_or(host);
+    let authority = match resolver {
+        // Hosts written as IP addresses are never resolved.
+        Some(mut resolver) if bare.parse::<IpAddr>().is_err() => {
+            let name: Name = bare.parse()?;
+            let found = resolver
+                .call(name)
+                .await?
+                .next()
+                .ok_or_else(|| format!("resolving {bare} found no address"))?;
+            // As on a direct connection: the URL's port, else the address's
+            // own when it is not 0, else the scheme's.
+            let port = match port {
+                Some(port) => port,
+                None if found.port() != 0 => found.port(),
+                None => default_port(dst),
+            };
+            SocketAddr::new(found.ip(), port).to_string()
+        }
+        _ => format!("{host}:{}", port.unwrap_or(default_port(dst))),
+    };
     let target = Uri::builder()
         .scheme(dst.scheme_str().unwrap_or("http"))
-        .authority(format!("{host}:{port}"))
+        .authority(authority)
         .path_and_query("/")
         .build()?;
     Ok(target)
