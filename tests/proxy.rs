@@ -608,3 +608,78 @@ async fn an_https_proxy_is_reached_over_tls_with_its_certificate_checked() {
     assert!(err.is_proxy() && err.is_connect(), "{err:?}");
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+/// An `https://` forward proxy (TLS, then requests in absolute form) that
+/// answers each request itself: 407 without `Proxy-Authorization: Basic
+/// <base64(u:secret)>`, else 200 with the header's value as the body.
+async fn guarded_https_forward_proxy(pki: &TestPki) -> u16 {
+    let acceptor =
+        tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(pki.server_config(&[b"http/1.1"])));
+    fake_proxy(move |socket| {
+        let acceptor = acceptor.clone();
+        async move {
+            let Ok(mut tls) = acceptor.accept(socket).await else {
+                return;
+            };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let auth = head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("proxy-authorization")
+                    .then(|| value.trim().to_owned())
+            });
+            // base64("u:secret")
+            let reply = match auth.as_deref() {
+                Some(auth @ "Basic dTpzZWNyZXQ=") => format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{auth}",
+                    auth.len()
+                ),
+                _ => "HTTP/1.1 407 Proxy Authentication Required\r\n\
+                      proxy-authenticate: Basic realm=\"p\"\r\n\
+                      content-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_owned(),
+            };
+            let _ = tls.write_all(reply.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_https_forward_proxy_gets_its_credentials_and_its_407_is_a_proxy_error() {
+    let pki = TestPki::new(&["localhost"]);
+    let port = guarded_https_forward_proxy(&pki).await;
+    let target = "http://origin.test/x".to_owned();
+    let with = client(
+        [Proxy::all(format!("https://u:secret@localhost:{port}"))],
+        Some(&pki),
+    );
+    let (_, body) = bounded("credentials", text(&with, target.clone()))
+        .await
+        .unwrap();
+    assert_eq!(body, "Basic dTpzZWNyZXQ=");
+    for proxy in [
+        format!("https://localhost:{port}"),
+        format!("https://u:wrong-pw@localhost:{port}"),
+    ] {
+        let refused = client([Proxy::all(proxy)], Some(&pki));
+        let err = bounded("407", text(&refused, target.clone()))
+            .await
+            .unwrap_err();
+        assert!(err.is_proxy() && err.is_connect(), "{err:?}");
+        let shown = format!("{err} {err:?}");
+        assert!(
+            shown.contains(&format!("https://localhost:{port}")),
+            "{shown}"
+        );
+        assert!(!shown.contains("wrong-pw"), "{shown}");
+    }
+}

@@ -123,14 +123,16 @@ where
         let mut to_proxy = self.to_proxy.clone();
         let proxy_uri = intercept.uri().clone();
         let timeout = self.handshake_timeout;
-        let scheme = proxy_uri.scheme_str().map(str::to_owned);
-        match (scheme.as_deref(), dst.scheme_str()) {
-            (Some("http" | "https"), Some("http")) => Box::pin(async move {
+        if forwards(&proxy_uri, &dst) {
+            return Box::pin(async move {
                 // TCP and, to an `https://` proxy, TLS: the proxy's handshake.
                 let io = within(timeout, &proxy, to_proxy.call(proxy_uri)).await?;
                 Ok(Route::Forward(io))
-            }),
-            (Some("http" | "https"), _) => {
+            });
+        }
+        let scheme = proxy_uri.scheme_str().map(str::to_owned);
+        match scheme.as_deref() {
+            Some("http" | "https") => {
                 let mut tunnel = Tunnel::new(proxy_uri, to_proxy);
                 if let Some(auth) = intercept.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
@@ -141,7 +143,7 @@ where
                     Ok(Route::Through(io))
                 })
             }
-            (scheme, _) => {
+            scheme => {
                 // `socks5://` resolves the name here, with the agent's
                 // resolver; `socks5h://` sends it to the proxy. SocksV5's
                 // own local resolution would block the runtime and ignore
@@ -162,6 +164,17 @@ where
             }
         }
     }
+}
+
+/// Whether a request for `dst` goes to the proxy at `proxy` as to a forward
+/// proxy (in absolute form, with the proxy's `Proxy-Authorization`): an
+/// `http://` target through an `http://` or `https://` proxy. Every other
+/// proxied target goes through a CONNECT tunnel or SOCKS5.
+fn forwards(proxy: &Uri, dst: &Uri) -> bool {
+    matches!(
+        (proxy.scheme_str(), dst.scheme_str()),
+        (Some("http" | "https"), Some("http"))
+    )
 }
 
 /// The destination SocksV5 asks the proxy for: `dst`'s host, or with a
@@ -313,11 +326,14 @@ impl Proxies {
     /// from every request that goes to an origin, directly or through a
     /// tunnel. `Some` when the request goes to a forward proxy.
     pub(in crate::agent) fn prepare(&self, request: &mut http::Request<Body>) -> Option<Forwarded> {
+        // Only an `http://` target can go to a forward proxy.
         let forward = if self.is_empty() || request.uri().scheme_str() != Some("http") {
             None
         } else {
+            // The connector's route for the request (`forwards`), whether
+            // the proxy is reached over TCP or TLS.
             self.intercept(request.uri())
-                .filter(|(intercept, _)| intercept.uri().scheme_str() == Some("http"))
+                .filter(|(intercept, _)| forwards(intercept.uri(), request.uri()))
         };
         strip_proxy_authorization(request);
         let headers = request.headers_mut();
