@@ -58,9 +58,10 @@ pub(super) use self::connector::{failure_in, strip_proxy_authorization, ProxyCon
 /// `socks5://` (names resolved locally, by the agent's resolver: its
 /// [`resolve`](super::HyperAgentBuilder::resolve) overrides and
 /// [`dns_resolver`](super::HyperAgentBuilder::dns_resolver) apply) or
-/// `socks5h://` (the proxy resolves them). Without a scheme, `http://` is assumed. Credentials come from the
-/// URL's `user:pass@` or [`basic_auth`](Proxy::basic_auth); they are never
-/// shown by `Debug` or in errors. A bad URL makes the agent's `build` fail.
+/// `socks5h://` (the proxy resolves them). Without a scheme, `http://` is
+/// assumed. Credentials come from the URL's `user:pass@` or
+/// [`basic_auth`](Proxy::basic_auth); they are never shown by `Debug` or in
+/// errors. A bad URL makes the agent's `build` fail.
 ///
 /// ```no_run
 /// # fn run() -> treq::Result<()> {
