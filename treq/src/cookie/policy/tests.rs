@@ -1,0 +1,265 @@
+//! The cookie policy against a bare jar state: what is stored, what is sent.
+
+use super::*;
+
+fn url(s: &str) -> Url {
+    Url::parse(s).unwrap()
+}
+
+fn header(store: &mut JarState, u: &str) -> Option<String> {
+    cookie_header(store, &url(u)).map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[test]
+fn public_suffixes_are_known() {
+    assert!(is_public_suffix("com"));
+    assert!(is_public_suffix("co.uk"));
+    assert!(is_public_suffix("github.io"));
+    assert!(!is_public_suffix("example.com"));
+    assert!(!is_public_suffix("localhost"));
+}
+
+#[test]
+fn every_spelling_of_a_public_suffix_is_refused() {
+    let mut store = JarState::default();
+    let from = url("http://www.evil.co.uk/");
+    for domain in [
+        "ｃｏ.ｕｋ",
+        "co。uk",
+        "co．uk",
+        "c\u{ad}o.uk",
+        "CO.UK",
+        "co.uk.",
+        ".co.uk",
+    ] {
+        assert_eq!(
+            store_set_cookie(&mut store, &format!("sid=x; Domain={domain}"), &from),
+            Err(Refused::PublicSuffix),
+            "{domain:?}"
+        );
+    }
+    assert_eq!(store.stored(), 0);
+    // The same spellings of the site itself are stored under its one name.
+    for domain in ["ｅｖｉｌ.co.uk", "EVIL.co.uk.", ".evil．co.uk"] {
+        store_set_cookie(&mut store, &format!("sid=x; Domain={domain}"), &from).unwrap();
+    }
+    let stored: Vec<_> = store
+        .store
+        .iter_any()
+        .map(|c| String::from(&c.domain))
+        .collect();
+    assert_eq!(stored, ["evil.co.uk"]);
+}
+
+#[test]
+fn a_domain_that_fails_idna_is_refused() {
+    let mut store = JarState::default();
+    let from = url("http://www.example.com/");
+    for domain in [
+        "xn--a.example.com",
+        "a..example.com",
+        "exa mple.com",
+        "example.com..",
+    ] {
+        assert_eq!(
+            store_set_cookie(&mut store, &format!("a=1; Domain={domain}"), &from),
+            Err(Refused::BadDomain),
+            "{domain:?}"
+        );
+    }
+    // An empty Domain is ignored: host-only.
+    store_set_cookie(&mut store, "a=1; Domain=", &from).unwrap();
+    assert_eq!(header(&mut store, "http://sub.www.example.com/"), None);
+    assert_eq!(
+        header(&mut store, "http://www.example.com/").as_deref(),
+        Some("a=1")
+    );
+}
+
+#[test]
+fn a_trailing_dot_on_the_host_does_not_change_its_cookies() {
+    let mut store = JarState::default();
+    store_set_cookie(&mut store, "a=1", &url("http://www.example.com./")).unwrap();
+    store_set_cookie(
+        &mut store,
+        "b=2; Domain=example.com",
+        &url("http://www.example.com./"),
+    )
+    .unwrap();
+    assert_eq!(
+        header(&mut store, "http://www.example.com/").as_deref(),
+        Some("a=1; b=2")
+    );
+    assert_eq!(
+        header(&mut store, "http://WWW.EXAMPLE.COM./").as_deref(),
+        Some("a=1; b=2")
+    );
+    // A suffix host with a trailing dot is still the suffix itself.
+    store_set_cookie(&mut store, "c=3; Domain=co.uk", &url("http://co.uk./")).unwrap();
+    assert_eq!(header(&mut store, "http://x.co.uk/"), None);
+}
+
+#[test]
+fn oversize_cookies_and_attributes_are_refused() {
+    let mut store = JarState::default();
+    let from = url("http://a.example/");
+    let name = "n".repeat(96);
+    let fits = format!("{name}={}", "v".repeat(4000));
+    let over = format!("{name}={}", "v".repeat(4001));
+    store_set_cookie(&mut store, &fits, &from).unwrap();
+    assert_eq!(
+        store_set_cookie(&mut store, &over, &from),
+        Err(Refused::TooLarge)
+    );
+    let long_path = format!("p=1; Path=/{}", "x".repeat(1024));
+    assert_eq!(
+        store_set_cookie(&mut store, &long_path, &from),
+        Err(Refused::TooLarge)
+    );
+    assert!(store_scoped(&mut store, &from, "big", &"v".repeat(4094))
+        .unwrap_err()
+        .is_builder());
+    assert_eq!(store.stored(), 1);
+}
+
+#[test]
+fn the_raw_header_line_is_not_kept() {
+    let mut store = JarState::default();
+    let junk = "x".repeat(100_000);
+    store_set_cookie(
+        &mut store,
+        &format!("a=1; Junk={junk}; Path=/"),
+        &url("http://a.example/"),
+    )
+    .unwrap();
+    let kept = store.store.iter_any().next().unwrap();
+    assert_eq!(kept.name_raw(), None, "the cookie refers to no raw line");
+    let shown = (**kept).to_string();
+    assert!(shown.len() < 100, "{shown}");
+}
+
+#[test]
+fn domain_attribute_for_a_public_suffix_is_refused() {
+    let mut store = JarState::default();
+    let from = url("http://www.example.co.uk/");
+    assert_eq!(
+        store_set_cookie(&mut store, "a=1; Domain=co.uk", &from),
+        Err(Refused::PublicSuffix)
+    );
+    assert_eq!(
+        store_set_cookie(&mut store, "a=1; Domain=.CO.UK", &from),
+        Err(Refused::PublicSuffix)
+    );
+    assert!(store_set_cookie(&mut store, "b=2; Domain=example.co.uk", &from).is_ok());
+    assert_eq!(
+        header(&mut store, "http://other.example.co.uk/").as_deref(),
+        Some("b=2")
+    );
+    assert_eq!(header(&mut store, "http://evil.co.uk/"), None);
+}
+
+#[test]
+fn a_suffix_that_is_the_host_itself_becomes_host_only() {
+    let mut store = JarState::default();
+    store_set_cookie(
+        &mut store,
+        "a=1; Domain=github.io",
+        &url("https://github.io/"),
+    )
+    .unwrap();
+    assert_eq!(
+        header(&mut store, "https://github.io/").as_deref(),
+        Some("a=1")
+    );
+    assert_eq!(header(&mut store, "https://user.github.io/"), None);
+}
+
+#[test]
+fn foreign_domain_is_refused() {
+    let mut store = JarState::default();
+    let r = store_set_cookie(
+        &mut store,
+        "a=1; Domain=evil.example",
+        &url("http://h.example/"),
+    );
+    assert_eq!(r, Err(Refused::Store));
+    assert_eq!(store.stored(), 0);
+}
+
+#[test]
+fn secure_cookies_only_from_and_to_https() {
+    let mut store = JarState::default();
+    // Not even from localhost, which cookie_store would call secure.
+    assert_eq!(
+        store_set_cookie(&mut store, "s=1; Secure", &url("http://localhost/")),
+        Err(Refused::SecureOverHttp)
+    );
+    store_set_cookie(&mut store, "s=1; Secure", &url("https://localhost/")).unwrap();
+    store_set_cookie(&mut store, "p=2", &url("https://localhost/")).unwrap();
+    assert_eq!(
+        header(&mut store, "https://localhost/").as_deref(),
+        Some("s=1; p=2")
+    );
+    assert_eq!(
+        header(&mut store, "http://localhost/").as_deref(),
+        Some("p=2")
+    );
+}
+
+#[test]
+fn scoped_cookies_are_host_only_with_root_path() {
+    let mut store = JarState::default();
+    store_scoped(
+        &mut store,
+        &url("http://a.example:8080/deep/path"),
+        "k",
+        "v",
+    )
+    .unwrap();
+    assert_eq!(
+        header(&mut store, "http://a.example:9999/other").as_deref(),
+        Some("k=v")
+    );
+    assert_eq!(
+        header(&mut store, "https://a.example/").as_deref(),
+        Some("k=v")
+    );
+    assert_eq!(header(&mut store, "http://sub.a.example/"), None);
+    assert_eq!(header(&mut store, "http://b.example/"), None);
+
+    store_scoped(&mut store, &url("https://s.example/"), "sec", "1").unwrap();
+    assert_eq!(header(&mut store, "http://s.example/"), None);
+    assert_eq!(
+        header(&mut store, "https://s.example/").as_deref(),
+        Some("sec=1")
+    );
+}
+
+#[test]
+fn bad_names_and_values_are_builder_errors() {
+    let mut store = JarState::default();
+    let u = url("http://a.example/");
+    for (n, v) in [
+        ("", "v"),
+        ("a b", "v"),
+        ("a;", "v"),
+        ("a", "x\r\nInjected: 1"),
+        ("a", "x;y"),
+    ] {
+        let err = store_scoped(&mut store, &u, n, v).unwrap_err();
+        assert!(err.is_builder(), "{n:?}={v:?}");
+    }
+    store_scoped(&mut store, &u, "a", "").unwrap();
+}
+
+#[test]
+fn longer_paths_come_first() {
+    let mut store = JarState::default();
+    let u = url("http://a.example/x/y");
+    store_set_cookie(&mut store, "root=1; Path=/", &u).unwrap();
+    store_set_cookie(&mut store, "deep=2; Path=/x", &u).unwrap();
+    assert_eq!(
+        header(&mut store, "http://a.example/x/z").as_deref(),
+        Some("deep=2; root=1")
+    );
+}
