@@ -135,6 +135,33 @@ async fn secure_cookies_are_not_accepted_over_http() {
 }
 
 #[tokio::test]
+async fn a_plain_http_answer_cannot_replace_or_remove_a_secure_cookie() {
+    // "Leave secure cookies alone": the same host over http (another port,
+    // which does not scope cookies) must not overwrite or expire it.
+    let pki = TestPki::new(&["localhost"]);
+    let agent = HyperAgent::builder()
+        .add_root_certificate_pem(&pki.ca_pem)
+        .build()
+        .unwrap();
+    let c = HttpClient::new(agent);
+    let secure = Server::https(pki.server_config(&[b"http/1.1"]), route);
+    let plain = Server::http(route);
+    c.get(secure.url_with_host("localhost", &set_cookie_path(&["sid=secret; Secure"], None)))
+        .await
+        .unwrap();
+    let attacks = ["sid=evil", "sid=; Max-Age=0", "other=1"];
+    c.get(plain.url_with_host("localhost", &set_cookie_path(&attacks, None)))
+        .await
+        .unwrap();
+    assert_eq!(
+        sent_cookie(&c, secure.url_with_host("localhost", "/echo"))
+            .await
+            .as_deref(),
+        Some("sid=secret; other=1")
+    );
+}
+
+#[tokio::test]
 async fn cookies_are_not_sent_to_other_hosts() {
     // treq's test_cookies_not_sent_to_different_domains / _sent_for_same_domain.
     let server = Server::http(route);

@@ -349,7 +349,8 @@ impl CookieJar {
 
     /// Stores a `Set-Cookie` header value as if received from `url` (the same
     /// checks and limits as for responses: domain, public suffix, size, Secure
-    /// over https only).
+    /// over https only, and over http no cookie that would replace or remove a
+    /// Secure one).
     pub fn add_cookie_str(&self, set_cookie: &str, url: impl AsRef<str>) -> crate::Result<()> {
         let url = parse_url(url.as_ref())?;
         let mut state = self.lock();

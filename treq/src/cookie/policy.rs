@@ -14,6 +14,11 @@
 //! - `Secure` cookies are stored only from https and sent only over https.
 //!   cookie_store counts `http://localhost` as secure; we do not, because
 //!   treq's promise is "Secure cookies never go over http";
+//! - a cookie from plain http is refused when a `Secure` cookie of the same
+//!   name would be replaced, expired or shadowed by it: one whose domain
+//!   domain-matches the new cookie's (either way) and whose path the new
+//!   cookie's path path-matches ("leave secure cookies alone", RFC 6265bis,
+//!   as curl and browsers do). cookie_store itself only guards `HttpOnly`;
 //! - cookies given to a request as pairs are scoped to its origin (treq's
 //!   CVE-2022-23607 fix): host-only, `Path=/`, `Secure` iff https.
 
@@ -36,6 +41,8 @@ pub(crate) enum Refused {
     BadDomain,
     PublicSuffix,
     SecureOverHttp,
+    /// From plain http, with the name of a Secure cookie that covers it.
+    ShadowsSecure,
     /// cookie_store's own checks: foreign domain, expired, ...
     Store,
 }
@@ -50,6 +57,9 @@ impl Refused {
             Refused::BadDomain => "its Domain is not a valid domain name",
             Refused::PublicSuffix => "its Domain is a public suffix",
             Refused::SecureOverHttp => "a Secure cookie can only be set over https",
+            Refused::ShadowsSecure => {
+                "a Secure cookie of that name covers its domain and path, and plain http cannot replace or remove it"
+            }
             Refused::Store => "its Domain does not match the URL, or it has expired",
         }
     }
@@ -71,7 +81,7 @@ pub(crate) fn store_set_cookie(
     if too_long(parsed.domain()) || too_long(parsed.path()) {
         return Err(Refused::TooLarge);
     }
-    if parsed.secure() == Some(true) && url.scheme() != "https" {
+    if parsed.secure() == Some(true) && !is_secure(&url) {
         return Err(Refused::SecureOverHttp);
     }
     // A fresh cookie from the parsed parts: `Cookie::parse` keeps the whole
@@ -101,7 +111,58 @@ pub(crate) fn store_set_cookie(
     let cookie = cookie_store::Cookie::try_from_raw_cookie(&cookie, &url)
         .map_err(|_| Refused::Store)?
         .into_owned();
+    if !is_secure(&url) && shadows_a_secure_cookie(state, &cookie) {
+        return Err(Refused::ShadowsSecure);
+    }
     state.insert(cookie, &url).map_err(|_| Refused::Store)
+}
+
+/// True when cookies from `url` may be Secure: https only (not
+/// `http://localhost`, which cookie_store would count).
+fn is_secure(url: &Url) -> bool {
+    url.scheme() == "https"
+}
+
+/// True when the jar holds a Secure cookie named as `new` whose domain
+/// domain-matches `new`'s, or the other way round, and whose path `new`'s
+/// path path-matches: a cookie from plain http must not replace, expire or
+/// shadow it.
+fn shadows_a_secure_cookie(state: &JarState, new: &cookie_store::Cookie<'_>) -> bool {
+    let domain = domain_of(new);
+    state.store.iter_unexpired().any(|old| {
+        old.secure() == Some(true)
+            && old.name() == new.name()
+            && (domain_matches(domain, domain_of(old)) || domain_matches(domain_of(old), domain))
+            && path_matches(&new.path, &old.path)
+    })
+}
+
+/// The domain a stored cookie belongs to (its host, for a host-only one).
+fn domain_of<'c>(cookie: &'c cookie_store::Cookie<'_>) -> &'c str {
+    match &cookie.domain {
+        cookie_store::CookieDomain::HostOnly(d) | cookie_store::CookieDomain::Suffix(d) => d,
+        cookie_store::CookieDomain::NotPresent | cookie_store::CookieDomain::Empty => "",
+    }
+}
+
+/// RFC 6265 §5.1.3 on canonical names: `host` is `domain` or a name under it,
+/// and not an IP address.
+fn domain_matches(host: &str, domain: &str) -> bool {
+    if host == domain {
+        return true;
+    }
+    let is_ip = host.starts_with('[') || host.parse::<std::net::IpAddr>().is_ok();
+    !is_ip
+        && !domain.is_empty()
+        && host
+            .strip_suffix(domain)
+            .is_some_and(|above| above.ends_with('.'))
+}
+
+/// RFC 6265 §5.1.4: `path` is `cookie_path` or lies under it.
+fn path_matches(path: &str, cookie_path: &str) -> bool {
+    path.strip_prefix(cookie_path)
+        .is_some_and(|rest| rest.is_empty() || cookie_path.ends_with('/') || rest.starts_with('/'))
 }
 
 /// Stores `name=value` scoped to `url`'s origin (treq's CVE-2022-23607 fix).

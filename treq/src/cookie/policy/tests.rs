@@ -263,3 +263,107 @@ fn longer_paths_come_first() {
         Some("deep=2; root=1")
     );
 }
+
+#[test]
+fn plain_http_cannot_replace_a_secure_cookie() {
+    let mut store = JarState::default();
+    store_set_cookie(
+        &mut store,
+        "sid=secret; Secure; HttpOnly",
+        &url("https://a.example/"),
+    )
+    .unwrap();
+    assert_eq!(
+        store_set_cookie(&mut store, "sid=attacker", &url("http://a.example/")),
+        Err(Refused::ShadowsSecure)
+    );
+    assert_eq!(
+        store_set_cookie(
+            &mut store,
+            "sid=attacker; Path=/deeper",
+            &url("http://a.example/")
+        ),
+        Err(Refused::ShadowsSecure),
+        "a path under the Secure cookie's would shadow it"
+    );
+    assert_eq!(
+        header(&mut store, "https://a.example/deeper").as_deref(),
+        Some("sid=secret")
+    );
+    // https may replace it; other names, and paths outside it, are free.
+    store_set_cookie(&mut store, "other=1", &url("http://a.example/")).unwrap();
+    store_set_cookie(&mut store, "sid=2; Path=/", &url("http://b.example/")).unwrap();
+    store_set_cookie(&mut store, "sid=new; Secure", &url("https://a.example/")).unwrap();
+    assert_eq!(
+        header(&mut store, "https://a.example/").as_deref(),
+        Some("sid=new; other=1")
+    );
+}
+
+#[test]
+fn plain_http_cannot_expire_a_secure_cookie() {
+    let mut store = JarState::default();
+    store_set_cookie(&mut store, "sid=secret; Secure", &url("https://a.example/")).unwrap();
+    for expiring in [
+        "sid=; Max-Age=0",
+        "sid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    ] {
+        assert_eq!(
+            store_set_cookie(&mut store, expiring, &url("http://a.example/")),
+            Err(Refused::ShadowsSecure),
+            "{expiring:?}"
+        );
+    }
+    store.enforce();
+    assert_eq!(
+        header(&mut store, "https://a.example/").as_deref(),
+        Some("sid=secret")
+    );
+}
+
+#[test]
+fn a_secure_cookie_is_guarded_across_its_domain_and_subdomains() {
+    let mut store = JarState::default();
+    // A Secure cookie for the whole site guards every host under it...
+    store_set_cookie(
+        &mut store,
+        "site=1; Secure; Domain=example.com",
+        &url("https://www.example.com/"),
+    )
+    .unwrap();
+    assert_eq!(
+        store_set_cookie(&mut store, "site=evil", &url("http://a.example.com/")),
+        Err(Refused::ShadowsSecure)
+    );
+    // ...and a host's Secure cookie is guarded from a site-wide one.
+    store_set_cookie(&mut store, "host=1; Secure", &url("https://a.example.com/")).unwrap();
+    assert_eq!(
+        store_set_cookie(
+            &mut store,
+            "host=evil; Domain=example.com",
+            &url("http://b.example.com/")
+        ),
+        Err(Refused::ShadowsSecure)
+    );
+    // A sibling host's Secure cookie covers neither.
+    store_set_cookie(&mut store, "host=2", &url("http://b.example.com/")).unwrap();
+    assert_eq!(
+        header(&mut store, "https://a.example.com/").as_deref(),
+        Some("site=1; host=1")
+    );
+}
+
+#[test]
+fn domain_and_path_matching() {
+    assert!(domain_matches("a.example.com", "example.com"));
+    assert!(domain_matches("example.com", "example.com"));
+    assert!(!domain_matches("badexample.com", "example.com"));
+    assert!(!domain_matches("example.com", "a.example.com"));
+    assert!(!domain_matches("1.2.3.4", "2.3.4"));
+    assert!(path_matches("/app/x", "/app"));
+    assert!(path_matches("/app/", "/app/"));
+    assert!(path_matches("/app/x", "/app/"));
+    assert!(path_matches("/anything", "/"));
+    assert!(!path_matches("/application", "/app"));
+    assert!(!path_matches("/", "/app"));
+}
