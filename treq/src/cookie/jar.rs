@@ -114,15 +114,19 @@ impl CookieJarBuilder {
     }
 
     /// Reads a jar written by [`CookieJar::save_json`], keeping only what
-    /// these limits allow (the least recently saved cookies go first).
+    /// these limits allow (the least recently saved cookies go first) and
+    /// leaving out the cookies the jar would not store: a `__Secure-` name
+    /// that is not Secure, a `__Host-` one that is not also host-only with
+    /// `Path=/`.
     pub fn load_json<R: BufRead>(self, reader: R) -> crate::Result<CookieJar> {
-        let store = cookie_store::serde::json::load_all(reader).map_err(|e| {
+        let mut store = cookie_store::serde::json::load_all(reader).map_err(|e| {
             crate::Error::custom(
                 ErrorKind::Decode,
                 "could not read the cookie jar JSON",
                 Some(e),
             )
         })?;
+        policy::drop_unstorable(&mut store);
         Ok(CookieJar::from_state(JarState::new(store, self.limits)))
     }
 }
@@ -349,8 +353,8 @@ impl CookieJar {
 
     /// Stores a `Set-Cookie` header value as if received from `url` (the same
     /// checks and limits as for responses: domain, public suffix, size, Secure
-    /// over https only, and over http no cookie that would replace or remove a
-    /// Secure one).
+    /// over https only, over http no cookie that would replace or remove a
+    /// Secure one, and the `__Secure-` and `__Host-` name prefixes).
     pub fn add_cookie_str(&self, set_cookie: &str, url: impl AsRef<str>) -> crate::Result<()> {
         let url = parse_url(url.as_ref())?;
         let mut state = self.lock();
@@ -362,7 +366,8 @@ impl CookieJar {
     }
 
     /// Stores `name=value` scoped to `url`'s origin, as `cookies([(name,
-    /// value)])` on a request does: host-only, `Path=/`, `Secure` iff https.
+    /// value)])` on a request does: host-only, `Path=/`, `Secure` iff https
+    /// (so a `__Secure-` or `__Host-` name needs an https `url`).
     pub fn add_scoped(&self, url: impl AsRef<str>, name: &str, value: &str) -> crate::Result<()> {
         let url = parse_url(url.as_ref())?;
         let mut state = self.lock();
@@ -558,6 +563,59 @@ mod tests {
         assert!(CookieJar::load_json(&b"{not json"[..])
             .unwrap_err()
             .is_decode());
+    }
+
+    #[test]
+    fn load_json_leaves_out_prefixed_cookies_that_break_their_prefix() {
+        // Cookies the jar accepts, renamed in the file to prefixed names
+        // whose rules they do not meet.
+        let jar = CookieJar::new();
+        jar.add_cookie_str("keep=1", "http://a.example/").unwrap();
+        jar.add_cookie_str("__Secure-ok=1; Secure", "https://a.example/")
+            .unwrap();
+        jar.add_cookie_str("__Host-ok=1; Secure; Path=/", "https://a.example/")
+            .unwrap();
+        jar.add_cookie_str("xxSecure-plain=1", "https://a.example/")
+            .unwrap();
+        jar.add_cookie_str("xxHost-path=1; Secure; Path=/x", "https://a.example/")
+            .unwrap();
+        jar.add_cookie_str(
+            "xxHost-domain=1; Secure; Path=/; Domain=example.com",
+            "https://a.example.com/",
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        jar.save_json(&mut out).unwrap();
+        let json = String::from_utf8(out)
+            .unwrap()
+            .replace("xxSecure-", "__Secure-")
+            .replace("xxHost-", "__host-");
+        let back = CookieJar::load_json(json.as_bytes()).unwrap();
+        let mut names: Vec<_> = back.iter().map(|c| c.name().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["__Host-ok", "__Secure-ok", "keep"]);
+    }
+
+    #[test]
+    fn prefixed_cookies_added_to_the_jar_meet_their_prefix() {
+        let jar = CookieJar::new();
+        let err = jar
+            .add_cookie_str("__Host-sid=1; Path=/", "http://a.example/")
+            .unwrap_err();
+        assert!(
+            err.is_builder() && err.to_string().contains("__Host-"),
+            "{err}"
+        );
+        assert!(jar
+            .add_scoped("http://a.example/", "__Secure-sid", "1")
+            .is_err());
+        assert!(jar.is_empty());
+        jar.add_scoped("https://a.example/", "__Host-sid", "1")
+            .unwrap();
+        assert_eq!(
+            jar.get_for("https://a.example/", "__Host-sid").as_deref(),
+            Some("1")
+        );
     }
 
     #[test]

@@ -19,6 +19,11 @@
 //!   domain-matches the new cookie's (either way) and whose path the new
 //!   cookie's path path-matches ("leave secure cookies alone", RFC 6265bis,
 //!   as curl and browsers do). cookie_store itself only guards `HttpOnly`;
+//! - the name prefixes of RFC 6265bis are enforced, matched case-insensitively:
+//!   a `__Secure-` cookie must be `Secure` and come from https; a `__Host-`
+//!   one must also have no `Domain` attribute and `Path=/`. The same holds
+//!   for cookies added through the jar (`add_cookie_str`, `add_scoped`,
+//!   request cookies) and for those read by `load_json`;
 //! - cookies given to a request as pairs are scoped to its origin (treq's
 //!   CVE-2022-23607 fix): host-only, `Path=/`, `Secure` iff https.
 
@@ -43,6 +48,8 @@ pub(crate) enum Refused {
     SecureOverHttp,
     /// From plain http, with the name of a Secure cookie that covers it.
     ShadowsSecure,
+    /// A `__Secure-` or `__Host-` name without what the prefix requires.
+    Prefix,
     /// cookie_store's own checks: foreign domain, expired, ...
     Store,
 }
@@ -59,6 +66,9 @@ impl Refused {
             Refused::SecureOverHttp => "a Secure cookie can only be set over https",
             Refused::ShadowsSecure => {
                 "a Secure cookie of that name covers its domain and path, and plain http cannot replace or remove it"
+            }
+            Refused::Prefix => {
+                "its name starts with __Secure- or __Host-, which needs Secure from https (and for __Host-, no Domain and Path=/)"
             }
             Refused::Store => "its Domain does not match the URL, or it has expired",
         }
@@ -83,6 +93,12 @@ pub(crate) fn store_set_cookie(
     }
     if parsed.secure() == Some(true) && !is_secure(&url) {
         return Err(Refused::SecureOverHttp);
+    }
+    let secure = parsed.secure() == Some(true) && is_secure(&url);
+    let has_domain = parsed.domain().is_some_and(|d| !d.trim().is_empty());
+    let host_only_at_root = !has_domain && parsed.path() == Some("/");
+    if !prefix_allows(parsed.name(), secure, host_only_at_root) {
+        return Err(Refused::Prefix);
     }
     // A fresh cookie from the parsed parts: `Cookie::parse` keeps the whole
     // header line (unknown attributes and all), which the jar must not hold.
@@ -145,6 +161,64 @@ fn domain_of<'c>(cookie: &'c cookie_store::Cookie<'_>) -> &'c str {
     }
 }
 
+/// The cookie name prefixes (RFC 6265bis), matched case-insensitively.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    /// `__Secure-`: Secure, from https.
+    Secure,
+    /// `__Host-`: Secure, from https, host-only and `Path=/`.
+    Host,
+}
+
+fn prefix_of(name: &str) -> Option<Prefix> {
+    let starts = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    if starts("__Host-") {
+        Some(Prefix::Host)
+    } else if starts("__Secure-") {
+        Some(Prefix::Secure)
+    } else {
+        None
+    }
+}
+
+/// True when a cookie called `name` meets its name prefix, if it has one:
+/// `secure` when it is Secure and came from https, `host_only_at_root` when
+/// it has no Domain attribute and its Path attribute is `/`.
+fn prefix_allows(name: &str, secure: bool, host_only_at_root: bool) -> bool {
+    match prefix_of(name) {
+        None => true,
+        Some(Prefix::Secure) => secure,
+        Some(Prefix::Host) => secure && host_only_at_root,
+    }
+}
+
+/// Removes from a jar read from JSON the cookies the jar would have refused:
+/// a name prefix whose rules the cookie does not meet. (A stored Secure
+/// cookie came from https.)
+pub(crate) fn drop_unstorable(store: &mut cookie_store::CookieStore) {
+    let refused: Vec<(String, String, String)> = store
+        .iter_any()
+        .filter(|c| {
+            let host_only = matches!(c.domain, cookie_store::CookieDomain::HostOnly(_));
+            let at_root = &*c.path == "/";
+            !prefix_allows(c.name(), c.secure() == Some(true), host_only && at_root)
+        })
+        .map(|c| {
+            (
+                domain_of(c).to_owned(),
+                String::from(&c.path),
+                c.name().to_owned(),
+            )
+        })
+        .collect();
+    for (domain, path, name) in refused {
+        store.remove(&domain, &path, &name);
+    }
+}
+
 /// RFC 6265 §5.1.3 on canonical names: `host` is `domain` or a name under it,
 /// and not an IP address.
 fn domain_matches(host: &str, domain: &str) -> bool {
@@ -173,6 +247,12 @@ pub(crate) fn store_scoped(
     value: &str,
 ) -> crate::Result<()> {
     validate(name, value)?;
+    // A scoped cookie is host-only with `Path=/`, and Secure iff https.
+    if !prefix_allows(name, is_secure(url), true) {
+        return Err(crate::error::builder(format!(
+            "cookie {name:?} has a __Secure- or __Host- name, which can only be set over https"
+        )));
+    }
     if !state.limits.fits(name, value) {
         return Err(crate::error::builder(format!(
             "cookie {name:?} is larger than the jar's limit of {} bytes (name and value)",
@@ -182,7 +262,7 @@ pub(crate) fn store_scoped(
     let url = canonical_url(url);
     let cookie = cookie::Cookie::build((name.to_owned(), value.to_owned()))
         .path("/")
-        .secure(url.scheme() == "https")
+        .secure(is_secure(&url))
         .build();
     cookie_store::Cookie::try_from_raw_cookie(&cookie, &url)
         .and_then(|cookie| state.insert(cookie.into_owned(), &url))

@@ -367,3 +367,80 @@ fn domain_and_path_matching() {
     assert!(!path_matches("/application", "/app"));
     assert!(!path_matches("/", "/app"));
 }
+
+#[test]
+fn a_secure_prefix_needs_secure_from_https() {
+    let mut store = JarState::default();
+    let https = url("https://www.example.com/x/");
+    for refused in ["__Secure-sid=1", "__secure-sid=1; Path=/", "__SECURE-sid=1"] {
+        assert_eq!(
+            store_set_cookie(&mut store, refused, &https),
+            Err(Refused::Prefix),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        store_set_cookie(
+            &mut store,
+            "__Secure-sid=1",
+            &url("http://www.example.com/")
+        ),
+        Err(Refused::Prefix)
+    );
+    // Secure from https is all it needs: a Domain and any Path are fine.
+    store_set_cookie(
+        &mut store,
+        "__Secure-sid=1; Secure; Domain=example.com; Path=/x",
+        &https,
+    )
+    .unwrap();
+    assert_eq!(
+        header(&mut store, "https://a.example.com/x/y").as_deref(),
+        Some("__Secure-sid=1")
+    );
+    assert_eq!(store.stored(), 1);
+}
+
+#[test]
+fn a_host_prefix_needs_secure_host_only_and_root_path() {
+    let mut store = JarState::default();
+    let https = url("https://evil.example.com/");
+    for refused in [
+        "__Host-sid=evil; Path=/",
+        "__Host-sid=evil; Secure",
+        "__Host-sid=evil; Secure; Path=/x",
+        "__Host-sid=evil; Secure; Path=/; Domain=example.com",
+        "__host-sid=evil; Secure; Path=/; Domain=evil.example.com",
+        "__HOST-sid=evil; Path=/",
+    ] {
+        assert_eq!(
+            store_set_cookie(&mut store, refused, &https),
+            Err(Refused::Prefix),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        store_set_cookie(&mut store, "__Host-sid=evil", &url("http://a.example/")),
+        Err(Refused::Prefix)
+    );
+    assert_eq!(store.stored(), 0);
+    // An empty Domain attribute is ignored, so the cookie is still host-only.
+    store_set_cookie(&mut store, "__Host-sid=1; Secure; Path=/; Domain=", &https).unwrap();
+    assert_eq!(
+        header(&mut store, "https://evil.example.com/a").as_deref(),
+        Some("__Host-sid=1")
+    );
+    assert_eq!(header(&mut store, "https://www.example.com/"), None);
+}
+
+#[test]
+fn prefixed_names_given_to_a_request_need_https() {
+    let mut store = JarState::default();
+    for name in ["__Host-a", "__Secure-a", "__host-b", "__SECURE-b"] {
+        let err = store_scoped(&mut store, &url("http://a.example/"), name, "1").unwrap_err();
+        assert!(err.is_builder(), "{name}");
+        assert!(err.to_string().contains("https"), "{err}");
+        store_scoped(&mut store, &url("https://a.example/"), name, "1").unwrap();
+    }
+    assert_eq!(store.stored(), 4);
+}
