@@ -117,7 +117,8 @@ impl CookieJarBuilder {
     /// these limits allow (the least recently saved cookies go first) and
     /// leaving out the cookies the jar would not store: a `__Secure-` name
     /// that is not Secure, a `__Host-` one that is not also host-only with
-    /// `Path=/`.
+    /// `Path=/`, a name or value that cannot be sent in a `Cookie` header
+    /// (a control character, or a `;`).
     pub fn load_json<R: BufRead>(self, reader: R) -> crate::Result<CookieJar> {
         let mut store = cookie_store::serde::json::load_all(reader).map_err(|e| {
             crate::Error::custom(
@@ -354,7 +355,8 @@ impl CookieJar {
     /// Stores a `Set-Cookie` header value as if received from `url` (the same
     /// checks and limits as for responses: domain, public suffix, size, Secure
     /// over https only, over http no cookie that would replace or remove a
-    /// Secure one, and the `__Secure-` and `__Host-` name prefixes).
+    /// Secure one, the `__Secure-` and `__Host-` name prefixes, and no control
+    /// character in the name or value).
     pub fn add_cookie_str(&self, set_cookie: &str, url: impl AsRef<str>) -> crate::Result<()> {
         let url = parse_url(url.as_ref())?;
         let mut state = self.lock();
@@ -616,6 +618,33 @@ mod tests {
             jar.get_for("https://a.example/", "__Host-sid").as_deref(),
             Some("1")
         );
+    }
+
+    #[test]
+    fn a_cookie_with_a_control_character_is_refused_or_left_out() {
+        let jar = CookieJar::new();
+        jar.add_cookie_str("sid=1", "http://a.example/").unwrap();
+        let err = jar
+            .add_cookie_str("bad=x\u{1}y", "http://a.example/")
+            .unwrap_err();
+        assert!(
+            err.is_builder() && err.to_string().contains("control character"),
+            "{err}"
+        );
+        assert!(jar
+            .add_scoped("http://a.example/", "bad", "x\u{1}y")
+            .is_err());
+        assert_eq!(jar.len(), 1);
+        // One that a file holds is left out when the file is read.
+        jar.add_cookie_str("bad=xPLACEy", "http://a.example/")
+            .unwrap();
+        let mut out = Vec::new();
+        jar.save_json(&mut out).unwrap();
+        let json = String::from_utf8(out).unwrap().replace("PLACE", "\\u0001");
+        assert!(json.contains("x\\u0001y"), "{json}");
+        let back = CookieJar::load_json(json.as_bytes()).unwrap();
+        let names: Vec<_> = back.iter().map(|c| c.name().to_owned()).collect();
+        assert_eq!(names, ["sid"]);
     }
 
     #[test]

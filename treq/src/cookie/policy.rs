@@ -24,6 +24,10 @@
 //!   one must also have no `Domain` attribute and `Path=/`. The same holds
 //!   for cookies added through the jar (`add_cookie_str`, `add_scoped`,
 //!   request cookies) and for those read by `load_json`;
+//! - a name or value with a control character (below 0x20 but tab, or
+//!   0x7f) is refused (RFC 6265bis), and `load_json` leaves such cookies
+//!   out; should one still be in the jar, it alone is not sent, and the
+//!   `Cookie` header carries the others;
 //! - cookies given to a request as pairs are scoped to its origin (treq's
 //!   CVE-2022-23607 fix): host-only, `Path=/`, `Secure` iff https.
 
@@ -42,6 +46,8 @@ const MAX_ATTRIBUTE_LEN: usize = 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refused {
     Unparsable,
+    /// A control character in the name or value.
+    ControlCharacter,
     TooLarge,
     BadDomain,
     PublicSuffix,
@@ -58,6 +64,9 @@ impl Refused {
     pub(crate) fn describe(self) -> &'static str {
         match self {
             Refused::Unparsable => "the cookie could not be parsed",
+            Refused::ControlCharacter => {
+                "its name or value holds a control character, which cannot be sent in a Cookie header"
+            }
             Refused::TooLarge => {
                 "it is too large (name and value over the jar's size limit, or a Domain or Path over 1024 bytes)"
             }
@@ -84,6 +93,9 @@ pub(crate) fn store_set_cookie(
 ) -> Result<(), Refused> {
     let url = canonical_url(url);
     let parsed = cookie::Cookie::parse(value).map_err(|_| Refused::Unparsable)?;
+    if !sendable(parsed.name(), parsed.value()) {
+        return Err(Refused::ControlCharacter);
+    }
     if !state.limits.fits(parsed.name(), parsed.value()) {
         return Err(Refused::TooLarge);
     }
@@ -195,9 +207,22 @@ fn prefix_allows(name: &str, secure: bool, host_only_at_root: bool) -> bool {
     }
 }
 
+/// True when `name=value` can go into a `Cookie` header as one cookie: a
+/// name, and no control character (below 0x20 but tab, or 0x7f) in either;
+/// no `;` in either nor `=` in the name, which would split it into others.
+/// A parsed `Set-Cookie` can only fail the control-character part.
+fn sendable(name: &str, value: &str) -> bool {
+    let control = |s: &str| s.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f);
+    !name.is_empty()
+        && !control(name)
+        && !control(value)
+        && !name.contains([';', '='])
+        && !value.contains(';')
+}
+
 /// Removes from a jar read from JSON the cookies the jar would have refused:
-/// a name prefix whose rules the cookie does not meet. (A stored Secure
-/// cookie came from https.)
+/// a name prefix whose rules the cookie does not meet, or a name or value
+/// that cannot be sent. (A stored Secure cookie came from https.)
 pub(crate) fn drop_unstorable(store: &mut cookie_store::CookieStore) {
     let refused: Vec<(String, String, String)> = store
         .iter_any()
@@ -205,6 +230,7 @@ pub(crate) fn drop_unstorable(store: &mut cookie_store::CookieStore) {
             let host_only = matches!(c.domain, cookie_store::CookieDomain::HostOnly(_));
             let at_root = &*c.path == "/";
             !prefix_allows(c.name(), c.secure() == Some(true), host_only && at_root)
+                || !sendable(c.name(), c.value())
         })
         .map(|c| {
             (
@@ -290,6 +316,8 @@ fn validate(name: &str, value: &str) -> crate::Result<()> {
 
 /// The cookies of the jar that go to `url`: most specific path first (RFC
 /// 6265 §5.4), then in the order they were stored; Secure ones over https only.
+/// A cookie that cannot be sent (see `sendable`) is left out, so that it
+/// alone is missing from the `Cookie` header rather than the whole header.
 pub(crate) fn cookies_for<'s>(
     state: &'s JarState,
     url: &Url,
@@ -301,6 +329,7 @@ pub(crate) fn cookies_for<'s>(
         .matches(&url)
         .into_iter()
         .filter(|c| https || c.secure() != Some(true))
+        .filter(|c| sendable(c.name(), c.value()))
         .collect();
     cookies.sort_by_key(|c| Reverse(String::from(&c.path).len()));
     cookies

@@ -444,3 +444,50 @@ fn prefixed_names_given_to_a_request_need_https() {
     }
     assert_eq!(store.stored(), 4);
 }
+
+#[test]
+fn control_characters_in_a_cookie_are_refused() {
+    let mut store = JarState::default();
+    let from = url("http://a.example/");
+    for refused in [
+        "bad=x\u{1}y",
+        "bad=x\u{7f}",
+        "b\u{0}ad=1",
+        "bad=x\ry",
+        "bad=x\ny",
+    ] {
+        assert_eq!(
+            store_set_cookie(&mut store, refused, &from),
+            Err(Refused::ControlCharacter),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(store.stored(), 0);
+    // A tab is allowed (RFC 6265bis), as is non-ASCII text.
+    store_set_cookie(&mut store, "tab=a\tb", &from).unwrap();
+    store_set_cookie(&mut store, "text=café", &from).unwrap();
+    assert_eq!(store.stored(), 2);
+}
+
+#[test]
+fn one_unsendable_cookie_does_not_stop_the_others_being_sent() {
+    let mut store = JarState::default();
+    let from = url("http://a.example/");
+    store_set_cookie(&mut store, "before=1", &from).unwrap();
+    // Past the policy, as a jar from an older version or another tool holds it.
+    for (name, value) in [
+        ("bad", "x\u{1}y"),
+        ("semi", "a; injected=1"),
+        ("", "nameless"),
+    ] {
+        let cookie = cookie::Cookie::new(name, value);
+        let stored = cookie_store::Cookie::try_from_raw_cookie(&cookie, &from).unwrap();
+        store.insert(stored.into_owned(), &from).unwrap();
+    }
+    store_set_cookie(&mut store, "after=2", &from).unwrap();
+    assert_eq!(store.stored(), 5);
+    assert_eq!(
+        header(&mut store, "http://a.example/").as_deref(),
+        Some("before=1; after=2")
+    );
+}
