@@ -621,14 +621,7 @@ async fn guarded_https_forward_proxy(pki: &TestPki) -> u16 {
             let Ok(mut tls) = acceptor.accept(socket).await else {
                 return;
             };
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match tls.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            let head = support::wire::read_head(&mut tls).await;
             let head = String::from_utf8_lossy(&head).into_owned();
             let auth = head.lines().find_map(|line| {
                 let (name, value) = line.split_once(':')?;

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::support::bounded;
 use crate::support::server::RawServer;
 use crate::support::tls::TestPki;
+use crate::support::wire::read_head;
 
 const TOO_LARGE: &[u8] =
     b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 8\r\nconnection: close\r\n\r\ntoo big!";
@@ -18,14 +19,7 @@ const TOO_LARGE: &[u8] =
 /// answer and the end of the stream first, then, a moment later, the
 /// socket (with the unread body: a reset).
 async fn refuse_the_body<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
+    read_head(&mut stream).await;
     let _ = stream.write_all(TOO_LARGE).await;
     let _ = stream.shutdown().await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -1,12 +1,13 @@
 //! Raw-socket helpers for `RawServer` handlers: read a request head, answer
 //! with exact bytes.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Reads until the end of the request head (`\r\n\r\n`) and returns it.
-/// Returns what was read so far if the client closes first.
-pub async fn read_head(stream: &mut TcpStream) -> Vec<u8> {
+/// Returns what was read so far if the client closes first. Any stream: a
+/// socket, or TLS over one.
+pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Vec<u8> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
