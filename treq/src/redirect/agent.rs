@@ -25,6 +25,8 @@ use crate::extensions::{HopExtensions, SentRequest};
 ///   and the configured [`sensitive_headers`](Self::sensitive_headers) are
 ///   removed for the rest of the chain, and the hop requests and the final
 ///   response carry the [`OriginChanged`] marker in their extensions.
+/// - A response with several different `Location` headers is refused
+///   ([`ErrorKind::RedirectRefused`]); the same target repeated is followed.
 /// - A `Location` with userinfo sends its credentials to that target as Basic
 ///   auth; the userinfo never appears in a URL of the history or an error.
 /// - Intermediate responses are read (at most 64 KiB and 1 s, or the read
@@ -262,6 +264,15 @@ impl<A: Layer> Chain<A> {
             // it, as browsers, curl and reqwest do, and never kept in a URL.
             let next_userinfo = crate::extensions::take_userinfo(&mut next);
             let action = policy::decide(status, &method, self.options.browser_like);
+            if policy::has_conflicting_locations(response.headers()) {
+                return Err(refused(
+                    status,
+                    &method,
+                    next,
+                    url,
+                    "the response has several different Location headers",
+                ));
+            }
             if action == Action::Refuse {
                 return Err(refused(status, &method, next, url, "only GET and HEAD are redirected by default; browser_like_redirects(true) follows 301/302/303/308 as GET"));
             }

@@ -54,6 +54,19 @@ pub(crate) fn location(headers: &HeaderMap, current: &Url) -> Option<Url> {
     current.join(raw).ok()
 }
 
+/// True when the response names more than one target: several `Location`
+/// headers that differ (after trimming). Which one a client follows would
+/// then be a guess, and a split or injected header can add one, so such a
+/// redirect is refused, as browsers do.
+pub(crate) fn has_conflicting_locations(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(LOCATION).iter();
+    let Some(first) = values.next() else {
+        return false;
+    };
+    let first = first.as_bytes().trim_ascii();
+    values.any(|other| other.as_bytes().trim_ascii() != first)
+}
+
 /// Scheme, host and port (with the scheme's default) differ.
 pub(crate) fn origin_differs(a: &Url, b: &Url) -> bool {
     a.scheme() != b.scheme()

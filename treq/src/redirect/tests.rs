@@ -321,6 +321,46 @@ async fn a_redirect_without_usable_location_is_an_error() {
 }
 
 #[tokio::test]
+async fn several_different_locations_are_refused_and_repeats_followed() {
+    let spy = Spy::new(|seen| {
+        let to = match seen.uri.as_str() {
+            "http://a.example/two" => ["/x", "http://evil.example/"],
+            "http://a.example/same" => ["/x", " /x "],
+            _ => return ok(),
+        };
+        let mut r = reply(302);
+        for location in to {
+            r = r.header("location", location);
+        }
+        r.body(Body::empty()).unwrap()
+    });
+    let agent = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)));
+    let err = agent
+        .request(get("http://a.example/two"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::RedirectRefused { status: 302, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("several different Location"),
+        "{err}"
+    );
+    // The same target twice is one target.
+    let followed = agent.request(get("http://a.example/same")).await.unwrap();
+    assert_eq!(followed.status(), 200);
+    assert_eq!(
+        uris(&spy.seen()),
+        [
+            "http://a.example/two",
+            "http://a.example/same",
+            "http://a.example/x"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn non_http_targets_are_refused() {
     let spy = routes(&[("a.example/x", 302, "file:///etc/passwd")]);
     let err = RedirectAgent::new(RecordAgent::new(Arc::clone(&spy)))
