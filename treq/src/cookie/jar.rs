@@ -363,7 +363,9 @@ impl CookieJar {
         let stored = policy::store_set_cookie(&mut state, set_cookie, &url);
         state.enforce();
         stored.map_err(|why| {
-            crate::error::builder(format!("cookie not stored for {url}: {}", why.describe()))
+            // The URL as shown: without credentials it may carry.
+            let shown = error::without_userinfo(&url);
+            crate::error::builder(format!("cookie not stored for {shown}: {}", why.describe()))
         })
     }
 
@@ -447,6 +449,16 @@ fn parse_url(url: &str) -> crate::Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_cookie_s_error_shows_no_credentials_of_the_url() {
+        let jar = CookieJar::new();
+        let err = jar
+            .add_cookie_str("__Host-x=1", "http://user:secret@a.example/")
+            .unwrap_err();
+        assert!(err.to_string().contains("http://a.example/"), "{err}");
+        assert!(!format!("{err} {err:?}").contains("secret"), "{err:?}");
+    }
 
     #[test]
     fn get_finds_the_single_value_in_any_domain() {

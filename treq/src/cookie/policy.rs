@@ -292,7 +292,10 @@ pub(crate) fn store_scoped(
         .build();
     cookie_store::Cookie::try_from_raw_cookie(&cookie, &url)
         .and_then(|cookie| state.insert(cookie.into_owned(), &url))
-        .map_err(|e| crate::error::builder(format!("cannot store cookie {name:?} for {url}: {e}")))
+        .map_err(|e| {
+            let shown = crate::error::without_userinfo(&url);
+            crate::error::builder(format!("cannot store cookie {name:?} for {shown}: {e}"))
+        })
 }
 
 /// Rejects names and values that cannot go into a `Cookie` header intact.
