@@ -155,9 +155,17 @@ impl Resolver {
         }
         match self.overrides.get(name) {
             Some(addrs) => Some(addrs.clone()),
-            None => self.overrides.get(&name.to_ascii_lowercase()).cloned(),
+            None => self.overrides.get(&override_key(name)).cloned(),
         }
     }
+}
+
+/// How a host name is kept among the overrides and looked up there:
+/// lowercase and without a final dot, so `API.example.com.` finds the
+/// addresses given for `api.example.com` (the same name to DNS).
+pub(super) fn override_key(host: &str) -> String {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    host.to_ascii_lowercase()
 }
 
 impl fmt::Debug for Resolver {
@@ -245,8 +253,21 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(found, [addr]);
+        // The fully qualified spelling is the same name.
+        let found: Vec<_> = resolver
+            .call(name("api.example.test."))
+            .await
+            .unwrap()
+            .collect();
+        assert_eq!(found, [addr]);
         let err = resolver.call(name("other.test")).await.err().unwrap();
         assert_eq!(err.to_string(), "no such host other.test");
+    }
+
+    #[test]
+    fn override_keys_are_lowercase_without_the_final_dot() {
+        assert_eq!(override_key("API.Example.test."), "api.example.test");
+        assert_eq!(override_key("api.example.test"), "api.example.test");
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use super::dns::{DnsSettings, Resolve, Resolver};
+use super::dns::{self, DnsSettings, Resolve, Resolver};
 use super::identity::Identity;
 use super::unix::SocketConnector;
 use super::HyperAgentBuilder;
@@ -136,7 +136,8 @@ impl HyperAgentBuilder {
         addrs: impl IntoIterator<Item = SocketAddr>,
     ) -> Self {
         self.transport.dns.overrides.insert(
-            host.as_ref().to_ascii_lowercase(),
+            // The name as looked up: lowercase, without a final dot.
+            dns::override_key(host.as_ref()),
             addrs.into_iter().collect(),
         );
         self
