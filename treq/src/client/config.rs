@@ -242,7 +242,7 @@ impl<A: Agent> ClientBuilder<A> {
 
     /// A client whose every request gets a fresh cookie jar (the
     /// module-level functions), built once and shared.
-    #[cfg(any(feature = "hyper-agent", test))]
+    #[cfg(feature = "hyper-agent")]
     pub(crate) fn build_jar_per_call(self) -> HttpClient<A> {
         self.build_with(true, None)
     }

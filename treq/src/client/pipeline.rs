@@ -21,6 +21,10 @@ pub(crate) type Stack<A> =
 
 /// Whether the user's agent puts a `SentRequest` on every response itself:
 /// `HyperAgent` does (see `agent/replay.rs`).
+#[cfg_attr(
+    not(feature = "hyper-agent"),
+    allow(clippy::extra_unused_type_parameters)
+)]
 fn records_itself<A: Agent>() -> bool {
     #[cfg(feature = "hyper-agent")]
     if std::any::TypeId::of::<A>() == std::any::TypeId::of::<crate::agent::HyperAgent>() {
