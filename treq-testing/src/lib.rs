@@ -84,8 +84,8 @@
 //! tokio's clock: under `#[tokio::test(start_paused = true)]` they take no
 //! real time. A request the resource never answers (or answers with
 //! [`Fault::Hang`]) fails after [`StubTreq::DEFAULT_DEADLINE`] (30 s) with a
-//! timeout error naming it, so a test cannot hang; see
-//! [`StubTreq::with_deadline`].
+//! timeout error naming it, as does a body read that waits that long for
+//! more, so a test cannot hang; see [`StubTreq::with_deadline`].
 
 #![warn(missing_docs)]
 // Every dependency declared is used (the lint is not in the workspace table:

@@ -39,7 +39,8 @@ use crate::traversal::RequestTraversalAgent;
 ///
 /// A request the resource does not answer within
 /// [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE) (30 s of tokio time) fails
-/// with a timeout error naming it, even without a client timeout, so a test
+/// with a timeout error naming it, even without a client timeout, and so
+/// does a read of a body that sends nothing more for that long, so a test
 /// cannot hang forever; see [`with_deadline`](Self::with_deadline).
 pub struct StubTreq {
     client: HttpClient<RequestTraversalAgent>,

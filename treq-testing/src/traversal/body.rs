@@ -8,14 +8,17 @@
 //! frames read ahead first, then drives its connection each time it is read.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http_body::{Body as _, Frame, SizeHint};
 use hyper::body::Incoming;
-use treq::Body;
+use treq::error::{BoxError, ErrorKind};
+use treq::{Body, Error};
 
 use super::driver::Driver;
 
@@ -26,8 +29,13 @@ type Polled = Result<Frame<Bytes>, hyper::Error>;
 
 /// The body of a response whose head just arrived over `driver`'s
 /// connection: in memory if the connection already delivered all of it,
-/// else a [`DrivenBody`].
-pub(crate) fn response_body(mut incoming: Incoming, driver: Arc<Driver>) -> Body {
+/// else a [`DrivenBody`], which fails a read that waits longer than
+/// `deadline` for its next frame.
+pub(crate) fn response_body(
+    mut incoming: Incoming,
+    driver: Arc<Driver>,
+    deadline: Option<Duration>,
+) -> Body {
     // No task waits on this poll: a frame not there yet is polled again,
     // with the reader's waker, when the body is read.
     let mut cx = Context::from_waker(Waker::noop());
@@ -76,6 +84,9 @@ pub(crate) fn response_body(mut incoming: Incoming, driver: Arc<Driver>) -> Body
         ahead_len: len as u64,
         inner: Some(incoming),
         driver,
+        deadline,
+        timer: None,
+        waiting_since_frame: false,
     })
 }
 
@@ -102,22 +113,60 @@ pub(crate) struct DrivenBody {
     /// `None` once it ended.
     inner: Option<Incoming>,
     driver: Arc<Driver>,
+    /// The longest a read may wait for the next frame (StubTreq's deadline),
+    /// so a resource whose body never goes on fails the test, not hangs it.
+    deadline: Option<Duration>,
+    /// Started by the first read that has to wait; reset by a later wait
+    /// once a frame came in between.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Whether `timer` counts the current wait (no frame since it started).
+    waiting_since_frame: bool,
+}
+
+impl DrivenBody {
+    /// Whether the current wait for a frame has passed the deadline (and
+    /// else arms the timer to wake the reader when it does).
+    fn waited_too_long(&mut self, cx: &mut Context<'_>) -> Option<Duration> {
+        let deadline = self.deadline?;
+        let timer = match &mut self.timer {
+            Some(timer) if self.waiting_since_frame => timer,
+            Some(timer) => {
+                timer.as_mut().reset(tokio::time::Instant::now() + deadline);
+                timer
+            }
+            None => self.timer.insert(Box::pin(tokio::time::sleep(deadline))),
+        };
+        self.waiting_since_frame = true;
+        timer.as_mut().poll(cx).is_ready().then_some(deadline)
+    }
+}
+
+/// The error of a body read that waited past the deadline.
+fn deadline_error(deadline: Duration) -> BoxError {
+    Box::new(Error::custom(
+        ErrorKind::Timeout,
+        format!(
+            "the stubbed resource sent no more of the response body within \
+             StubTreq's deadline of {deadline:?} (StubTreq::with_deadline changes it)"
+        ),
+        None,
+    ))
 }
 
 impl http_body::Body for DrivenBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = &mut *self;
         if let Some(frame) = this.ahead.pop_front() {
             if let Ok(data) = frame.as_ref().map(Frame::data_ref) {
                 this.ahead_len -= data.map_or(0, |d| d.len() as u64);
             }
-            return Poll::Ready(Some(frame));
+            return Poll::Ready(Some(frame.map_err(Into::into)));
         }
         let Some(inner) = this.inner.as_mut() else {
             return Poll::Ready(None);
@@ -131,10 +180,18 @@ impl http_body::Body for DrivenBody {
                 // ready for the next request when it is taken from the pool.
                 this.driver.drive();
             }
-            Poll::Pending => this.driver.wait(cx),
-            Poll::Ready(Some(_)) => {}
+            Poll::Pending => {
+                this.driver.wait(cx);
+                if let Some(deadline) = this.waited_too_long(cx) {
+                    // Given up: the connection sees the body dropped.
+                    this.inner = None;
+                    this.driver.drive();
+                    return Poll::Ready(Some(Err(deadline_error(deadline))));
+                }
+            }
+            Poll::Ready(Some(_)) => this.waiting_since_frame = false,
         }
-        out
+        out.map(|frame| frame.map(|frame| frame.map_err(Into::into)))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -238,6 +295,68 @@ mod tests {
             assert_eq!(frame.into_data().unwrap(), "456789");
         }
         assert!(next_frame(&mut body).await.is_none());
+    }
+
+    /// A resource whose body sends `chunks`, each `every` apart, then ends;
+    /// or, with no chunks, never sends anything.
+    fn trickling(every: Duration, chunks: usize) -> RequestTraversalAgent {
+        RequestTraversalAgent::new(resource_fn(move |_req| async move {
+            let body = futures_util::stream::unfold(0, move |sent| async move {
+                if chunks == 0 {
+                    std::future::pending::<()>().await;
+                }
+                (sent < chunks).then_some(())?;
+                tokio::time::sleep(every).await;
+                Some((
+                    Ok::<_, std::io::Error>(Bytes::from_static(b"tick")),
+                    sent + 1,
+                ))
+            });
+            http::Response::new(Body::wrap_stream(body))
+        }))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stops_coming_fails_at_the_deadline_instead_of_hanging() {
+        let agent = trickling(Duration::ZERO, 0);
+        agent.set_deadline(Duration::from_secs(30));
+        let response = agent.request(get("http://a.test/")).await.unwrap();
+        let started = tokio::time::Instant::now();
+        let read = tokio::time::timeout(
+            Duration::from_secs(3600),
+            response.into_body().collect_bytes(None),
+        )
+        .await
+        .expect("still waiting after an hour of tokio time");
+        let err = read.unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(err.to_string().contains("with_deadline"), "{err}");
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
+        // The connection saw the body given up: none is left open.
+        agent.flush().await;
+        assert_eq!(agent.live_connections(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_counts_each_wait_for_the_body_not_the_whole_body() {
+        // 3 chunks 20 s apart: 60 s in all, each wait within the 30 s.
+        let agent = trickling(Duration::from_secs(20), 3);
+        agent.set_deadline(Duration::from_secs(30));
+        let response = agent.request(get("http://a.test/")).await.unwrap();
+        let body = response.into_body().collect_bytes(None).await.unwrap();
+        assert_eq!(body, "tick".repeat(3));
+        // No deadline: it waits as long as it takes.
+        agent.set_deadline(None);
+        let response = agent.request(get("http://a.test/")).await.unwrap();
+        assert_eq!(
+            response
+                .into_body()
+                .collect_bytes(None)
+                .await
+                .unwrap()
+                .len(),
+            12
+        );
     }
 
     /// Data, then trailers.

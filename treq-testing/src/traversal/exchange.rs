@@ -89,7 +89,8 @@ where
             return Poll::Ready(match outcome {
                 Ok(response) => {
                     let driver = Arc::clone(this.driver);
-                    Ok(response.map(|body| response_body(body, driver)))
+                    let deadline = *this.deadline;
+                    Ok(response.map(|body| response_body(body, driver, deadline)))
                 }
                 Err(e) => Err(Error::from_request_failure(e)),
             });

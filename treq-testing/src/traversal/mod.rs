@@ -61,7 +61,8 @@ pub(crate) const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 /// - A resource that does not answer within the [deadline](Self::set_deadline)
 ///   (30 s of tokio time by default) fails the request with a timeout error
 ///   naming it, so a forgotten answer or [`Fault::Hang`](crate::Fault::Hang)
-///   fails the test instead of hanging it.
+///   fails the test instead of hanging it; so does a body that sends
+///   nothing more for that long.
 /// - The in-memory connections run inside the task that sends the request
 ///   and reads the response (no task is spawned), so a multi-thread runtime
 ///   costs what a current-thread one does.
@@ -139,10 +140,11 @@ impl RequestTraversalAgent {
     }
 
     /// How long each request may wait for the resource to answer (its
-    /// response head), in tokio time; `None` waits forever. Past it the
-    /// request fails with an error for which
-    /// [`is_timeout`](treq::Error::is_timeout) is true and whose message
-    /// names the request. Applies to every clone of this agent and to
+    /// response head), and each read of a streamed body for its next frame,
+    /// in tokio time; `None` waits forever. Past it the request (or the
+    /// read) fails with an error for which
+    /// [`is_timeout`](treq::Error::is_timeout) is true; a request's names
+    /// the request. Applies to every clone of this agent and to
     /// requests started afterwards. The default is 30 s.
     ///
     /// ```
