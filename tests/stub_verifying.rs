@@ -67,6 +67,58 @@ async fn dropping_the_stub_fails_on_a_mismatched_request() {
     assert!(message.contains("Mismatched fields: url"), "{message}");
 }
 
+#[tokio::test]
+async fn dropping_the_stub_fails_on_an_extra_request_whose_form_does_not_parse() {
+    let seq = request_sequence! {
+        GET "http://api.test/a" => 200;
+    };
+    let stub = StubTreq::verifying(seq.clone());
+    assert_eq!(stub.get("http://api.test/a").await.unwrap().code(), 200);
+    let resp = stub
+        .post("http://api.test/delete-everything")
+        .header("Content-Type", "multipart/form-data; boundary=XX")
+        .data("not multipart at all")
+        .await
+        .unwrap();
+    assert_eq!(resp.code(), 500, "an extra request answers StubbingError");
+    let report = seq.verify().expect_err("the extra request is a failure");
+    assert!(report.starts_with("No more requests expected"), "{report}");
+    assert!(report.contains("delete-everything"), "{report}");
+    assert!(report.contains("read_error="), "{report}");
+    let message = drop_message(stub).expect("the extra request fails the test");
+    assert!(message.contains("delete-everything"), "{message}");
+}
+
+#[tokio::test]
+async fn an_expected_request_whose_form_does_not_parse_mismatches_on_params() {
+    let seq = RequestSequence::new([(
+        Expect::new("GET", "http://api.test/a"),
+        StubResponse::new(200),
+    )]);
+    let stub = StubTreq::verifying(seq.clone());
+    // The multipart header without a body: there are no fields to parse.
+    let resp = stub
+        .get("http://api.test/a?page=2")
+        .header("Content-Type", "multipart/form-data; boundary=XX")
+        .await
+        .unwrap();
+    assert_eq!(resp.code(), 500);
+    assert_eq!(seq.remaining(), 1, "the expectation stays");
+    let failures = seq.failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains("Mismatched fields: params\n"),
+        "{}",
+        failures[0]
+    );
+    assert!(
+        failures[0].contains("could not be read whole") && failures[0].contains("page"),
+        "{}",
+        failures[0]
+    );
+    assert!(drop_message(stub).is_some());
+}
+
 #[test]
 fn a_test_that_already_failed_shows_its_own_panic_only() {
     // A second panic while unwinding would abort the test binary; the drop

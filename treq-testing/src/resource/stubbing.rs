@@ -31,17 +31,53 @@ pub struct StubRequest {
     pub headers: MultiMap,
     /// The raw body (empty when there is none).
     pub body: Bytes,
+    /// Why the request could not be read whole, or `None`: form fields that
+    /// do not parse (a `multipart/form-data` body that is not multipart, or
+    /// that header without a body) leave `params` with the query arguments
+    /// only and `body` raw; a body that fails to arrive leaves `body` empty.
+    /// The stub's resources still pass such a request on; a
+    /// [`RequestSequence`](crate::RequestSequence) never matches its params.
+    pub read_error: Option<String>,
 }
 
 impl StubRequest {
-    /// Reads a [`ServerRequest`] (buffering its body) into a `StubRequest`.
+    /// Reads a [`ServerRequest`] (buffering its body) into a `StubRequest`;
+    /// fails if the body fails or its form fields do not parse.
     pub async fn from_server_request(request: &mut ServerRequest) -> treq::Result<Self> {
-        if let Some(stub) = Self::without_body(request) {
-            return Ok(stub);
+        match Self::read_whole(request).await {
+            (stub, None) => Ok(stub),
+            (_, Some(e)) => Err(e),
         }
-        let params = request.args().await?;
-        let body = request.body_bytes().await?;
-        Ok(Self::with(request, params, body))
+    }
+
+    /// Reads `request` into a `StubRequest` even if it cannot be read whole:
+    /// the failure is then in [`read_error`](Self::read_error).
+    pub(crate) async fn read(request: &mut ServerRequest) -> Self {
+        let (mut stub, error) = Self::read_whole(request).await;
+        stub.read_error = error.map(|e| e.to_string());
+        stub
+    }
+
+    /// The request as far as it could be read, and why it could not be read
+    /// whole: the query arguments stand in for params that do not parse, an
+    /// empty body for one that fails.
+    async fn read_whole(request: &mut ServerRequest) -> (Self, Option<treq::Error>) {
+        if let Some(stub) = Self::without_body(request) {
+            return (stub, None);
+        }
+        let (params, mut error) = match request.args().await {
+            Ok(params) => (params, None),
+            Err(e) => (request.query_args(), Some(e)),
+        };
+        // Buffered by `args` for a form; read here for any other body.
+        let body = match request.body_bytes().await {
+            Ok(body) => body,
+            Err(e) => {
+                error.get_or_insert(e);
+                Bytes::new()
+            }
+        };
+        (Self::with(request, params, body), error)
     }
 
     /// The `StubRequest` of a request known to have an empty body and no
@@ -71,6 +107,7 @@ impl StubRequest {
             params,
             headers,
             body,
+            read_error: None,
         }
     }
 
@@ -112,7 +149,11 @@ impl fmt::Debug for StubRequest {
             self.params,
             Headers(&self.headers)
         )?;
-        fmt_bytes(&self.body, f)
+        fmt_bytes(&self.body, f)?;
+        if let Some(error) = &self.read_error {
+            write!(f, " read_error={error:?}")?;
+        }
+        Ok(())
     }
 }
 
@@ -380,8 +421,9 @@ impl Resource for StringStubbingResource {
 }
 
 /// Reads `request` (buffering its body) into a [`StubRequest`] and sends
-/// what `answer` returns for it; a request that cannot be read answers 400.
-/// A request without a body is answered at once (the future is ready).
+/// what `answer` returns for it; a request that cannot be read whole is
+/// answered too, its failure in [`StubRequest::read_error`]. A request
+/// without a body is answered at once (the future is ready).
 pub(crate) fn answer_stub_request<F>(
     request: ServerRequest,
     answer: F,
@@ -401,13 +443,7 @@ async fn answer_after_reading(
     mut request: ServerRequest,
     answer: impl FnOnce(&StubRequest) -> StubResponse,
 ) -> http::Response<Body> {
-    match StubRequest::from_server_request(&mut request).await {
-        Ok(stub) => answer(&stub).into_http(),
-        Err(e) => http::Response::builder()
-            .status(400)
-            .body(Body::from(format!("could not read the request: {e}")))
-            .unwrap_or_default(),
-    }
+    answer(&StubRequest::read(&mut request).await).into_http()
 }
 
 #[cfg(test)]
@@ -426,6 +462,7 @@ mod tests {
             params: MultiMap::new(),
             headers,
             body: Bytes::new(),
+            read_error: None,
         };
         let shown = format!("{request:?}");
         assert!(
@@ -466,6 +503,34 @@ mod tests {
         let mut req = request(Some("multipart/form-data; boundary=XX"), Body::empty());
         assert!(StubRequest::without_body(&req).is_none());
         assert!(StubRequest::from_server_request(&mut req).await.is_err());
+        let mut req = request(Some("multipart/form-data; boundary=XX"), Body::empty());
+        let stub = StubRequest::read(&mut req).await;
+        assert!(stub.read_error.is_some(), "{stub:?}");
+        assert_eq!(stub.params["a"], vec!["1"], "the query arguments");
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_form_does_not_parse_reaches_the_function() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let resource = StringStubbingResource::new(move |req| {
+            log.lock().unwrap().push(req.clone());
+            (200, "ok")
+        });
+        let body = Body::from("not multipart at all");
+        let response = resource
+            .call(request(Some("multipart/form-data; boundary=XX"), body))
+            .await;
+        assert_eq!(response.status(), 200, "the function answers");
+        let seen = seen.lock().unwrap();
+        let [stub] = &seen[..] else {
+            panic!("called {} times", seen.len())
+        };
+        assert_eq!(stub.body, "not multipart at all", "the raw body");
+        assert_eq!(stub.params["b"], vec!["1", "2"], "the query arguments");
+        assert!(!stub.params.contains_key("XX"));
+        assert!(stub.read_error.is_some(), "{stub:?}");
+        assert!(format!("{stub:?}").contains("read_error="), "{stub:?}");
     }
 
     #[tokio::test]

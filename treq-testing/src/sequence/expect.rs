@@ -61,7 +61,10 @@ impl Expect {
     }
 
     /// The names of the fields `request` does not match, in the order
-    /// method, url, params, headers, body (empty if it matches).
+    /// method, url, params, headers, body (empty if it matches). A request
+    /// that could not be read whole ([`StubRequest::read_error`]) never
+    /// matches on params, whatever the matcher: what the client sent is
+    /// unknown.
     pub fn mismatches(&self, request: &StubRequest) -> Vec<&'static str> {
         let mut out = Vec::new();
         if !self.method.matches(&request.method) {
@@ -70,7 +73,7 @@ impl Expect {
         if !self.url.matches(&request.url) {
             out.push("url");
         }
-        if !self.params.matches(&request.params) {
+        if request.read_error.is_some() || !self.params.matches(&request.params) {
             out.push("params");
         }
         if !self.headers.matches(&request.headers) {

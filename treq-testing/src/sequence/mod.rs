@@ -33,6 +33,10 @@ type Reporter = Arc<dyn Fn(String) + Send + Sync>;
 /// - a request after the last expectation is answered the same way and
 ///   reported as "No more requests expected, but got ...".
 ///
+/// A request the stub cannot read whole (a `multipart/form-data` body that
+/// does not parse, say) is compared too, and never matches: its params are
+/// reported as unknown.
+///
 /// Cheap to clone (clones share the state) and thread-safe.
 ///
 /// ```

@@ -35,10 +35,7 @@ pub(crate) fn mismatch(
         let (expected, actual) = match *field {
             "method" => (format!("{:?}", expect.method), got.method.clone()),
             "url" => (format!("{:#?}", expect.url), format!("{:?}", got.url)),
-            "params" => (
-                format!("{:#?}", expect.params),
-                format!("{:#?}", got.params),
-            ),
+            "params" => (format!("{:#?}", expect.params), params(got)),
             "headers" => (
                 format!("{:#?}", expect.headers),
                 format!("{:#?}", got.headers),
@@ -60,6 +57,16 @@ pub(crate) fn mismatch(
         "\nExpected request: {expect:?}\nGot request:      {got:?}"
     );
     out
+}
+
+/// The params of `got`, and why they are not all known if it could not be
+/// read whole.
+fn params(got: &StubRequest) -> String {
+    let params = format!("{:#?}", got.params);
+    match &got.read_error {
+        Some(error) => format!("{params}\n(the request could not be read whole: {error})"),
+        None => params,
+    }
 }
 
 /// The report for a request arriving after the sequence is exhausted.
