@@ -10,6 +10,11 @@ use super::{Resource, ResourceFuture, ServerRequest, StubRequest};
 /// Records each request (as a [`StubRequest`]) and passes it on to an inner
 /// resource. Clone it before handing it to the stub: clones share the record.
 ///
+/// Every request is recorded and passed on, one that cannot be read whole
+/// too (form fields that do not parse): its record says why in
+/// [`StubRequest::read_error`], and the inner resource gets the body as it
+/// arrived.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use treq_testing::resource::RecordingResource;
@@ -85,16 +90,48 @@ impl Resource for RecordingResource {
     fn call(&self, mut request: ServerRequest) -> ResourceFuture {
         let this = self.clone();
         Box::pin(async move {
-            match StubRequest::from_server_request(&mut request).await {
-                Ok(stub) => this.lock().push(stub),
-                Err(e) => {
-                    return http::Response::builder()
-                        .status(400)
-                        .body(Body::from(format!("could not read the request: {e}")))
-                        .unwrap_or_default()
-                }
-            }
+            let stub = StubRequest::read(&mut request).await;
+            this.lock().push(stub);
             this.inner.call(request).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StubTreq;
+
+    #[tokio::test]
+    async fn a_request_whose_form_does_not_parse_is_recorded_and_passed_on() {
+        let recorder = RecordingResource::new(|mut req: ServerRequest| async move {
+            let body = req.body_bytes().await.unwrap_or_default();
+            http::Response::new(Body::from_bytes(body))
+        });
+        let stub = StubTreq::new(recorder.clone());
+        let resp = stub
+            .post("http://a.test/x?q=1")
+            .header("Content-Type", "multipart/form-data; boundary=XX")
+            .data("not multipart")
+            .await
+            .unwrap();
+        assert_eq!(resp.code(), 200, "the inner resource answers");
+        assert_eq!(resp.text().await.unwrap(), "not multipart", "with the body");
+        // The multipart header without a body: nothing to parse either.
+        let resp = stub
+            .get("http://a.test/y")
+            .header("Content-Type", "multipart/form-data; boundary=XX")
+            .await
+            .unwrap();
+        assert_eq!(resp.code(), 200);
+        let requests = recorder.requests();
+        assert_eq!(requests.len(), 2, "{requests:?}");
+        assert_eq!(requests[0].body, "not multipart");
+        assert_eq!(requests[0].params["q"], vec!["1"]);
+        assert!(
+            requests.iter().all(|r| r.read_error.is_some()),
+            "{requests:?}"
+        );
+        assert_eq!(requests[1].url, "http://a.test/y");
     }
 }
