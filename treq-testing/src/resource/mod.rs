@@ -29,7 +29,7 @@ pub(crate) use self::fault::{apply as apply_fault, has_fault, InjectedFault};
 pub use self::recording::RecordingResource;
 pub use self::request::ServerRequest;
 pub use self::service::ServiceResource;
-pub(crate) use self::stubbing::answer_stub_request;
+pub(crate) use self::stubbing::{answer_stub_request, MaskedHeaders};
 pub use self::stubbing::{IntoStubBody, StringStubbingResource, StubRequest, StubResponse};
 
 /// The future a [`Resource`] returns.

@@ -125,29 +125,33 @@ impl StubRequest {
 /// assertion must not show credentials (the `headers` field still has them).
 const SECRET_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
 
-impl fmt::Debug for StubRequest {
+/// Shows headers as a map (`{:#?}` pretty-prints it), the values of
+/// [`SECRET_HEADERS`] each replaced by `"Sensitive"`.
+pub(crate) struct MaskedHeaders<'a>(pub(crate) &'a MultiMap);
+
+impl fmt::Debug for MaskedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Headers<'a>(&'a MultiMap);
-        impl fmt::Debug for Headers<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let mut map = f.debug_map();
-                for (name, values) in self.0 {
-                    if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
-                        map.entry(name, &vec!["Sensitive"; values.len()]);
-                    } else {
-                        map.entry(name, values);
-                    }
-                }
-                map.finish()
+        let mut map = f.debug_map();
+        for (name, values) in self.0 {
+            if SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                map.entry(name, &vec!["Sensitive"; values.len()]);
+            } else {
+                map.entry(name, values);
             }
         }
+        map.finish()
+    }
+}
+
+impl fmt::Debug for StubRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{} {:?} params={:?} headers={:?} body=",
             self.method,
             self.url,
             self.params,
-            Headers(&self.headers)
+            MaskedHeaders(&self.headers)
         )?;
         fmt_bytes(&self.body, f)?;
         if let Some(error) = &self.read_error {

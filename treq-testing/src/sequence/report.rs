@@ -1,6 +1,8 @@
 //! The failure reports of a [`RequestSequence`](crate::RequestSequence):
 //! expected vs got, field by field, with a line diff for the fields that
-//! differ (similar's unified diff, `-` expected / `+` got).
+//! differ (similar's unified diff, `-` expected / `+` got). The request's
+//! `Authorization`, `Cookie` and `Proxy-Authorization` values print as
+//! `Sensitive`, so no report, panic or log line carries them.
 
 use std::fmt::Write;
 
@@ -8,7 +10,7 @@ use similar::{ChangeTag, TextDiff};
 
 use super::expect::Expect;
 use crate::matchers::fmt_bytes;
-use crate::resource::StubRequest;
+use crate::resource::{MaskedHeaders, StubRequest};
 
 struct Bytes<'a>(&'a [u8]);
 
@@ -38,7 +40,8 @@ pub(crate) fn mismatch(
             "params" => (format!("{:#?}", expect.params), params(got)),
             "headers" => (
                 format!("{:#?}", expect.headers),
-                format!("{:#?}", got.headers),
+                // Credentials print as `Sensitive`, as in the request's Debug.
+                format!("{:#?}", MaskedHeaders(&got.headers)),
             ),
             _ => (
                 format!("{:?}", expect.body),
@@ -100,4 +103,45 @@ fn diff(expected: &str, actual: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::matchers::{has_headers, MultiMap};
+
+    #[test]
+    fn a_header_mismatch_report_masks_credentials() {
+        let expect = Expect::new("GET", "http://a.test/").headers(has_headers([("x-need", ["1"])]));
+        let mut headers = MultiMap::new();
+        for (name, value) in [
+            ("authorization", "Bearer s3cr3t-token"),
+            ("cookie", "sid=hunter2"),
+            ("proxy-authorization", "Basic cHJveHk6cHc="),
+            ("x-trace", "visible"),
+        ] {
+            headers.insert(name.into(), vec![value.into()]);
+        }
+        let got = StubRequest {
+            method: "GET".into(),
+            url: "http://a.test/".into(),
+            params: MultiMap::new(),
+            headers,
+            body: Bytes::new(),
+            read_error: None,
+        };
+        let fields = expect.mismatches(&got);
+        assert_eq!(fields, ["headers"]);
+        let report = mismatch(1, 1, &expect, &got, &fields);
+        for secret in ["s3cr3t-token", "hunter2", "cHJveHk6cHc="] {
+            assert!(!report.contains(secret), "{report}");
+        }
+        assert!(report.contains("+     \"authorization\": ["), "{report}");
+        assert!(
+            report.contains("\"Sensitive\"") && report.contains("visible"),
+            "{report}"
+        );
+    }
 }
