@@ -33,7 +33,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-pub(crate) use crate::normalize::normalize_url;
+use crate::normalize::normalize_expected_url;
 
 /// A sorted multi-map: names to their values (values sorted too).
 ///
@@ -65,6 +65,12 @@ pub trait Field {
 pub struct MethodField;
 /// The URL field: the actual value is the normalised URL without query or
 /// fragment (see [`StubRequest::url`](crate::StubRequest::url)).
+///
+/// An exact URL (`&str`, `String`, [`url::Url`]) given for this field must
+/// therefore have no query: converting one panics (so
+/// `Expect::new("GET", "http://a.test/items?page=2")` panics), with a
+/// message saying what to write instead. The query is matched by the params
+/// field ([`params_exact`]). A fragment is dropped: a client never sends one.
 #[derive(Debug, Clone, Copy)]
 pub struct UrlField;
 /// The params field: query and form fields as a sorted [`MultiMap`].
@@ -185,7 +191,8 @@ impl IntoMatcher<MethodField> for http::Method {
 // ---------------------------------------------------------------- url
 
 /// Exact URL; the expected URL is normalised like the actual one, so
-/// `http://Example.com:80` equals `http://example.com/`.
+/// `http://Example.com:80` equals `http://example.com/`. A query in the
+/// expected URL is refused (see [`UrlField`]).
 struct UrlIs(String);
 
 impl fmt::Debug for UrlIs {
@@ -200,9 +207,13 @@ impl Matcher<str> for UrlIs {
     }
 }
 
+/// Panics if the URL has a query (see [`UrlField`]).
 impl IntoMatcher<UrlField> for &str {
     fn into_matcher(self) -> BoxMatcher<str> {
-        Box::new(UrlIs(normalize_url(self)))
+        match normalize_expected_url(self) {
+            Ok(normal) => Box::new(UrlIs(normal)),
+            Err(message) => panic!("{message}"),
+        }
     }
 }
 impl IntoMatcher<UrlField> for String {
@@ -626,16 +637,37 @@ mod tests {
 
     #[test]
     fn url_is_normalised_before_comparing() {
-        let m = IntoMatcher::<UrlField>::into_matcher("http://Example.COM:80?x=1");
+        let m = IntoMatcher::<UrlField>::into_matcher("http://Example.COM:80#top");
         assert!(m.matches("http://example.com/"));
+        let m = IntoMatcher::<UrlField>::into_matcher(url::Url::parse("http://a.test/x").unwrap());
+        assert!(m.matches("http://a.test/x"));
+    }
+
+    fn panic_message(f: impl FnOnce()) -> String {
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .expect_err("expected a panic");
+        match payload.downcast::<String>() {
+            Ok(message) => *message,
+            Err(payload) => payload.downcast_ref::<&str>().unwrap().to_string(),
+        }
     }
 
     #[test]
-    fn invalid_regex_never_matches_and_says_why() {
-        let r = regex("(unclosed");
-        assert!(r.error().is_some());
-        assert!(!Matcher::<str>::matches(&r, "(unclosed"));
-        assert!(format!("{r:?}").starts_with("invalid regex(\"(unclosed\")"));
+    fn an_expected_url_with_a_query_panics_pointing_at_params() {
+        let message = panic_message(|| {
+            crate::Expect::new("GET", "http://a.test/items?page=2");
+        });
+        assert!(message.contains("has a query (`?page=2`)"), "{message}");
+        assert!(message.contains(".params(params_exact(...))"), "{message}");
+        let url = url::Url::parse("http://a.test/?page=2").unwrap();
+        let message = panic_message(|| {
+            crate::Expect::new("GET", url);
+        });
+        assert!(message.contains("has a query"), "{message}");
+        let message = panic_message(|| {
+            crate::Expect::new("GET", String::from("http://a.test/?"));
+        });
+        assert!(message.contains("has a query"), "{message}");
     }
 
     #[test]

@@ -18,6 +18,36 @@ pub(crate) fn normalize_url(url: &str) -> String {
     }
 }
 
+/// Normalises an expected URL, refusing the parts a request never shows in
+/// [`StubRequest::url`](crate::StubRequest::url), since a URL matcher holding
+/// them would silently ignore them or never match:
+///
+/// - a query (even an empty `?`): the params field matches it.
+///
+/// The error says what to write instead. A fragment is dropped (a client
+/// never sends one), and a string that does not parse is kept as it is.
+pub(crate) fn normalize_expected_url(url: &str) -> Result<String, String> {
+    let before_fragment = url.split('#').next().unwrap_or(url);
+    if !before_fragment.contains('?') {
+        return Ok(normalize_url(url));
+    }
+    let Ok(mut shown) = url::Url::parse(url) else {
+        return Ok(url.to_owned());
+    };
+    // The messages show the URL without its credentials.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    if let Some(query) = shown.query() {
+        return Err(format!(
+            "the expected URL {:?} has a query (`?{query}`), which the URL is never \
+             compared with: match the query with `.params(params_exact(...))` \
+             (`params {{ ... }}` in `request_sequence!`) and give the URL without it",
+            shown.as_str()
+        ));
+    }
+    Ok(normalize_url(url))
+}
+
 /// Normalises an absolute URI (as the in-memory server rebuilds it) without
 /// going through its `Display`.
 pub(crate) fn normalize_uri(uri: &http::Uri) -> String {
@@ -213,5 +243,34 @@ mod tests {
         assert_eq!(normalize_uri(&uri), "https://a.test/x/y");
         let uri: http::Uri = "http://a.test:8080/x?q=1".parse().unwrap();
         assert_eq!(normalize_uri(&uri), "http://a.test:8080/x");
+    }
+
+    #[test]
+    fn an_expected_url_with_a_query_is_refused_pointing_at_params() {
+        for url in [
+            "http://a.test/items?page=2",
+            "http://a.test/?",
+            "http://a.test?x#f",
+        ] {
+            let error = normalize_expected_url(url).unwrap_err();
+            assert!(error.contains("has a query"), "{url}: {error}");
+            assert!(error.contains(".params(params_exact(...))"), "{error}");
+        }
+        let error = normalize_expected_url("http://a.test/items?page=2").unwrap_err();
+        assert!(error.contains("(`?page=2`)"), "{error}");
+    }
+
+    #[test]
+    fn an_expected_url_without_query_or_userinfo_is_normalised() {
+        let cases = [
+            ("http://A.test:80/./x", "http://a.test/x"),
+            ("http://a.test/x#frag?not-a-query", "http://a.test/x"),
+            ("http://a.test/@me", "http://a.test/@me"),
+            ("http://a.test/a%3Fb", "http://a.test/a%3Fb"),
+            ("not a url?", "not a url?"),
+        ];
+        for (url, normal) in cases {
+            assert_eq!(normalize_expected_url(url).as_deref(), Ok(normal), "{url}");
+        }
     }
 }
