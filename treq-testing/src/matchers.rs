@@ -10,7 +10,7 @@
 //! | [`regex(pattern)`](regex()) | text matching the pattern | method, URL, body |
 //! | [`params_exact(pairs)`](params_exact) | exactly these params | params |
 //! | [`has_headers(pairs)`](has_headers) | at least these headers | headers |
-//! | [`json_body(value)`](json_body) | a body equal as JSON | body |
+//! | [`json_body(value)`](json_body) | a body equal as JSON, each key once | body |
 //! | [`pred(predicate)`](pred) | any `predicates` predicate | all |
 //!
 //! ```
@@ -34,6 +34,8 @@ use std::fmt;
 use bytes::Bytes;
 
 use crate::normalize::normalize_expected_url;
+
+mod unique_keys;
 
 /// A sorted multi-map: names to their values (values sorted too).
 ///
@@ -509,6 +511,11 @@ impl<const N: usize> IntoMatcher<BodyField> for &[u8; N] {
 
 /// A body that parses as JSON equal to this value (whitespace and key order
 /// do not matter). Made by [`json_body`].
+///
+/// A body naming a key twice in one object, at any depth, never matches:
+/// which of the values counts depends on the parser that reads it (one keeps
+/// the first, another the last), so `{"amount": 1000, "amount": 2}` is not
+/// `{"amount": 2}`.
 #[derive(Clone, PartialEq)]
 pub struct JsonBody(serde_json::Value);
 
@@ -533,6 +540,7 @@ impl fmt::Debug for JsonBody {
 impl Matcher<[u8]> for JsonBody {
     fn matches(&self, actual: &[u8]) -> bool {
         serde_json::from_slice::<serde_json::Value>(actual).is_ok_and(|v| v == self.0)
+            && unique_keys::has_unique_keys(actual)
     }
 }
 
@@ -676,6 +684,20 @@ mod tests {
         assert!(m.matches(br#"{ "b": [true], "a": 1 }"#));
         assert!(!m.matches(br#"{"a": 2}"#));
         assert!(!m.matches(b"not json"));
+    }
+
+    #[test]
+    fn json_body_refuses_a_body_with_duplicate_keys() {
+        let m = json_body(serde_json::json!({"amount": 2}));
+        assert!(m.matches(br#"{"amount": 2}"#));
+        assert!(!m.matches(br#"{"amount": 1000, "amount": 2}"#));
+        assert!(!m.matches(br#"{"amount": 2, "amount": 2}"#));
+        let nested = json_body(serde_json::json!({"a": [{"b": 1}], "c": {"d": 2}}));
+        assert!(nested.matches(br#"{"a": [{"b": 1}], "c": {"d": 2}}"#));
+        assert!(!nested.matches(br#"{"a": [{"b": 0, "b": 1}], "c": {"d": 2}}"#));
+        assert!(!nested.matches(br#"{"a": [{"b": 1}], "c": {"d": 0, "d": 2}}"#));
+        // The same key spelled with an escape is still the same key.
+        assert!(!m.matches(br#"{"amount": 1000, "\u0061mount": 2}"#));
     }
 
     #[test]
