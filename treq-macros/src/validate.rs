@@ -175,6 +175,15 @@ pub(crate) fn check_url(text: &str) -> Result<String, String> {
                     fragments are never sent to the server"
             .to_owned());
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the expected URL must not contain userinfo (`user:password@`): the \
+                    client sends it as an `Authorization` header and removes it from the \
+                    URL, so this URL could never match; match the credentials with \
+                    `headers { \"Authorization\" => ... }`"
+                .to_owned(),
+        );
+    }
     Ok(url.into())
 }
 
@@ -443,6 +452,21 @@ mod tests {
         assert!(check_url("http://a/#top")
             .unwrap_err()
             .contains("must not contain a fragment"));
+    }
+
+    #[test]
+    fn a_url_with_userinfo_is_refused_pointing_at_the_authorization_header() {
+        for url in ["http://user:pw@a/x", "http://user@a/", "https://:pw@a/"] {
+            let error = check_url(url).unwrap_err();
+            assert!(
+                error.starts_with("the expected URL must not contain userinfo"),
+                "{url}: {error}"
+            );
+            assert!(
+                error.ends_with(r#"`headers { "Authorization" => ... }`"#),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -65,14 +65,15 @@ pub trait Field {
 /// The method field: the actual value is the uppercase method name.
 #[derive(Debug, Clone, Copy)]
 pub struct MethodField;
-/// The URL field: the actual value is the normalised URL without query or
-/// fragment (see [`StubRequest::url`](crate::StubRequest::url)).
+/// The URL field: the actual value is the normalised URL without query,
+/// fragment or userinfo (see [`StubRequest::url`](crate::StubRequest::url)).
 ///
 /// An exact URL (`&str`, `String`, [`url::Url`]) given for this field must
-/// therefore have no query: converting one panics (so
+/// therefore have neither a query nor userinfo: converting one panics (so
 /// `Expect::new("GET", "http://a.test/items?page=2")` panics), with a
 /// message saying what to write instead. The query is matched by the params
-/// field ([`params_exact`]). A fragment is dropped: a client never sends one.
+/// field ([`params_exact`]); credentials by the `Authorization` header
+/// ([`has_headers`]). A fragment is dropped: a client never sends one.
 #[derive(Debug, Clone, Copy)]
 pub struct UrlField;
 /// The params field: query and form fields as a sorted [`MultiMap`].
@@ -193,8 +194,8 @@ impl IntoMatcher<MethodField> for http::Method {
 // ---------------------------------------------------------------- url
 
 /// Exact URL; the expected URL is normalised like the actual one, so
-/// `http://Example.com:80` equals `http://example.com/`. A query in the
-/// expected URL is refused (see [`UrlField`]).
+/// `http://Example.com:80` equals `http://example.com/`. A query or userinfo
+/// in the expected URL is refused (see [`UrlField`]).
 struct UrlIs(String);
 
 impl fmt::Debug for UrlIs {
@@ -209,7 +210,7 @@ impl Matcher<str> for UrlIs {
     }
 }
 
-/// Panics if the URL has a query (see [`UrlField`]).
+/// Panics if the URL has a query or userinfo (see [`UrlField`]).
 impl IntoMatcher<UrlField> for &str {
     fn into_matcher(self) -> BoxMatcher<str> {
         match normalize_expected_url(self) {
@@ -676,6 +677,24 @@ mod tests {
             crate::Expect::new("GET", String::from("http://a.test/?"));
         });
         assert!(message.contains("has a query"), "{message}");
+    }
+
+    #[test]
+    fn an_expected_url_with_userinfo_panics_pointing_at_authorization() {
+        let message = panic_message(|| {
+            crate::Expect::new("GET", "http://user:pw@a.test/");
+        });
+        assert!(message.contains("has userinfo"), "{message}");
+        assert!(message.contains(r#"("Authorization", [...])"#), "{message}");
+        assert!(!message.contains("pw@"), "{message}");
+    }
+
+    #[test]
+    fn invalid_regex_never_matches_and_says_why() {
+        let r = regex("(unclosed");
+        assert!(r.error().is_some());
+        assert!(!Matcher::<str>::matches(&r, "(unclosed"));
+        assert!(format!("{r:?}").starts_with("invalid regex(\"(unclosed\")"));
     }
 
     #[test]

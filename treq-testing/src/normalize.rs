@@ -22,19 +22,22 @@ pub(crate) fn normalize_url(url: &str) -> String {
 /// [`StubRequest::url`](crate::StubRequest::url), since a URL matcher holding
 /// them would silently ignore them or never match:
 ///
-/// - a query (even an empty `?`): the params field matches it.
+/// - a query (even an empty `?`): the params field matches it;
+/// - userinfo (`user:password@`): the client sends it as an `Authorization`
+///   header and removes it from the URL.
 ///
 /// The error says what to write instead. A fragment is dropped (a client
 /// never sends one), and a string that does not parse is kept as it is.
 pub(crate) fn normalize_expected_url(url: &str) -> Result<String, String> {
     let before_fragment = url.split('#').next().unwrap_or(url);
-    if !before_fragment.contains('?') {
+    if !before_fragment.contains(['?', '@']) {
         return Ok(normalize_url(url));
     }
     let Ok(mut shown) = url::Url::parse(url) else {
         return Ok(url.to_owned());
     };
     // The messages show the URL without its credentials.
+    let userinfo = !shown.username().is_empty() || shown.password().is_some();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
     if let Some(query) = shown.query() {
@@ -42,6 +45,16 @@ pub(crate) fn normalize_expected_url(url: &str) -> Result<String, String> {
             "the expected URL {:?} has a query (`?{query}`), which the URL is never \
              compared with: match the query with `.params(params_exact(...))` \
              (`params {{ ... }}` in `request_sequence!`) and give the URL without it",
+            shown.as_str()
+        ));
+    }
+    if userinfo {
+        return Err(format!(
+            "the expected URL {:?} has userinfo (`user:password@`), so it could never \
+             match: the client sends userinfo as an `Authorization` header and removes it \
+             from the URL; give the URL without it and match \
+             `.headers(has_headers([(\"Authorization\", [...])]))` \
+             (`headers {{ \"Authorization\" => ... }}` in `request_sequence!`)",
             shown.as_str()
         ));
     }
@@ -258,6 +271,22 @@ mod tests {
         }
         let error = normalize_expected_url("http://a.test/items?page=2").unwrap_err();
         assert!(error.contains("(`?page=2`)"), "{error}");
+    }
+
+    #[test]
+    fn an_expected_url_with_userinfo_is_refused_without_showing_the_password() {
+        for url in [
+            "http://user:pw@a.test/",
+            "http://user@a.test/x",
+            "http://:pw@a.test/",
+        ] {
+            let error = normalize_expected_url(url).unwrap_err();
+            assert!(error.contains("has userinfo"), "{url}: {error}");
+            assert!(error.contains(r#"("Authorization", [...])"#), "{error}");
+            assert!(!error.contains("pw"), "{error}");
+        }
+        let error = normalize_expected_url("http://user:pw@A.test/x").unwrap_err();
+        assert!(error.contains(r#""http://a.test/x""#), "{error}");
     }
 
     #[test]
