@@ -237,15 +237,18 @@ fn check_json_group(group: &proc_macro2::Group, errors: &mut Errors, valid: &mut
         _ => return,
     };
     let trees: Vec<TokenTree> = group.stream().into_iter().collect();
-    let mut segments: Vec<&[TokenTree]> = trees.split(|t| is_punct(t, ',')).collect();
+    let separators = separating_commas(&trees);
+    let mut segments: Vec<&[TokenTree]> = Vec::with_capacity(separators.len() + 1);
+    let mut start = 0;
+    for &comma in &separators {
+        segments.push(&trees[start..comma]);
+        start = comma + 1;
+    }
+    segments.push(&trees[start..]);
     if segments.last().is_some_and(|last| last.is_empty()) {
         segments.pop(); // a trailing comma (or an empty document)
     }
-    let commas: Vec<Span> = trees
-        .iter()
-        .filter(|t| is_punct(t, ','))
-        .map(TokenTree::span)
-        .collect();
+    let commas: Vec<Span> = separators.iter().map(|&i| trees[i].span()).collect();
     for (index, segment) in segments.into_iter().enumerate() {
         let Some(first) = segment.first() else {
             // Segment `index` is ended by comma `index`: point at that comma.
@@ -285,6 +288,38 @@ fn check_json_group(group: &proc_macro2::Group, errors: &mut Errors, valid: &mut
             check_json_group(inner, errors, valid);
         }
     }
+}
+
+/// The indices of the commas that separate the members or elements of a JSON group:
+/// every comma outside generic arguments. Generic arguments open with a `<` right
+/// after `::` or `:` (a turbofish such as `BTreeMap::<String, u32>::new()`) or at the
+/// start of a member or element (a qualified path such as `<Vec<u8>>::new()`), and
+/// close at the matching `>`; the `>` of a `->` closes nothing. A `<` anywhere else
+/// is a comparison and opens nothing.
+fn separating_commas(trees: &[TokenTree]) -> Vec<usize> {
+    let mut commas = Vec::new();
+    let mut depth = 0usize;
+    let mut segment_start = true;
+    for (i, tree) in trees.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|p| &trees[p]);
+        if is_punct(tree, '<')
+            && (depth > 0 || segment_start || previous.is_some_and(|p| is_punct(p, ':')))
+        {
+            depth += 1;
+        } else if is_punct(tree, '>') && depth > 0 {
+            let arrow = matches!(previous, Some(TokenTree::Punct(p))
+                if p.as_char() == '-' && p.spacing() == Spacing::Joint);
+            if !arrow {
+                depth -= 1;
+            }
+        } else if is_punct(tree, ',') && depth == 0 {
+            commas.push(i);
+            segment_start = true;
+            continue;
+        }
+        segment_start = false;
+    }
+    commas
 }
 
 fn is_punct(tree: &TokenTree, ch: char) -> bool {
@@ -549,6 +584,41 @@ mod tests {
         let first = exchange(&sequence, 0);
         assert!(matches!(first.request.body, Some(Body::Any(_))));
         assert!(first.response.body.is_none());
+    }
+
+    #[test]
+    fn commas_inside_generic_arguments_do_not_split_json_values() {
+        let (sequence, errors) = check(quote! {
+            POST "http://a/" json {
+                "m": std::collections::BTreeMap::<String, u32>::new(),
+                "n": Vec::<(u8, Vec<u8>)>::new(),
+                "q": <std::collections::HashMap<String, Vec<u8>>>::new(),
+                "f": f::<fn(u8, u8) -> u8, 2>(1, 2),
+                "lt": a < b,
+                "gt": c > d,
+            } => 200 json [HashMap::<String, HashMap<u8, u8>>::new(), <Vec<u8>>::new(), x < y, 1];
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(matches!(
+            exchange(&sequence, 0).request.body,
+            Some(Body::Json(Json::Inline(_)))
+        ));
+        assert!(exchange(&sequence, 0).response.body.is_some());
+    }
+
+    #[test]
+    fn json_errors_after_generic_arguments_are_still_found() {
+        let (_, errors) = check(quote! {
+            POST "http://a/" json { "m": BTreeMap::<String, u32>::new(), "b", } => 200
+                json [Vec::<u8, >::new(), , 1];
+        });
+        assert_eq!(
+            errors,
+            [
+                "expected `:` and a value after this key",
+                "expected a value before this comma",
+            ]
+        );
     }
 
     #[test]
