@@ -182,3 +182,17 @@ async fn a_sequence_serves_as_a_resource_and_keeps_its_guard() {
     drop(guard); // passes: everything was consumed
     assert_eq!(drop_message(stub), None, "a plain stub does not verify");
 }
+
+#[tokio::test]
+async fn an_expected_url_with_a_query_fails_verification_saying_to_match_params() {
+    let seq = RequestSequence::new([(
+        Expect::new("GET", "http://api.test/items?page=2"),
+        StubResponse::new(200),
+    )]);
+    let stub = StubTreq::verifying(seq.clone());
+    // Neither the query written in the URL nor another one passes.
+    stub.get("http://api.test/items?page=3").await.unwrap();
+    let message = drop_message(stub).expect("the drop fails the test");
+    assert!(message.contains("params_exact"), "{message}");
+    assert!(seq.verify().is_err());
+}
