@@ -71,7 +71,7 @@ pub struct MethodField;
 /// An exact URL (`&str`, `String`, [`url::Url`]) given for this field must
 /// therefore have neither a query nor userinfo: one that has either never
 /// matches, and its failure report says what to write instead (as an
-/// invalid [`regex`] does), so `Expect::new("GET",
+/// invalid [`regex()`] does), so `Expect::new("GET",
 /// "http://a.test/items?page=2")` fails the test rather than matching any
 /// query. The query is matched by the params field ([`params_exact`]);
 /// credentials by the `Authorization` header ([`has_headers`]). A fragment
