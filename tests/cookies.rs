@@ -76,17 +76,22 @@ async fn a_request_jar_is_merged_with_its_own_scope() {
     ));
 }
 
-#[tokio::test]
-async fn cookies_given_over_https_are_secure_and_stay_on_https() {
-    // treq's test_cookies_dict, plus "Secure cookies never go over http".
+/// A client trusting a fresh test CA, and the cookie routes on an https
+/// server (speaking `alpn`) and a plain http one, both on localhost.
+fn https_and_http(alpn: &[&[u8]]) -> (HttpClient<HyperAgent>, Server, Server) {
     let pki = TestPki::new(&["localhost"]);
     let agent = HyperAgent::builder()
         .add_root_certificate_pem(&pki.ca_pem)
         .build()
         .unwrap();
-    let c = HttpClient::new(agent);
-    let secure = Server::https(pki.server_config(&[b"h2", b"http/1.1"]), route);
-    let plain = Server::http(route);
+    let secure = Server::https(pki.server_config(alpn), route);
+    (HttpClient::new(agent), secure, Server::http(route))
+}
+
+#[tokio::test]
+async fn cookies_given_over_https_are_secure_and_stay_on_https() {
+    // treq's test_cookies_dict, plus "Secure cookies never go over http".
+    let (c, secure, plain) = https_and_http(&[b"h2", b"http/1.1"]);
     let url = secure.url_with_host("localhost", "/echo");
     let echo: Value = c
         .get(&url)
@@ -138,14 +143,7 @@ async fn secure_cookies_are_not_accepted_over_http() {
 async fn a_plain_http_answer_cannot_replace_or_remove_a_secure_cookie() {
     // "Leave secure cookies alone": the same host over http (another port,
     // which does not scope cookies) must not overwrite or expire it.
-    let pki = TestPki::new(&["localhost"]);
-    let agent = HyperAgent::builder()
-        .add_root_certificate_pem(&pki.ca_pem)
-        .build()
-        .unwrap();
-    let c = HttpClient::new(agent);
-    let secure = Server::https(pki.server_config(&[b"http/1.1"]), route);
-    let plain = Server::http(route);
+    let (c, secure, plain) = https_and_http(&[b"http/1.1"]);
     c.get(secure.url_with_host("localhost", &set_cookie_path(&["sid=secret; Secure"], None)))
         .await
         .unwrap();
