@@ -523,8 +523,9 @@ impl HyperAgentBuilder {
             }
         };
         let unix_socket = transport.uses_unix_socket();
+        // One resolver (its overrides shared) for TCP and for `socks5://`.
         let resolver = transport.resolver(self.connect_timeout);
-        let http = transport.connector(self.connect_timeout, |http| {
+        let http = transport.connector(resolver.clone(), |http| {
             http.enforce_http(false);
             http.set_connect_timeout(self.connect_timeout);
             http.set_nodelay(self.nodelay);

@@ -85,19 +85,18 @@ impl TransportSettings {
         self.dns.resolver(timeout)
     }
 
-    /// The connector under the pool: TCP to the resolved addresses (set up
-    /// further by `configure`; each lookup within `connect_timeout`), or the
-    /// Unix socket.
+    /// The connector under the pool: TCP to the addresses `resolver` finds
+    /// (set up further by `configure`), or the Unix socket.
     pub(super) fn connector(
         self,
-        connect_timeout: Option<Duration>,
+        resolver: Resolver,
         configure: impl FnOnce(&mut HttpConnector<Resolver>),
     ) -> SocketConnector {
         #[cfg(unix)]
         if let Some(path) = self.unix_socket {
             return SocketConnector::Unix(path);
         }
-        let mut http = HttpConnector::new_with_resolver(self.resolver(connect_timeout));
+        let mut http = HttpConnector::new_with_resolver(resolver);
         configure(&mut http);
         http.set_local_address(self.local_address);
         where_interfaces_bind! {
