@@ -282,41 +282,42 @@ impl fmt::Display for Transport {
 
 impl std::error::Error for Transport {}
 
-/// A layer's output passed the limit (travels like [`Transport`]).
+/// A body passed its limit (travels like [`Transport`]): a layer's output,
+/// or the compressed input ([`input_cap`]).
 #[derive(Debug)]
-struct LimitExceeded(u64);
+enum LimitExceeded {
+    /// A layer decoded to more than the limit.
+    Output(u64),
+    /// More compressed input came than a body within `limit` needs.
+    Input { limit: u64, cap: u64 },
+}
+
+impl LimitExceeded {
+    /// The limit the body passed.
+    fn limit(&self) -> u64 {
+        match *self {
+            LimitExceeded::Output(limit) | LimitExceeded::Input { limit, .. } => limit,
+        }
+    }
+}
 
 impl fmt::Display for LimitExceeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the response body decompressed to more than the limit of {} bytes",
-            self.0
-        )
+        match self {
+            LimitExceeded::Output(limit) => write!(
+                f,
+                "the response body decompressed to more than the limit of {limit} bytes"
+            ),
+            LimitExceeded::Input { limit, cap } => write!(
+                f,
+                "the compressed response body passed {cap} bytes, more than a body within \
+                 the limit of {limit} bytes needs"
+            ),
+        }
     }
 }
 
 impl std::error::Error for LimitExceeded {}
-
-/// More compressed input than a body within `limit` needs ([`input_cap`]).
-#[derive(Debug)]
-struct InputExceeded {
-    limit: u64,
-    cap: u64,
-}
-
-impl fmt::Display for InputExceeded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the compressed response body passed {} bytes, more than a body within \
-             the limit of {} bytes needs",
-            self.cap, self.limit
-        )
-    }
-}
-
-impl std::error::Error for InputExceeded {}
 
 type Reader = Box<dyn AsyncBufRead + Send + Unpin>;
 
@@ -377,7 +378,7 @@ impl AsyncRead for Layer {
                 this.total += produced as u64;
                 return Poll::Ready(match this.limit {
                     Some(limit) if this.total > limit => {
-                        Err(io::Error::other(LimitExceeded(limit)))
+                        Err(io::Error::other(LimitExceeded::Output(limit)))
                     }
                     _ => Ok(()),
                 });
@@ -421,7 +422,9 @@ fn decode_body(body: Body, decoders: &[Coding], limit: Option<u64>) -> Body {
             .fetch_add(len, Ordering::Relaxed)
             .saturating_add(len);
         match cap {
-            Some((limit, cap)) if read > cap => Err(io::Error::other(InputExceeded { limit, cap })),
+            Some((limit, cap)) if read > cap => {
+                Err(io::Error::other(LimitExceeded::Input { limit, cap }))
+            }
             _ => Ok(chunk),
         }
     });
@@ -495,22 +498,13 @@ impl Decoded {
             let transport = inner.downcast::<Transport>().expect("checked above");
             return Err(error::from_body_error(transport.0));
         }
-        if let Some(LimitExceeded(limit)) = err.get_ref().and_then(|e| e.downcast_ref()) {
-            let limit = *limit;
-            return Err(Error::new(ErrorKind::BodyLimitExceeded { limit }, None)
-                .with_message(LimitExceeded(limit).to_string()));
-        }
         if let Some(exceeded) = err
             .get_ref()
-            .and_then(|e| e.downcast_ref::<InputExceeded>())
+            .and_then(|e| e.downcast_ref::<LimitExceeded>())
         {
-            return Err(Error::new(
-                ErrorKind::BodyLimitExceeded {
-                    limit: exceeded.limit,
-                },
-                None,
-            )
-            .with_message(exceeded.to_string()));
+            let limit = exceeded.limit();
+            return Err(Error::new(ErrorKind::BodyLimitExceeded { limit }, None)
+                .with_message(exceeded.to_string()));
         }
         Err(error::decode(
             format!(
