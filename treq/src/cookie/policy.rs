@@ -107,8 +107,9 @@ pub(crate) fn store_set_cookie(
         return Err(Refused::SecureOverHttp);
     }
     let secure = parsed.secure() == Some(true) && is_secure(&url);
-    let has_domain = parsed.domain().is_some_and(|d| !d.trim().is_empty());
-    let host_only_at_root = !has_domain && parsed.path() == Some("/");
+    // An empty Domain attribute is ignored (RFC 6265 §5.2.3): host-only.
+    let domain_attribute = parsed.domain().filter(|d| !d.trim().is_empty());
+    let host_only_at_root = domain_attribute.is_none() && parsed.path() == Some("/");
     if !prefix_allows(parsed.name(), secure, host_only_at_root) {
         return Err(Refused::Prefix);
     }
@@ -126,8 +127,7 @@ pub(crate) fn store_set_cookie(
     if let Some(expires) = parsed.expires() {
         cookie.set_expires(expires);
     }
-    // An empty Domain attribute is ignored (RFC 6265 §5.2.3): host-only.
-    if let Some(attribute) = parsed.domain().filter(|d| !d.trim().is_empty()) {
+    if let Some(attribute) = domain_attribute {
         let domain = canonical_domain(attribute).ok_or(Refused::BadDomain)?;
         if !is_public_suffix(&domain) {
             cookie.set_domain(domain);
@@ -326,7 +326,7 @@ pub(crate) fn cookies_for<'s>(
     url: &Url,
 ) -> Vec<&'s cookie_store::Cookie<'static>> {
     let url = canonical_url(url);
-    let https = url.scheme() == "https";
+    let https = is_secure(&url);
     let mut cookies: Vec<_> = state
         .store
         .matches(&url)
