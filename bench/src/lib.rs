@@ -2,6 +2,7 @@
 //! client is measured against, so all of them meet the same server.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -26,27 +27,33 @@ where
         .await;
 }
 
+/// Runs `server` on a thread of its own, on a current-thread runtime, so
+/// the servers never share a thread with the clients measured.
+pub fn run_on_own_thread(server: impl Future<Output = ()> + Send + 'static) {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime")
+            .block_on(server);
+    });
+}
+
 /// Starts the origin on 127.0.0.1 (its own thread, a current-thread
 /// runtime), answering every request with [`BODY`].
 pub fn start_hello_server() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("non-blocking");
     let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_fixed(stream, BODY));
-            }
-        });
+    run_on_own_thread(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(serve_fixed(stream, BODY));
+        }
     });
     addr
 }

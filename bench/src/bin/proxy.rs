@@ -123,31 +123,25 @@ fn serve(cert: Vec<u8>, key: Vec<u8>) -> (SocketAddr, SocketAddr) {
     )
     .expect("server certificate");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        rt.block_on(async move {
-            let origin = TcpListener::from_std(origin).expect("listener");
-            let proxy = TcpListener::from_std(proxy).expect("listener");
-            tokio::spawn(async move {
-                loop {
-                    let (s, _) = proxy.accept().await.expect("accept");
-                    tokio::spawn(tunnel(s));
-                }
-            });
+    treq_bench::run_on_own_thread(async move {
+        let origin = TcpListener::from_std(origin).expect("listener");
+        let proxy = TcpListener::from_std(proxy).expect("listener");
+        tokio::spawn(async move {
             loop {
-                let (s, _) = origin.accept().await.expect("accept");
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(s).await else {
-                        return;
-                    };
-                    treq_bench::serve_fixed(tls, treq_bench::BODY).await;
-                });
+                let (s, _) = proxy.accept().await.expect("accept");
+                tokio::spawn(tunnel(s));
             }
         });
+        loop {
+            let (s, _) = origin.accept().await.expect("accept");
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(s).await else {
+                    return;
+                };
+                treq_bench::serve_fixed(tls, treq_bench::BODY).await;
+            });
+        }
     });
     addrs
 }
